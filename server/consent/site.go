@@ -1,0 +1,395 @@
+package consent
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Consent lifetime and receipt retention bounds. 182 days follows the CNIL's
+// six months, the common Nordic reading; 365 is the longest any EU regulator
+// accepts. Five years of receipts matches Cookie Information's log retention.
+const (
+	DefaultLifetimeDays  = 182
+	MaxLifetimeDays      = 365
+	DefaultRetentionDays = 5*365 + 1
+	MinRetentionDays     = 30
+	MaxRetentionDays     = 10*365 + 2
+)
+
+// Site is one website that embeds the banner.
+type Site struct {
+	ID string `json:"id"`
+	SiteSettings
+	// ConfigVersion is a content hash of everything the visitor is shown;
+	// receipts name it so that each one can be tied to what was on screen.
+	ConfigVersion string `json:"config_version"`
+	// ConfigHistory lists every version this site has had, oldest first.
+	ConfigHistory []ConfigRevision `json:"config_history"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+}
+
+// ConfigRevision records when a config version came into force.
+type ConfigRevision struct {
+	Version string    `json:"version"`
+	Since   time.Time `json:"since"`
+}
+
+// SiteSettings is what a site owner sets; the rest of Site is derived.
+type SiteSettings struct {
+	Name                string           `json:"name"`
+	Origins             []string         `json:"origins"`
+	DefaultLanguage     string           `json:"default_language"`
+	PrivacyPolicyURL    string           `json:"privacy_policy_url"`
+	ConsentLifetimeDays int              `json:"consent_lifetime_days"`
+	RetentionDays       int              `json:"retention_days"`
+	Integrations        Integrations     `json:"integrations"`
+	Texts               map[string]Texts `json:"texts,omitempty"`
+}
+
+// Integrations holds the vendor tags the snippet loads itself once their
+// purpose is granted. A nil entry means the vendor is not used.
+type Integrations struct {
+	GoogleAnalytics  *GoogleAnalytics  `json:"google_analytics,omitempty"`
+	GoogleTagManager *GoogleTagManager `json:"google_tag_manager,omitempty"`
+	Hotjar           *Hotjar           `json:"hotjar,omitempty"`
+	MetaPixel        *MetaPixel        `json:"meta_pixel,omitempty"`
+	HubSpot          *HubSpot          `json:"hubspot,omitempty"`
+}
+
+type GoogleAnalytics struct {
+	MeasurementID string `json:"measurement_id"`
+}
+
+type GoogleTagManager struct {
+	ContainerID string `json:"container_id"`
+}
+
+type Hotjar struct {
+	SiteID int64 `json:"site_id"`
+}
+
+type MetaPixel struct {
+	PixelID string `json:"pixel_id"`
+}
+
+type HubSpot struct {
+	PortalID string `json:"portal_id"`
+	// Region is "eu1" for portals hosted in HubSpot's EU data centre, whose
+	// loader lives on js-eu1.hs-scripts.com; empty otherwise.
+	Region string `json:"region,omitempty"`
+}
+
+// Vendor id formats, as the vendors issue them.
+var (
+	reGA4       = regexp.MustCompile(`^G-[A-Z0-9]{4,12}$`)
+	reGTM       = regexp.MustCompile(`^GTM-[A-Z0-9]{4,10}$`)
+	rePixel     = regexp.MustCompile(`^[0-9]{10,20}$`)
+	rePortal    = regexp.MustCompile(`^[0-9]{1,12}$`)
+	reLabel     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	maxHotjarID = int64(1_000_000_000_000)
+)
+
+// Normalize fills defaults the owner left out.
+func (s *SiteSettings) Normalize() {
+	s.Name = strings.TrimSpace(s.Name)
+	if s.DefaultLanguage == "" {
+		s.DefaultLanguage = "en"
+	}
+	if s.ConsentLifetimeDays == 0 {
+		s.ConsentLifetimeDays = DefaultLifetimeDays
+	}
+	if s.RetentionDays == 0 {
+		s.RetentionDays = DefaultRetentionDays
+	}
+	for i, o := range s.Origins {
+		s.Origins[i] = strings.TrimSuffix(strings.TrimSpace(o), "/")
+	}
+}
+
+// Validate checks every field and reports all problems at once.
+func (s SiteSettings) Validate() error {
+	v := &validator{}
+	if v.required("name", s.Name) {
+		v.maxLen("name", s.Name, 200)
+	}
+	if len(s.Origins) == 0 {
+		v.add("origins", "must list at least one origin, such as https://www.example.com")
+	}
+	if len(s.Origins) > 50 {
+		v.add("origins", "must list at most 50 origins")
+	}
+	seen := map[string]bool{}
+	for i, o := range s.Origins {
+		field := "origins[" + strconv.Itoa(i) + "]"
+		if msg := checkOrigin(o); msg != "" {
+			v.add(field, msg)
+		} else if seen[o] {
+			v.add(field, "is listed twice")
+		}
+		seen[o] = true
+	}
+	if !SupportedLanguage(s.DefaultLanguage) {
+		v.add("default_language", "must be one of "+strings.Join(Languages, ", "))
+	}
+	if v.required("privacy_policy_url", s.PrivacyPolicyURL) {
+		if u, err := url.Parse(s.PrivacyPolicyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.add("privacy_policy_url", "must be an absolute http(s) URL")
+		}
+		v.maxLen("privacy_policy_url", s.PrivacyPolicyURL, 2048)
+	}
+	if s.ConsentLifetimeDays < 1 || s.ConsentLifetimeDays > MaxLifetimeDays {
+		v.add("consent_lifetime_days", "must be between 1 and "+strconv.Itoa(MaxLifetimeDays))
+	}
+	if s.RetentionDays < MinRetentionDays || s.RetentionDays > MaxRetentionDays {
+		v.add("retention_days", "must be between "+strconv.Itoa(MinRetentionDays)+" and "+strconv.Itoa(MaxRetentionDays))
+	}
+	s.Integrations.validate(v)
+	for lang, texts := range s.Texts {
+		if !SupportedLanguage(lang) {
+			v.add("texts."+lang, "is not a supported language; use one of "+strings.Join(Languages, ", "))
+			continue
+		}
+		for k, t := range texts {
+			field := "texts." + lang + "." + k
+			if !knownTextKey(k) {
+				v.add(field, "is not a known text key")
+				continue
+			}
+			if v.required(field, t) {
+				v.maxLen(field, t, 2000)
+			}
+		}
+	}
+	return v.err()
+}
+
+// checkOrigin returns what is wrong with an origin, or "".
+func checkOrigin(o string) string {
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" {
+		return "must be an origin such as https://www.example.com"
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return "must start with https:// or http://"
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#") {
+		return "must be scheme://host[:port] only, without a path, query or fragment"
+	}
+	if u.Host != strings.ToLower(u.Host) {
+		return "must be written in lower case"
+	}
+	host := u.Hostname()
+	for _, label := range strings.Split(host, ".") {
+		if !reLabel.MatchString(label) {
+			return "has an invalid host name"
+		}
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has an invalid port"
+		}
+	}
+	return ""
+}
+
+func (in Integrations) validate(v *validator) {
+	const p = "integrations."
+	if g := in.GoogleAnalytics; g != nil && !reGA4.MatchString(g.MeasurementID) {
+		v.add(p+"google_analytics.measurement_id", "must be a GA4 measurement id such as G-ABC123XYZ")
+	}
+	if g := in.GoogleTagManager; g != nil && !reGTM.MatchString(g.ContainerID) {
+		v.add(p+"google_tag_manager.container_id", "must be a GTM container id such as GTM-ABC1234")
+	}
+	if h := in.Hotjar; h != nil && (h.SiteID < 1 || h.SiteID >= maxHotjarID) {
+		v.add(p+"hotjar.site_id", "must be a Hotjar site id, a positive whole number such as 1234567")
+	}
+	if m := in.MetaPixel; m != nil && !rePixel.MatchString(m.PixelID) {
+		v.add(p+"meta_pixel.pixel_id", "must be a Meta pixel id of 10 to 20 digits")
+	}
+	if h := in.HubSpot; h != nil {
+		if !rePortal.MatchString(h.PortalID) {
+			v.add(p+"hubspot.portal_id", "must be a HubSpot portal (Hub) id of digits only, such as 1234567")
+		}
+		if h.Region != "" && h.Region != "eu1" {
+			v.add(p+"hubspot.region", `must be "eu1" or left out`)
+		}
+	}
+}
+
+// Vendors returns the catalogue entries of the integrations that are set, in
+// a fixed order.
+func (in Integrations) Vendors() []Vendor {
+	var out []Vendor
+	add := func(set bool, id string) {
+		if set {
+			out = append(out, vendorCatalogue[id])
+		}
+	}
+	add(in.GoogleAnalytics != nil, VendorGoogleAnalytics)
+	add(in.GoogleTagManager != nil, VendorGoogleTagManager)
+	add(in.Hotjar != nil, VendorHotjar)
+	add(in.MetaPixel != nil, VendorMetaPixel)
+	add(in.HubSpot != nil, VendorHubSpot)
+	return out
+}
+
+// Texts returns the wording shown in lang: the defaults with the site's
+// overrides on top.
+func (s SiteSettings) TextsFor(lang string) Texts {
+	t := DefaultTexts(lang)
+	for k, v := range s.Texts[lang] {
+		t[k] = v
+	}
+	return t
+}
+
+// BannerConfig is everything the snippet needs to show the banner in one
+// language and to load the vendors the visitor allows.
+type BannerConfig struct {
+	SiteID              string          `json:"site_id"`
+	ConfigVersion       string          `json:"config_version"`
+	Language            string          `json:"language"`
+	Languages           []string        `json:"languages"`
+	ConsentLifetimeDays int             `json:"consent_lifetime_days"`
+	PrivacyPolicyURL    string          `json:"privacy_policy_url"`
+	Purposes            []PurposeConfig `json:"purposes"`
+	Integrations        Integrations    `json:"integrations"`
+	Texts               Texts           `json:"texts"`
+}
+
+// PurposeConfig is one purpose as the banner shows it.
+type PurposeConfig struct {
+	ID          Purpose  `json:"id"`
+	Required    bool     `json:"required"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Vendors     []Vendor `json:"vendors"`
+}
+
+// BannerConfig builds what the snippet receives for lang, which must be a
+// supported language.
+func (s Site) BannerConfig(lang string) BannerConfig {
+	texts := s.TextsFor(lang)
+	return BannerConfig{
+		SiteID:              s.ID,
+		ConfigVersion:       s.ConfigVersion,
+		Language:            lang,
+		Languages:           Languages,
+		ConsentLifetimeDays: s.ConsentLifetimeDays,
+		PrivacyPolicyURL:    s.PrivacyPolicyURL,
+		Purposes:            s.purposes(texts),
+		Integrations:        s.Integrations,
+		Texts:               texts,
+	}
+}
+
+func (s SiteSettings) purposes(texts Texts) []PurposeConfig {
+	own := samtykkeVendor(s.ConsentLifetimeDays)
+	own.Provider = s.Name
+	vendors := append([]Vendor{own}, s.Integrations.Vendors()...)
+	out := make([]PurposeConfig, 0, len(Purposes))
+	for _, p := range Purposes {
+		pc := PurposeConfig{
+			ID:          p,
+			Required:    p == Necessary,
+			Name:        texts["purpose."+string(p)+".name"],
+			Description: texts["purpose."+string(p)+".description"],
+			Vendors:     []Vendor{},
+		}
+		for _, v := range vendors {
+			for _, vp := range v.Purposes {
+				if vp == p {
+					pc.Vendors = append(pc.Vendors, v)
+				}
+			}
+		}
+		out = append(out, pc)
+	}
+	return out
+}
+
+// ComputeConfigVersion hashes everything a visitor can be shown: purposes,
+// vendors and their ids, every language's texts, the policy link and how long
+// the choice is kept. Origins, the site's name in the admin list, retention
+// and the default language change nothing on screen, so they are left out:
+// changing them must not re-prompt every visitor.
+func (s SiteSettings) ComputeConfigVersion() string {
+	shown := struct {
+		Purposes     []PurposeConfig  `json:"p"`
+		Integrations Integrations     `json:"i"`
+		Texts        map[string]Texts `json:"t"`
+		Policy       string           `json:"u"`
+		Lifetime     int              `json:"l"`
+		Owner        string           `json:"o"`
+	}{
+		Integrations: s.Integrations,
+		Texts:        map[string]Texts{},
+		Policy:       s.PrivacyPolicyURL,
+		Lifetime:     s.ConsentLifetimeDays,
+		Owner:        s.Name,
+	}
+	for _, lang := range Languages {
+		shown.Texts[lang] = s.TextsFor(lang)
+	}
+	shown.Purposes = s.purposes(shown.Texts["en"])
+	// encoding/json sorts map keys, so the encoding is canonical.
+	b, err := json.Marshal(shown)
+	if err != nil {
+		panic("consent: config version: " + err.Error()) // only plain data above
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Apply sets new settings on the site, recomputing its config version and
+// adding to the history when the version changes.
+func (s *Site) Apply(settings SiteSettings, now time.Time) {
+	s.SiteSettings = settings
+	s.UpdatedAt = now
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = now
+	}
+	v := settings.ComputeConfigVersion()
+	if v != s.ConfigVersion {
+		s.ConfigVersion = v
+		s.ConfigHistory = append(s.ConfigHistory, ConfigRevision{Version: v, Since: now})
+	}
+}
+
+// KnowsVersion reports whether the site has ever shown config version v.
+func (s Site) KnowsVersion(v string) bool {
+	for _, r := range s.ConfigHistory {
+		if r.Version == v {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsOrigin reports whether origin is one of the site's origins.
+func (s Site) AllowsOrigin(origin string) bool {
+	for _, o := range s.Origins {
+		if o == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// SortSites orders sites by name, then id, for stable listings.
+func SortSites(sites []Site) {
+	sort.Slice(sites, func(i, j int) bool {
+		if sites[i].Name != sites[j].Name {
+			return sites[i].Name < sites[j].Name
+		}
+		return sites[i].ID < sites[j].ID
+	})
+}

@@ -1,0 +1,283 @@
+package consent
+
+import "strings"
+
+// Languages the banner speaks out of the box. Nordic languages come first
+// because our first users are Nordic; Bokmål and Nynorsk are separate
+// written standards and both are used by Norwegian public bodies.
+var Languages = []string{"en", "nb", "nn", "sv", "da", "fi", "de"}
+
+// SupportedLanguage reports whether lang is one of Languages.
+func SupportedLanguage(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchLanguage picks the first supported language from a visitor's
+// preferences (BCP 47 tags such as "nb-NO" or "sv"), or fallback when none
+// matches. Plain "no" means Norwegian without saying which written standard;
+// Bokmål is what nine in ten Norwegians write.
+func MatchLanguage(prefs []string, fallback string) string {
+	for _, p := range prefs {
+		tag := strings.ToLower(strings.TrimSpace(p))
+		if i := strings.IndexAny(tag, "-_"); i >= 0 {
+			tag = tag[:i]
+		}
+		if tag == "no" {
+			tag = "nb"
+		}
+		if SupportedLanguage(tag) {
+			return tag
+		}
+	}
+	return fallback
+}
+
+// Texts maps a text key ("banner.title") to its wording in one language.
+type Texts map[string]string
+
+// DefaultTexts returns the built-in wording for lang, with every key set.
+func DefaultTexts(lang string) Texts {
+	t := Texts{}
+	for k, v := range defaultTexts["en"] {
+		t[k] = v
+	}
+	for k, v := range defaultTexts[lang] {
+		t[k] = v
+	}
+	return t
+}
+
+// TextKeys lists every key a site may override.
+func TextKeys() []string {
+	keys := make([]string, 0, len(defaultTexts["en"]))
+	for k := range defaultTexts["en"] {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func knownTextKey(k string) bool {
+	_, ok := defaultTexts["en"][k]
+	return ok
+}
+
+// defaultTexts holds the banner's wording. English defines the key set; a
+// language missing a key falls back to English, and a test insists that none
+// does.
+var defaultTexts = map[string]Texts{
+	"en": {
+		"banner.title":                   "We value your privacy",
+		"banner.body":                    "We would like to use cookies for statistics and marketing. Necessary cookies keep the site working and are always on. You can change or withdraw your consent at any time under “Cookie settings”.",
+		"banner.accept_all":              "Accept all",
+		"banner.reject_all":              "Reject all",
+		"banner.customize":               "Customize",
+		"banner.privacy_policy":          "Privacy policy",
+		"settings.title":                 "Cookie settings",
+		"settings.body":                  "Choose what we may use cookies for. You can change your choice at any time.",
+		"settings.save":                  "Save choices",
+		"settings.always_on":             "Always on",
+		"settings.vendors":               "Vendors and cookies",
+		"settings.cookie":                "Cookie",
+		"settings.duration":              "Duration",
+		"settings.session":               "Session",
+		"settings.your_consent":          "Your consent",
+		"settings.consent_id":            "Consent ID",
+		"settings.given_at":              "Given",
+		"settings.granted":               "Allowed",
+		"settings.denied":                "Not allowed",
+		"settings.download":              "Download your consent receipts",
+		"settings.close":                 "Close",
+		"button.cookie_settings":         "Cookie settings",
+		"purpose.necessary.name":         "Necessary",
+		"purpose.necessary.description":  "Needed for the site to work and to remember your choice. These cannot be turned off.",
+		"purpose.statistics.name":        "Statistics",
+		"purpose.statistics.description": "Help us understand how visitors use the site, so that we can improve it.",
+		"purpose.marketing.name":         "Marketing",
+		"purpose.marketing.description":  "Used to show you relevant ads and to measure our campaigns, also on other websites.",
+	},
+	"nb": {
+		"banner.title":                   "Vi tar personvernet ditt på alvor",
+		"banner.body":                    "Vi vil gjerne bruke informasjonskapsler til statistikk og markedsføring. Nødvendige informasjonskapsler får nettstedet til å virke og er alltid på. Du kan når som helst endre eller trekke tilbake samtykket under «Innstillinger for informasjonskapsler».",
+		"banner.accept_all":              "Godta alle",
+		"banner.reject_all":              "Avvis alle",
+		"banner.customize":               "Tilpass",
+		"banner.privacy_policy":          "Personvernerklæring",
+		"settings.title":                 "Innstillinger for informasjonskapsler",
+		"settings.body":                  "Velg hva vi kan bruke informasjonskapsler til. Du kan når som helst endre valget ditt.",
+		"settings.save":                  "Lagre valg",
+		"settings.always_on":             "Alltid på",
+		"settings.vendors":               "Leverandører og informasjonskapsler",
+		"settings.cookie":                "Informasjonskapsel",
+		"settings.duration":              "Varighet",
+		"settings.session":               "Økt",
+		"settings.your_consent":          "Ditt samtykke",
+		"settings.consent_id":            "Samtykke-ID",
+		"settings.given_at":              "Gitt",
+		"settings.granted":               "Tillatt",
+		"settings.denied":                "Ikke tillatt",
+		"settings.download":              "Last ned samtykkekvitteringene dine",
+		"settings.close":                 "Lukk",
+		"button.cookie_settings":         "Informasjonskapsler",
+		"purpose.necessary.name":         "Nødvendige",
+		"purpose.necessary.description":  "Trengs for at nettstedet skal virke og for å huske valget ditt. Disse kan ikke slås av.",
+		"purpose.statistics.name":        "Statistikk",
+		"purpose.statistics.description": "Hjelper oss å forstå hvordan besøkende bruker nettstedet, slik at vi kan gjøre det bedre.",
+		"purpose.marketing.name":         "Markedsføring",
+		"purpose.marketing.description":  "Brukes til å vise deg relevante annonser og måle kampanjene våre, også på andre nettsteder.",
+	},
+	"nn": {
+		"banner.title":                   "Vi tek personvernet ditt på alvor",
+		"banner.body":                    "Vi vil gjerne bruke informasjonskapslar til statistikk og marknadsføring. Naudsynte informasjonskapslar får nettstaden til å verke og er alltid på. Du kan når som helst endre eller trekkje tilbake samtykket under «Innstillingar for informasjonskapslar».",
+		"banner.accept_all":              "Godta alle",
+		"banner.reject_all":              "Avvis alle",
+		"banner.customize":               "Tilpass",
+		"banner.privacy_policy":          "Personvernerklæring",
+		"settings.title":                 "Innstillingar for informasjonskapslar",
+		"settings.body":                  "Vel kva vi kan bruke informasjonskapslar til. Du kan når som helst endre valet ditt.",
+		"settings.save":                  "Lagre val",
+		"settings.always_on":             "Alltid på",
+		"settings.vendors":               "Leverandørar og informasjonskapslar",
+		"settings.cookie":                "Informasjonskapsel",
+		"settings.duration":              "Varigheit",
+		"settings.session":               "Økt",
+		"settings.your_consent":          "Samtykket ditt",
+		"settings.consent_id":            "Samtykke-ID",
+		"settings.given_at":              "Gitt",
+		"settings.granted":               "Tillate",
+		"settings.denied":                "Ikkje tillate",
+		"settings.download":              "Last ned samtykkekvitteringane dine",
+		"settings.close":                 "Lukk",
+		"button.cookie_settings":         "Informasjonskapslar",
+		"purpose.necessary.name":         "Naudsynte",
+		"purpose.necessary.description":  "Trengst for at nettstaden skal verke og for å hugse valet ditt. Desse kan ikkje slåast av.",
+		"purpose.statistics.name":        "Statistikk",
+		"purpose.statistics.description": "Hjelper oss å forstå korleis besøkjande bruker nettstaden, slik at vi kan gjere han betre.",
+		"purpose.marketing.name":         "Marknadsføring",
+		"purpose.marketing.description":  "Blir brukte til å vise deg relevante annonsar og måle kampanjane våre, også på andre nettstader.",
+	},
+	"sv": {
+		"banner.title":                   "Vi värnar om din integritet",
+		"banner.body":                    "Vi vill gärna använda kakor för statistik och marknadsföring. Nödvändiga kakor får webbplatsen att fungera och är alltid på. Du kan när som helst ändra eller återkalla ditt samtycke under ”Inställningar för kakor”.",
+		"banner.accept_all":              "Godkänn alla",
+		"banner.reject_all":              "Avvisa alla",
+		"banner.customize":               "Anpassa",
+		"banner.privacy_policy":          "Integritetspolicy",
+		"settings.title":                 "Inställningar för kakor",
+		"settings.body":                  "Välj vad vi får använda kakor till. Du kan när som helst ändra ditt val.",
+		"settings.save":                  "Spara val",
+		"settings.always_on":             "Alltid på",
+		"settings.vendors":               "Leverantörer och kakor",
+		"settings.cookie":                "Kaka",
+		"settings.duration":              "Lagringstid",
+		"settings.session":               "Session",
+		"settings.your_consent":          "Ditt samtycke",
+		"settings.consent_id":            "Samtyckes-ID",
+		"settings.given_at":              "Lämnat",
+		"settings.granted":               "Tillåtet",
+		"settings.denied":                "Inte tillåtet",
+		"settings.download":              "Ladda ned dina samtyckeskvitton",
+		"settings.close":                 "Stäng",
+		"button.cookie_settings":         "Kakinställningar",
+		"purpose.necessary.name":         "Nödvändiga",
+		"purpose.necessary.description":  "Behövs för att webbplatsen ska fungera och för att komma ihåg ditt val. De kan inte stängas av.",
+		"purpose.statistics.name":        "Statistik",
+		"purpose.statistics.description": "Hjälper oss att förstå hur besökare använder webbplatsen, så att vi kan förbättra den.",
+		"purpose.marketing.name":         "Marknadsföring",
+		"purpose.marketing.description":  "Används för att visa dig relevanta annonser och mäta våra kampanjer, även på andra webbplatser.",
+	},
+	"da": {
+		"banner.title":                   "Vi passer på dit privatliv",
+		"banner.body":                    "Vi vil gerne bruge cookies til statistik og markedsføring. Nødvendige cookies får hjemmesiden til at fungere og er altid slået til. Du kan til enhver tid ændre eller trække dit samtykke tilbage under “Cookieindstillinger”.",
+		"banner.accept_all":              "Accepter alle",
+		"banner.reject_all":              "Afvis alle",
+		"banner.customize":               "Tilpas",
+		"banner.privacy_policy":          "Privatlivspolitik",
+		"settings.title":                 "Cookieindstillinger",
+		"settings.body":                  "Vælg, hvad vi må bruge cookies til. Du kan til enhver tid ændre dit valg.",
+		"settings.save":                  "Gem valg",
+		"settings.always_on":             "Altid slået til",
+		"settings.vendors":               "Leverandører og cookies",
+		"settings.cookie":                "Cookie",
+		"settings.duration":              "Varighed",
+		"settings.session":               "Session",
+		"settings.your_consent":          "Dit samtykke",
+		"settings.consent_id":            "Samtykke-ID",
+		"settings.given_at":              "Givet",
+		"settings.granted":               "Tilladt",
+		"settings.denied":                "Ikke tilladt",
+		"settings.download":              "Download dine samtykkekvitteringer",
+		"settings.close":                 "Luk",
+		"button.cookie_settings":         "Cookieindstillinger",
+		"purpose.necessary.name":         "Nødvendige",
+		"purpose.necessary.description":  "Kræves for at hjemmesiden fungerer og for at huske dit valg. De kan ikke slås fra.",
+		"purpose.statistics.name":        "Statistik",
+		"purpose.statistics.description": "Hjælper os med at forstå, hvordan besøgende bruger hjemmesiden, så vi kan gøre den bedre.",
+		"purpose.marketing.name":         "Markedsføring",
+		"purpose.marketing.description":  "Bruges til at vise dig relevante annoncer og måle vores kampagner, også på andre hjemmesider.",
+	},
+	"fi": {
+		"banner.title":                   "Yksityisyytesi on meille tärkeää",
+		"banner.body":                    "Haluaisimme käyttää evästeitä tilastointiin ja markkinointiin. Välttämättömät evästeet pitävät sivuston toiminnassa, ja ne ovat aina käytössä. Voit muuttaa tai peruuttaa suostumuksesi milloin tahansa kohdassa ”Evästeasetukset”.",
+		"banner.accept_all":              "Hyväksy kaikki",
+		"banner.reject_all":              "Hylkää kaikki",
+		"banner.customize":               "Mukauta",
+		"banner.privacy_policy":          "Tietosuojaseloste",
+		"settings.title":                 "Evästeasetukset",
+		"settings.body":                  "Valitse, mihin saamme käyttää evästeitä. Voit muuttaa valintaasi milloin tahansa.",
+		"settings.save":                  "Tallenna valinnat",
+		"settings.always_on":             "Aina käytössä",
+		"settings.vendors":               "Palveluntarjoajat ja evästeet",
+		"settings.cookie":                "Eväste",
+		"settings.duration":              "Voimassaolo",
+		"settings.session":               "Istunto",
+		"settings.your_consent":          "Suostumuksesi",
+		"settings.consent_id":            "Suostumuksen tunnus",
+		"settings.given_at":              "Annettu",
+		"settings.granted":               "Sallittu",
+		"settings.denied":                "Ei sallittu",
+		"settings.download":              "Lataa suostumuskuittisi",
+		"settings.close":                 "Sulje",
+		"button.cookie_settings":         "Evästeasetukset",
+		"purpose.necessary.name":         "Välttämättömät",
+		"purpose.necessary.description":  "Tarvitaan sivuston toimintaan ja valintasi muistamiseen. Näitä ei voi poistaa käytöstä.",
+		"purpose.statistics.name":        "Tilastointi",
+		"purpose.statistics.description": "Auttavat meitä ymmärtämään, miten kävijät käyttävät sivustoa, jotta voimme parantaa sitä.",
+		"purpose.marketing.name":         "Markkinointi",
+		"purpose.marketing.description":  "Käytetään sinulle osuvien mainosten näyttämiseen ja kampanjoidemme mittaamiseen myös muilla sivustoilla.",
+	},
+	"de": {
+		"banner.title":                   "Wir respektieren Ihre Privatsphäre",
+		"banner.body":                    "Wir möchten Cookies für Statistik und Marketing verwenden. Notwendige Cookies sorgen dafür, dass die Website funktioniert, und sind immer aktiv. Sie können Ihre Einwilligung jederzeit unter „Cookie-Einstellungen“ ändern oder widerrufen.",
+		"banner.accept_all":              "Alle akzeptieren",
+		"banner.reject_all":              "Alle ablehnen",
+		"banner.customize":               "Anpassen",
+		"banner.privacy_policy":          "Datenschutzerklärung",
+		"settings.title":                 "Cookie-Einstellungen",
+		"settings.body":                  "Wählen Sie, wofür wir Cookies verwenden dürfen. Sie können Ihre Auswahl jederzeit ändern.",
+		"settings.save":                  "Auswahl speichern",
+		"settings.always_on":             "Immer aktiv",
+		"settings.vendors":               "Anbieter und Cookies",
+		"settings.cookie":                "Cookie",
+		"settings.duration":              "Speicherdauer",
+		"settings.session":               "Sitzung",
+		"settings.your_consent":          "Ihre Einwilligung",
+		"settings.consent_id":            "Einwilligungs-ID",
+		"settings.given_at":              "Erteilt",
+		"settings.granted":               "Erlaubt",
+		"settings.denied":                "Nicht erlaubt",
+		"settings.download":              "Ihre Einwilligungsbelege herunterladen",
+		"settings.close":                 "Schließen",
+		"button.cookie_settings":         "Cookie-Einstellungen",
+		"purpose.necessary.name":         "Notwendig",
+		"purpose.necessary.description":  "Erforderlich, damit die Website funktioniert und Ihre Auswahl gespeichert wird. Diese können nicht deaktiviert werden.",
+		"purpose.statistics.name":        "Statistik",
+		"purpose.statistics.description": "Helfen uns zu verstehen, wie Besucher die Website nutzen, damit wir sie verbessern können.",
+		"purpose.marketing.name":         "Marketing",
+		"purpose.marketing.description":  "Werden verwendet, um Ihnen relevante Werbung zu zeigen und unsere Kampagnen zu messen, auch auf anderen Websites.",
+	},
+}
