@@ -1,0 +1,1 @@
+/* placeholder: replaced by npm run build */
