@@ -1,0 +1,273 @@
+// Command consentd is Samtykke's consent server: it serves the banner
+// snippet and its configuration, stores consent receipts, counts banner
+// impressions for the dashboard and exposes Prometheus metrics.
+//
+// With no settings it runs on an embedded store under ./data; set
+// SAMTYKKE_REDIS_URL to use Redis. See `consentd -h` for every setting.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/samtykke/samtykke/server/config"
+	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/httpapi"
+	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/store/boltstore"
+	"github.com/samtykke/samtykke/server/store/redisstore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "consentd:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the server and blocks until ctx is cancelled, then shuts down
+// in order: stop accepting, finish requests in flight, close the store.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+
+	store, storeName, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	tokenHash, newToken, err := adminToken(ctx, store, cfg.AdminToken)
+	if err != nil {
+		return err
+	}
+	demoID := ""
+	if cfg.Demo {
+		if err := ensureDemoSite(ctx, store, cfg.PublicURL); err != nil {
+			return fmt.Errorf("demo site: %w", err)
+		}
+		demoID = demoSiteID
+	}
+
+	build := buildInfo()
+	reg := metrics.NewRegistry()
+	handler := httpapi.New(store, httpapi.Options{
+		PublicURL:      cfg.PublicURL,
+		AdminTokenHash: tokenHash,
+		TrustedProxies: cfg.TrustedProxies,
+		DemoSiteID:     demoID,
+		Logger:         log,
+		Metrics:        metrics.New(reg, build),
+		Gatherer:       reg,
+	})
+	srv := httpapi.HTTPServer(cfg.Addr, handler)
+	// Listen before announcing, so a taken port fails with a clear message.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("SAMTYKKE_ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("consentd started", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
+		"store", storeName, "version", build.Version)
+	printWelcome(stdout, cfg, newToken)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down: finishing requests in flight", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := store.Close(); err != nil {
+		return fmt.Errorf("closing the store: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func openStore(ctx context.Context, cfg config.Config) (consent.Store, string, error) {
+	if cfg.RedisURL != "" {
+		openCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		s, err := redisstore.Open(openCtx, cfg.RedisURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("SAMTYKKE_REDIS_URL: %w", err)
+		}
+		return s, "redis", nil
+	}
+	s, err := boltstore.Open(cfg.DataDir)
+	if err != nil {
+		return nil, "", fmt.Errorf("SAMTYKKE_DATA_DIR: %w", err)
+	}
+	return s, "embedded (" + cfg.DataDir + ")", nil
+}
+
+// adminTokenSetting holds the SHA-256 of a generated admin token. Only the
+// hash is stored, so a copy of the database does not grant admin access.
+const adminTokenSetting = "admin_token_sha256"
+
+// adminToken returns the hash of the admin token in force, and the token
+// itself when this start generated it (so it can be printed, once).
+func adminToken(ctx context.Context, store consent.Store, configured string) ([32]byte, string, error) {
+	if configured != "" {
+		return sha256.Sum256([]byte(configured)), "", nil
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return [32]byte{}, "", err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(token))
+	stored, err := store.SetSettingOnce(ctx, adminTokenSetting, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return [32]byte{}, "", fmt.Errorf("admin token: %w", err)
+	}
+	var hash [32]byte
+	if b, err := hex.DecodeString(stored); err != nil || len(b) != 32 {
+		return hash, "", fmt.Errorf("admin token: the stored hash is damaged; set SAMTYKKE_ADMIN_TOKEN")
+	} else {
+		copy(hash[:], b)
+	}
+	if hash != sum {
+		token = "" // generated by an earlier start (or another replica)
+	}
+	return hash, token, nil
+}
+
+const demoSiteID = "demo"
+
+// ensureDemoSite keeps a sample site so that /demo works right after the
+// first start. Its origins follow the public URL; on localhost both
+// spellings of the loopback host are allowed, since people type either.
+func ensureDemoSite(ctx context.Context, store consent.Store, publicURL string) error {
+	origins := []string{publicURL}
+	if u, err := url.Parse(publicURL); err == nil && u.Hostname() == "localhost" {
+		origins = append(origins, u.Scheme+"://127.0.0.1:"+u.Port())
+	}
+	settings := consent.SiteSettings{
+		Name:             "Samtykke demo",
+		Origins:          origins,
+		DefaultLanguage:  "en",
+		PrivacyPolicyURL: publicURL + "/demo#privacy",
+		Integrations: consent.Integrations{
+			GoogleAnalytics: &consent.GoogleAnalytics{MeasurementID: "G-DEMO2026"},
+			Hotjar:          &consent.Hotjar{SiteID: 1234567},
+			MetaPixel:       &consent.MetaPixel{PixelID: "1234567890123456"},
+			HubSpot:         &consent.HubSpot{PortalID: "1234567"},
+		},
+	}
+	settings.Normalize()
+	if err := settings.Validate(); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	site, err := store.Site(ctx, demoSiteID)
+	if errors.Is(err, consent.ErrNotFound) {
+		site = consent.Site{ID: demoSiteID}
+		site.Apply(settings, now)
+		err = store.CreateSite(ctx, site)
+		if errors.Is(err, consent.ErrConflict) {
+			return nil // another replica created it a moment ago
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	before := site.ConfigVersion
+	if before == settings.ComputeConfigVersion() && equal(site.Origins, settings.Origins) {
+		return nil
+	}
+	site.Apply(settings, now)
+	return store.UpdateSite(ctx, site)
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func printWelcome(w io.Writer, cfg config.Config, newToken string) {
+	fmt.Fprintf(w, "\nSamtykke consentd is running at %s\n", cfg.PublicURL)
+	if cfg.Demo {
+		fmt.Fprintf(w, "  Demo:     %s/demo\n", cfg.PublicURL)
+	}
+	fmt.Fprintf(w, "  Metrics:  %s/metrics\n  API:      %s/openapi.yaml\n", cfg.PublicURL, cfg.PublicURL)
+	token := "$SAMTYKKE_ADMIN_TOKEN"
+	switch {
+	case newToken != "":
+		fmt.Fprintf(w, "\nAdmin token (shown only this once; keep it safe):\n\n  %s\n", newToken)
+		token = newToken
+	case cfg.AdminToken == "":
+		fmt.Fprintf(w, "\nThe admin token was printed on the first start. Lost it? Restart with SAMTYKKE_ADMIN_TOKEN set to a new one.\n")
+	}
+	fmt.Fprintf(w, `
+Next: create your site, then paste the "script_tag" from the answer as the first script in <head>:
+
+  curl -X POST %s/v1/admin/sites \
+    -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
+    -d '{"name":"My Shop","origins":["https://www.example.com"],"default_language":"nb",
+         "privacy_policy_url":"https://www.example.com/personvern",
+         "integrations":{"google_analytics":{"measurement_id":"G-ABC123"}}}'
+
+`, cfg.PublicURL, token)
+}
+
+func buildInfo() metrics.Build {
+	b := metrics.Build{Version: "dev", Revision: "unknown"}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			b.Version = v
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				b.Revision = s.Value
+			}
+		}
+	}
+	return b
+}

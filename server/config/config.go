@@ -1,0 +1,175 @@
+// Package config reads consentd's settings from flags and SAMTYKKE_*
+// environment variables into one struct with defaults. A flag wins over the
+// variable of the same name; a bad value stops the start with a message that
+// names the setting.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of consentd.
+type Config struct {
+	// Addr is where the HTTP server listens.
+	Addr string
+	// DataDir holds the embedded store; unused when RedisURL is set.
+	DataDir string
+	// RedisURL switches the store to Redis (single server, Sentinel or Cluster).
+	RedisURL string
+	// AdminToken, when set, is the admin API's bearer token. When empty a
+	// token is generated on first start, kept (hashed) in the store and
+	// printed once.
+	AdminToken string
+	// PublicURL is where visitors' browsers reach this server: the snippet
+	// tag and the receipt links are built from it.
+	PublicURL string
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Demo serves /demo and keeps a sample site with id "demo".
+	Demo bool
+	// ShutdownTimeout bounds how long in-flight requests may take to finish
+	// after SIGTERM.
+	ShutdownTimeout time.Duration
+	// LogFormat is "text" or "json".
+	LogFormat string
+}
+
+// setting describes one option: its flag, variable, default and how to parse
+// it, so that flags, environment and help text stay in step.
+type setting struct {
+	flag, env, def, usage string
+	set                   func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"addr", "SAMTYKKE_ADDR", ":8080", "address to listen on", func(c *Config, v string) error {
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return errors.New("must be host:port or :port, such as :8080")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"data-dir", "SAMTYKKE_DATA_DIR", "./data", "directory of the embedded store", func(c *Config, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("must not be empty")
+		}
+		c.DataDir = v
+		return nil
+	}},
+	{"redis-url", "SAMTYKKE_REDIS_URL", "", "use Redis at this URL instead of the embedded store, e.g. redis://127.0.0.1:6379/0", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || !strings.HasPrefix(u.Scheme, "redis") {
+			return errors.New("must be a URL such as redis://127.0.0.1:6379/0")
+		}
+		c.RedisURL = v
+		return nil
+	}},
+	{"admin-token", "SAMTYKKE_ADMIN_TOKEN", "", "bearer token of the admin API (generated on first start when empty)", func(c *Config, v string) error {
+		if v != "" && len(v) < 16 {
+			return errors.New("must be at least 16 characters long")
+		}
+		c.AdminToken = v
+		return nil
+	}},
+	{"public-url", "SAMTYKKE_PUBLIC_URL", "", "URL where browsers reach this server (default: http://localhost:<port>)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return errors.New("must be an origin such as https://consent.example.com")
+		}
+		c.PublicURL = strings.TrimSuffix(v, "/")
+		return nil
+	}},
+	{"trusted-proxies", "SAMTYKKE_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", s)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+		return nil
+	}},
+	{"demo", "SAMTYKKE_DEMO", "true", "serve /demo with a sample site", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.Demo = b
+		return nil
+	}},
+	{"shutdown-timeout", "SAMTYKKE_SHUTDOWN_TIMEOUT", "20s", "how long requests in flight may take to finish on SIGTERM", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("must be a positive duration such as 20s")
+		}
+		c.ShutdownTimeout = d
+		return nil
+	}},
+	{"log-format", "SAMTYKKE_LOG_FORMAT", "text", "log format: text or json", func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return errors.New(`must be "text" or "json"`)
+		}
+		c.LogFormat = v
+		return nil
+	}},
+}
+
+// Load reads args (without the program name) and the environment through
+// getenv. Errors name the flag or variable at fault.
+func Load(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("consentd", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	values := make([]*string, len(settings))
+	for i, s := range settings {
+		values[i] = fs.String(s.flag, "", s.usage+" (env "+s.env+", default "+strconv.Quote(s.def)+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q; consentd takes only flags", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	var c Config
+	for i, s := range settings {
+		v, source := s.def, ""
+		if e := getenv(s.env); e != "" {
+			v, source = e, s.env
+		}
+		if given[s.flag] {
+			v, source = *values[i], "-"+s.flag
+		}
+		if err := s.set(&c, v); err != nil {
+			if source == "" {
+				source = s.env
+			}
+			return Config{}, fmt.Errorf("%s: %q %w", source, v, err)
+		}
+	}
+	if c.PublicURL == "" {
+		_, port, _ := net.SplitHostPort(c.Addr)
+		c.PublicURL = "http://localhost:" + port
+	}
+	return c, nil
+}

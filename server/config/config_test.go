@@ -1,0 +1,65 @@
+package config
+
+import (
+	"io"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.RedisURL != "" || !c.Demo ||
+		c.PublicURL != "http://localhost:8080" || c.ShutdownTimeout != 20*time.Second || c.TrustedProxies != nil {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestLoadFlagBeatsEnv(t *testing.T) {
+	c, err := Load([]string{"-addr", "127.0.0.1:9000"}, env(map[string]string{
+		"SAMTYKKE_ADDR": ":7000", "SAMTYKKE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
+		"SAMTYKKE_PUBLIC_URL": "https://consent.example.no/",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" {
+		t.Errorf("Addr = %q, want the flag's value", c.Addr)
+	}
+	if c.PublicURL != "https://consent.example.no" {
+		t.Errorf("PublicURL = %q", c.PublicURL)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[0] != want[0] || c.TrustedProxies[1] != want[1] {
+		t.Errorf("TrustedProxies = %v", c.TrustedProxies)
+	}
+}
+
+func TestLoadErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, map[string]string{"SAMTYKKE_ADDR": "8080"}, "SAMTYKKE_ADDR"},
+		{nil, map[string]string{"SAMTYKKE_REDIS_URL": "localhost:6379"}, "SAMTYKKE_REDIS_URL"},
+		{nil, map[string]string{"SAMTYKKE_TRUSTED_PROXIES": "10.0.0.0/33"}, `SAMTYKKE_TRUSTED_PROXIES: "10.0.0.0/33" "10.0.0.0/33" is not a CIDR`},
+		{nil, map[string]string{"SAMTYKKE_PUBLIC_URL": "consent.example.no"}, "SAMTYKKE_PUBLIC_URL"},
+		{nil, map[string]string{"SAMTYKKE_ADMIN_TOKEN": "short"}, "SAMTYKKE_ADMIN_TOKEN"},
+		{nil, map[string]string{"SAMTYKKE_DEMO": "maybe"}, "SAMTYKKE_DEMO"},
+		{[]string{"-shutdown-timeout", "soon"}, nil, "-shutdown-timeout"},
+		{[]string{"extra"}, nil, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		_, err := Load(tt.args, env(tt.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Load(%v, %v) error = %v, want it to mention %q", tt.args, tt.env, err, tt.want)
+		}
+	}
+}

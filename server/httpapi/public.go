@@ -1,0 +1,275 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/samtykke/samtykke/server/consent"
+)
+
+// The public endpoints are called by the snippet from the site owners'
+// pages. Receipts and impressions are sent as text/plain so that browsers
+// send them without a CORS preflight (sendBeacon cannot do one at all); the
+// origin check below is therefore an authorization check, not CORS.
+
+func contextWithTimeout(c echo.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request().Context(), d)
+}
+
+// storeTimeout bounds a store call, so a hung store gives a quick 503 that
+// the snippet retries, not a hung page.
+const storeTimeout = 3 * time.Second
+
+// bannerConfig answers what the snippet needs to show the banner. It is
+// readable from any origin: it holds nothing a visitor's page may not see.
+func (s *server) bannerConfig(c echo.Context) error {
+	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
+	if err != nil {
+		return siteError(err, c.Param("site"))
+	}
+	prefs := splitList(c.QueryParam("lang"))
+	if len(prefs) == 0 {
+		prefs = acceptLanguages(c.Request().Header.Get("Accept-Language"))
+	}
+	lang := consent.MatchLanguage(prefs, site.DefaultLanguage)
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	// Short freshness so an owner's change reaches visitors within a minute;
+	// the ETag makes revalidation cheap.
+	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
+	h.Add("Vary", "Accept-Language")
+	etag := `"` + site.ConfigVersion + "-" + lang + `"`
+	h.Set("ETag", etag)
+	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.JSON(http.StatusOK, site.BannerConfig(lang))
+}
+
+func (s *server) postReceipt(c echo.Context) (err error) {
+	defer func() {
+		if err != nil && toAPIError(err).Status < 500 {
+			s.Metrics.Receipts.WithLabelValues("rejected").Inc()
+		}
+	}()
+	site, body, err := s.ingestPreamble(c)
+	if err != nil {
+		return err
+	}
+	req := s.requestInfo(c, site.ID)
+	r, err := consent.ParseReceipt(body, site, req)
+	if err != nil && mentionsField(err, "config_version") {
+		// Another replica may have changed the site moments ago; look again
+		// before refusing a version we do not know yet.
+		if site, err2 := s.sites.refresh(c.Request().Context(), site.ID); err2 == nil {
+			r, err = consent.ParseReceipt(body, site, req)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	ctx, cancel := contextWithTimeout(c, storeTimeout)
+	defer cancel()
+	start := time.Now()
+	stored, created, err := s.store.SaveReceipt(ctx, r, r.CounterFields())
+	s.Metrics.StoreWrite.WithLabelValues("receipt").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.Metrics.StoreErrors.WithLabelValues("receipt").Inc()
+		if errors.Is(err, consent.ErrNotFound) {
+			return siteError(err, site.ID)
+		}
+		return err
+	}
+	if !created {
+		s.Metrics.Receipts.WithLabelValues("duplicate").Inc()
+		return c.JSON(http.StatusOK, stored)
+	}
+	s.Metrics.Receipts.WithLabelValues("stored").Inc()
+	s.Metrics.Actions.WithLabelValues(string(stored.Action)).Inc()
+	for _, p := range consent.OptionalPurposes {
+		choice := "denied"
+		if stored.Choices.Granted(p) {
+			choice = "granted"
+		}
+		s.Metrics.Decisions.WithLabelValues(string(p), choice).Inc()
+	}
+	return c.JSON(http.StatusCreated, stored)
+}
+
+func (s *server) postImpression(c echo.Context) error {
+	site, body, err := s.ingestPreamble(c)
+	if err != nil {
+		return err
+	}
+	imp, err := consent.ParseImpression(body, site, s.requestInfo(c, site.ID))
+	if err != nil && mentionsField(err, "config_version") {
+		if site, err2 := s.sites.refresh(c.Request().Context(), site.ID); err2 == nil {
+			imp, err = consent.ParseImpression(body, site, s.requestInfo(c, site.ID))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	ctx, cancel := contextWithTimeout(c, storeTimeout)
+	defer cancel()
+	start := time.Now()
+	err = s.store.CountImpression(ctx, site.ID, imp.At, imp.CounterFields())
+	s.Metrics.StoreWrite.WithLabelValues("impression").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.Metrics.StoreErrors.WithLabelValues("impression").Inc()
+		return err
+	}
+	s.Metrics.Impressions.Inc()
+	return c.NoContent(http.StatusNoContent)
+}
+
+// ingestPreamble resolves the site, checks the page's origin against it,
+// allows that origin to read the answer, and reads the body.
+func (s *server) ingestPreamble(c echo.Context) (consent.Site, []byte, error) {
+	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
+	if err != nil {
+		return site, nil, siteError(err, c.Param("site"))
+	}
+	origin, err := s.checkOrigin(c, site)
+	if err != nil {
+		return site, nil, err
+	}
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return site, nil, err // BodyLimit's 413 arrives here
+	}
+	return site, body, nil
+}
+
+// checkOrigin accepts a request only from one of the site's origins.
+// Browsers always send Origin on a cross-origin POST, and page scripts
+// cannot forge it.
+func (s *server) checkOrigin(c echo.Context, site consent.Site) (string, error) {
+	origin := c.Request().Header.Get("Origin")
+	if origin == "" {
+		return "", newError(http.StatusForbidden, "forbidden_origin",
+			"the Origin header is missing; receipts are accepted only from the site's registered origins")
+	}
+	if !site.AllowsOrigin(origin) {
+		return "", newError(http.StatusForbidden, "forbidden_origin",
+			"origin %s is not one of this site's origins; add it to the site's \"origins\" to accept its receipts", origin)
+	}
+	return origin, nil
+}
+
+// preflight answers CORS preflights of clients that send
+// application/json; the snippet itself never needs one.
+func (s *server) preflight(c echo.Context) error {
+	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
+	if err != nil {
+		return siteError(err, c.Param("site"))
+	}
+	origin, err := s.checkOrigin(c, site)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Methods", "POST")
+	h.Set("Access-Control-Allow-Headers", "Content-Type")
+	h.Set("Access-Control-Max-Age", "86400")
+	h.Add("Vary", "Origin")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// consentRecord lets visitors see and download their own receipts. It is
+// keyed by the random consent id only the visitor's browser holds.
+func (s *server) consentRecord(c echo.Context) error {
+	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
+	if err != nil {
+		return siteError(err, c.Param("site"))
+	}
+	consentID := strings.ToLower(c.Param("consent"))
+	ctx, cancel := contextWithTimeout(c, storeTimeout)
+	defer cancel()
+	receipts, err := s.store.Receipts(ctx, site.ID, consentID)
+	if err != nil {
+		return err
+	}
+	if len(receipts) == 0 {
+		return newError(http.StatusNotFound, "not_found", "no receipts for consent id %q on this site", consentID)
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	if origin := c.Request().Header.Get("Origin"); origin != "" && site.AllowsOrigin(origin) {
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+	}
+	if c.QueryParam("download") != "" {
+		h.Set("Content-Disposition", `attachment; filename="consent-`+consentID+`.json"`)
+	}
+	return c.JSONPretty(http.StatusOK, map[string]any{
+		"consent_id": consentID,
+		"site_id":    site.ID,
+		"receipts":   receipts,
+	}, "  ")
+}
+
+func (s *server) requestInfo(c echo.Context, siteID string) consent.Request {
+	return consent.Request{SiteID: siteID, IP: c.RealIP(), UserAgent: c.Request().UserAgent(), Now: s.Now()}
+}
+
+// siteError names the site in a 404 so a typo in data-site is easy to spot.
+func siteError(err error, id string) error {
+	if errors.Is(err, consent.ErrNotFound) {
+		return newError(http.StatusNotFound, "unknown_site", "no site with id %q; check the data-site attribute of the script tag", id)
+	}
+	return err
+}
+
+func mentionsField(err error, field string) bool {
+	var ve *consent.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for _, f := range ve.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" && len(out) < 20 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// acceptLanguages returns the tags of an Accept-Language header in the
+// order given; browsers already list them by preference.
+func acceptLanguages(h string) []string {
+	var out []string
+	for _, p := range splitList(h) {
+		tag, _, _ := strings.Cut(p, ";")
+		out = append(out, strings.TrimSpace(tag))
+	}
+	return out
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range splitList(header) {
+		if t == etag || t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,109 @@
+// Package metrics defines consentd's Prometheus metrics for operators. No
+// label carries a site id, consent id, raw path or Host header: those are
+// unbounded, and per-site numbers belong to the dashboard, which reads them
+// from the store.
+package metrics
+
+import (
+	"runtime"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Namespace prefixes every metric name.
+const Namespace = "samtykke"
+
+// Metrics holds every metric consentd records.
+type Metrics struct {
+	// Receipts counts receipt requests by outcome: stored, duplicate or
+	// rejected (any 4xx).
+	Receipts *prometheus.CounterVec
+	// Decisions counts stored receipts by purpose and choice (granted, denied).
+	Decisions *prometheus.CounterVec
+	// Actions counts stored receipts by action.
+	Actions *prometheus.CounterVec
+	// Impressions counts banner displays.
+	Impressions prometheus.Counter
+	// StoreWrite times store writes by operation (receipt, impression).
+	StoreWrite *prometheus.HistogramVec
+	// StoreErrors counts failed store calls by operation.
+	StoreErrors *prometheus.CounterVec
+	// HTTPDuration times requests by route template, method and status code.
+	HTTPDuration *prometheus.HistogramVec
+	// InFlight is the number of requests being served.
+	InFlight prometheus.Gauge
+}
+
+// Build describes the running binary for samtykke_build_info.
+type Build struct {
+	Version, Revision string
+}
+
+// New registers every metric on reg. Passing the registry in, instead of
+// using the global one, lets each test start from zero.
+func New(reg prometheus.Registerer, build Build) *Metrics {
+	m := &Metrics{
+		Receipts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "receipts_total",
+			Help: "Receipt requests by outcome: stored, duplicate (an idempotent repeat) or rejected (4xx).",
+		}, []string{"outcome"}),
+		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "decisions_total",
+			Help: "Stored decisions by purpose and choice.",
+		}, []string{"purpose", "choice"}),
+		Actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "actions_total",
+			Help: "Stored decisions by action.",
+		}, []string{"action"}),
+		Impressions: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "impressions_total",
+			Help: "Banner displays reported by snippets.",
+		}),
+		StoreWrite: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "store_write_duration_seconds",
+			Help:    "Time to write a receipt or an impression, with its counters, to the store.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12), // 0.5 ms to 1 s
+			// Native buckets where Prometheus can take them; classic ones for the rest.
+			NativeHistogramBucketFactor: 1.1,
+		}, []string{"op"}),
+		StoreErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "store_errors_total",
+			Help: "Store calls that failed, by operation.",
+		}, []string{"op"}),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "http_request_duration_seconds",
+			Help:                        "HTTP requests by route template, method and status code.",
+			Buckets:                     prometheus.ExponentialBuckets(0.0005, 2, 14),
+			NativeHistogramBucketFactor: 1.1,
+		}, []string{"route", "method", "code"}),
+		InFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "http_requests_in_flight",
+			Help: "HTTP requests being served.",
+		}),
+	}
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: Namespace, Name: "build_info",
+		Help:        "Always 1; labels describe the running build.",
+		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": runtime.Version()},
+	})
+	buildInfo.Set(1)
+	reg.MustRegister(m.Receipts, m.Decisions, m.Actions, m.Impressions, m.StoreWrite,
+		m.StoreErrors, m.HTTPDuration, m.InFlight, buildInfo)
+	// Series with zero values from the start, so that rate() and alerts work
+	// before the first event of each kind.
+	for _, o := range []string{"stored", "duplicate", "rejected"} {
+		m.Receipts.WithLabelValues(o)
+	}
+	for _, op := range []string{"receipt", "impression"} {
+		m.StoreErrors.WithLabelValues(op)
+	}
+	return m
+}
+
+// NewRegistry returns a registry with the Go runtime and process collectors.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
