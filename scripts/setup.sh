@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the tests need and is missing: redis-server and Chromium from
+# Debian's packages, and the npm packages from package-lock.json. It does
+# nothing when everything is already there, so `make test` stays fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]} with apt-get"
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null 2>&1 || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+		sudo=sudo
+	fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci only when node_modules is missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	echo "setup: installing npm packages"
+	npm ci --no-audit --no-fund --loglevel=error
+fi
