@@ -1,0 +1,310 @@
+// Package redistest starts real redis-server processes for tests. Samtykke's
+// Redis code is tested against the real thing, never a mock: the behaviour
+// that matters (Lua atomicity, EXPIRE NX, stream trimming, AOF durability,
+// cluster slots) only exists in Redis itself.
+//
+// Every server runs on a free loopback port with its data in t.TempDir(),
+// with AOF on (appendfsync everysec, RDB off), so tests that restart a server
+// also exercise the durability setting production uses.
+package redistest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// startTimeout bounds how long a server may take to answer PING; loading a
+// test's AOF takes milliseconds, so this only fires when something is broken.
+const startTimeout = 15 * time.Second
+
+// Server is one redis-server process owned by a test.
+type Server struct {
+	// Addr is host:port of the server; it stays the same across Restart.
+	Addr string
+
+	t    testing.TB
+	bin  string
+	dir  string
+	port int
+	args []string // extra arguments (cluster mode)
+
+	mu   sync.Mutex
+	proc *process
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // Wait's result, valid once done is closed
+}
+
+// Start starts a redis-server for t and stops it when t ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return start(t, t.TempDir(), nil)
+}
+
+func start(t testing.TB, dir string, extra func(port int) []string) *Server {
+	t.Helper()
+	bin := lookPath(t)
+	// Another process can grab a port between our probe and redis binding
+	// it, so pick a new port and try again a few times.
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port := freePort(t)
+		s := &Server{t: t, bin: bin, dir: dir, port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+		if extra != nil {
+			s.args = extra(port)
+		}
+		if err := s.launch(); err != nil {
+			lastErr = err
+			if strings.Contains(err.Error(), "Address already in use") {
+				continue
+			}
+			break
+		}
+		t.Cleanup(s.Stop)
+		return s
+	}
+	t.Fatalf("redistest: start redis-server: %v", lastErr)
+	return nil
+}
+
+func lookPath(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redistest: redis-server is not installed (%v); run `make test`, which installs it", err)
+	}
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		t.Fatalf("redistest: redis-cli is not installed (%v); run `make test`, which installs it", err)
+	}
+	return bin
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("redistest: find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// launch starts the process and waits until it answers PING.
+func (s *Server) launch() error {
+	args := []string{
+		"--bind", "127.0.0.1",
+		"--port", strconv.Itoa(s.port),
+		"--dir", s.dir,
+		"--save", "",
+		"--appendonly", "yes",
+		"--appendfsync", "everysec",
+		"--daemonize", "no",
+		"--loglevel", "warning",
+	}
+	args = append(args, s.args...)
+	cmd := exec.Command(s.bin, args...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	p := &process{cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+
+	if err := waitReady(s.Addr, p); err != nil {
+		p.kill()
+		return fmt.Errorf("%v\nredis-server output:\n%s", err, out.String())
+	}
+	s.mu.Lock()
+	s.proc = p
+	s.mu.Unlock()
+	return nil
+}
+
+// waitReady polls PING until the server answers PONG. While Redis loads its
+// AOF it answers LOADING, which counts as not ready yet.
+func waitReady(addr string, p *process) error {
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(startTimeout)
+	var err error
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return fmt.Errorf("redis-server exited: %v", p.err)
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		err = c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("redis-server did not answer PING within %v: %v", startTimeout, err)
+}
+
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// URL returns a redis:// URL for the server, database 0.
+func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
+
+// Dir returns the server's data directory.
+func (s *Server) Dir() string { return s.dir }
+
+// Client returns a new client for the server, closed when the test ends.
+// It keeps working across Stop and Restart, like a production client would.
+func (s *Server) Client() *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, ContextTimeoutEnabled: true})
+	s.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Stop shuts the server down with SIGTERM, which makes Redis fsync its AOF
+// and exit, and waits for it. Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		s.t.Errorf("redistest: redis-server on %s ignored SIGTERM for 10s; killing it\n%s", s.Addr, p.out.String())
+		p.kill()
+	}
+}
+
+// Restart stops the server if it runs and starts it again on the same port
+// and directory, so it reloads its AOF: what survives is what a real
+// restart keeps.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	if err := s.launch(); err != nil {
+		s.t.Fatalf("redistest: restart redis-server on %s: %v", s.Addr, err)
+	}
+}
+
+// syncBuffer collects a process's output; os/exec writes to it from its own
+// goroutine while a test may read it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Cluster is a Redis Cluster of masters only, one process each.
+type Cluster struct {
+	// Addrs are the masters' host:port addresses.
+	Addrs []string
+	Nodes []*Server
+	t     testing.TB
+}
+
+// StartCluster starts a cluster of masters (at least 3, as redis-cli
+// requires) for t and stops it when t ends.
+func StartCluster(t testing.TB, masters int) *Cluster {
+	t.Helper()
+	if masters < 3 {
+		t.Fatalf("redistest: a Redis Cluster needs at least 3 masters, not %d", masters)
+	}
+	c := &Cluster{t: t}
+	for i := 0; i < masters; i++ {
+		dir := filepath.Join(t.TempDir(), "node"+strconv.Itoa(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		n := start(t, dir, func(int) []string {
+			// The bus port defaults to port+10000, which need not be free
+			// (or even exist), so pick it explicitly (Redis ≥ 7.0).
+			return []string{
+				"--cluster-enabled", "yes",
+				"--cluster-config-file", "nodes.conf",
+				"--cluster-port", strconv.Itoa(freePort(t)),
+				"--cluster-node-timeout", "5000",
+			}
+		})
+		c.Nodes = append(c.Nodes, n)
+		c.Addrs = append(c.Addrs, n.Addr)
+	}
+
+	args := append([]string{"--cluster", "create"}, c.Addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	out, err := exec.Command("redis-cli", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, out)
+	}
+	c.waitOK(masters)
+	return c
+}
+
+// waitOK waits until every node reports a healthy cluster that knows every
+// node; until then clients may see CLUSTERDOWN.
+func (c *Cluster) waitOK(masters int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for _, n := range c.Nodes {
+		rc := redis.NewClient(&redis.Options{Addr: n.Addr})
+		for {
+			info, err := rc.ClusterInfo(context.Background()).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") &&
+				strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(masters)+"\r\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				rc.Close()
+				c.t.Fatalf("redistest: cluster node %s not ok after 30s: %v\n%s", n.Addr, err, info)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		rc.Close()
+	}
+}
+
+// Client returns a new cluster client, closed when the test ends.
+func (c *Cluster) Client() *redis.ClusterClient {
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs, ContextTimeoutEnabled: true})
+	c.t.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
+
+// URL returns a redis+cluster:// URL naming every master.
+func (c *Cluster) URL() string { return "redis+cluster://" + strings.Join(c.Addrs, ",") }
