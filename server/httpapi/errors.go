@@ -60,7 +60,7 @@ func toAPIError(err error) *apiError {
 			return &apiError{Status: he.Code, Code: "too_large", Message: "body is larger than the limit of " + bodyLimitText,
 				Fields: []consent.FieldError{{Field: "body", Message: "must be at most " + bodyLimitText}}}
 		case http.StatusNotFound:
-			return newError(he.Code, "not_found", "no such endpoint; see /openapi.yaml for the API")
+			return newError(he.Code, "not_found", "no such endpoint; see /openapi.json for the API")
 		case http.StatusMethodNotAllowed:
 			return newError(he.Code, "method_not_allowed", "method not allowed on this endpoint")
 		}

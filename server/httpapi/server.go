@@ -80,7 +80,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{})))
-	e.GET("/openapi.yaml", s.openAPI)
+	e.GET("/openapi.json", s.openAPI)
 	e.GET("/samtykke.js", s.script)
 	e.GET("/", s.home)
 	if opt.DemoSiteID != "" {

@@ -16,7 +16,7 @@ import (
 // OpenAPI is the description of this API; a test checks it against the
 // routes New registers.
 //
-//go:embed openapi.yaml
+//go:embed openapi.json
 var OpenAPI []byte
 
 var (
@@ -44,14 +44,14 @@ func (s *server) script(c echo.Context) error {
 }
 
 func (s *server) openAPI(c echo.Context) error {
-	return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI)
+	return c.Blob(http.StatusOK, "application/json", OpenAPI)
 }
 
 func (s *server) home(c echo.Context) error {
 	if s.DemoSiteID != "" {
 		return c.Redirect(http.StatusFound, "/demo")
 	}
-	return c.JSON(http.StatusOK, map[string]string{"service": "samtykke consentd", "api": "/openapi.yaml"})
+	return c.JSON(http.StatusOK, map[string]string{"service": "samtykke consentd", "api": "/openapi.json"})
 }
 
 func (s *server) demo(c echo.Context) error {

@@ -236,7 +236,7 @@ func printWelcome(w io.Writer, cfg config.Config, newToken string) {
 	if cfg.Demo {
 		fmt.Fprintf(w, "  Demo:     %s/demo\n", cfg.PublicURL)
 	}
-	fmt.Fprintf(w, "  Metrics:  %s/metrics\n  API:      %s/openapi.yaml\n", cfg.PublicURL, cfg.PublicURL)
+	fmt.Fprintf(w, "  Metrics:  %s/metrics\n  API:      %s/openapi.json\n", cfg.PublicURL, cfg.PublicURL)
 	token := "$SAMTYKKE_ADMIN_TOKEN"
 	switch {
 	case newToken != "":
