@@ -1,0 +1,238 @@
+// samtykke.js: the site owner's first <script> in <head>. Everything up to
+// the config fetch runs synchronously, before any vendor snippet below it.
+import { blocker } from './blocker.ts';
+import { gcmDefault, gcmUpdate } from './gcm.ts';
+import { languagePrefs } from './lang.ts';
+import { Outbox } from './outbox.ts';
+import { COOKIE, MAX_DAYS, actionFor, choices, decodeState, isExpired, needsPrompt, readCookie, stateCookie, uuid, withdrawn } from './state.ts';
+import type { Stored } from './state.ts';
+import { cookieDomains, cookiePaths, deletions, trackerCookies } from './trackers.ts';
+import type { BannerConfig, Choices, Receipt, Surface } from './types.ts';
+import { ui } from './ui.ts';
+import { integrations, tellVendors, trapFbq } from './vendors.ts';
+
+const w = window as any;
+
+if (!w.samtykke) {
+  const me = (document.currentScript || document.querySelector('script[data-site]')) as HTMLScriptElement | null;
+  const site = me?.getAttribute('data-site') || '';
+  const api = new URL(me?.src || '/', location.href).origin;
+  const base = `${api}/v1/sites/${encodeURIComponent(site)}`;
+  const nonce = me?.nonce || '';
+  const gpc = (navigator as any).globalPrivacyControl === true;
+  const dl: unknown[] = (w.dataLayer = w.dataLayer || []);
+  // gtag.js reads Arguments objects from the dataLayer, not arrays.
+  const gtag: (...a: unknown[]) => void = function () {
+    dl.push(arguments);
+  };
+  const signal = (c: Choices) => {
+    gtag('set', 'ads_data_redaction', !c.marketing);
+    gtag('consent', 'update', gcmUpdate(c));
+  };
+
+  // 1. Consent Mode default, before any vendor snippet can push config or gtm.js.
+  gtag('consent', 'default', gcmDefault());
+  let stored: Stored | null = decodeState(readCookie(document.cookie, COOKIE));
+  if (stored && isExpired(stored, MAX_DAYS, Date.now())) stored = null;
+  if (stored) signal(stored.choices);
+  else gtag('set', 'ads_data_redaction', true);
+  w.disableHubSpotCookieBanner = true;
+
+  // 2. Gates. Nothing is released until the config has confirmed the stored
+  // choice (or could not be fetched), or the visitor decides.
+  let current: Choices | null = null;
+  let cfg: BannerConfig | null = null;
+  let view: ReturnType<typeof ui> | null = null;
+  let impressions = 0;
+  const waiting: (() => void)[] = [];
+  const listeners: ((c: Choices, consentId: string) => void)[] = [];
+  const loaded = new Set<string>();
+  trapFbq(() => (current?.marketing ? 'grant' : 'revoke'));
+  const gate = blocker((need, all) => (all && !need.length) || (!!current && (all ? need.every((p) => current![p]) : need.some((p) => current![p]))));
+
+  const ready = (fn: () => void) => (document.body ? fn() : addEventListener('DOMContentLoaded', () => fn()));
+  const whenConfig = (fn: () => void) => (cfg ? fn() : waiting.push(fn));
+
+  const load = (src: string, id?: string) => {
+    const s = document.createElement('script');
+    s.async = true;
+    if (id) s.id = id;
+    s.nonce = nonce;
+    s.src = src;
+    (document.head || document.documentElement).append(s);
+  };
+
+  const confirm = (c: Choices) => {
+    current = c;
+    gate.release();
+    if (cfg) integrations(cfg.integrations, c, gtag, load, loaded);
+    tellVendors(c);
+    dl.push({ event: 'samtykke_consent_update', samtykke: { ...c } });
+  };
+
+  // 3. Receipts.
+  let store: Storage | null = null;
+  try {
+    store = localStorage;
+  } catch {}
+  const outbox = new Outbox(store, (i) => fetch(i.url, { method: 'POST', body: i.body, keepalive: true, credentials: 'omit' }).then((r) => r.status));
+  addEventListener('pagehide', () => outbox.beacon((u, b) => navigator.sendBeacon(u, b)));
+  outbox.flush();
+  const LAST = 'samtykke_last';
+
+  const probe = (d: string) => {
+    const c = 'samtykke_probe';
+    document.cookie = `${c}=1; Path=/; Domain=${d}`;
+    const ok = readCookie(document.cookie, c) != null;
+    document.cookie = `${c}=; Max-Age=0; Path=/; Domain=${d}`;
+    return ok;
+  };
+
+  function decide(s: boolean, m: boolean, clicked: 'all' | 'none' | 'custom', surface: Surface) {
+    if (!cfg) return;
+    const next = choices(s, m);
+    const prev = stored?.choices || null;
+    const gone = withdrawn(prev, next);
+    const now = Date.now();
+    const id = stored?.id || uuid();
+    stored = { id, version: cfg.config_version, choices: next, time: now };
+    document.cookie = stateCookie(stored, cfg.consent_lifetime_days, location.protocol == 'https:');
+
+    const rid = uuid();
+    let last = '';
+    try {
+      last = store?.getItem(LAST) || '';
+      store?.setItem(LAST, id + ' ' + rid);
+    } catch {}
+    const receipt: Receipt = {
+      receipt_id: rid,
+      consent_id: id,
+      action: actionFor(prev, next, clicked),
+      choices: next,
+      config_version: cfg.config_version,
+      language: cfg.language,
+      page_url: location.href,
+      surface,
+      gpc,
+      client_time: new Date(now).toISOString(),
+    };
+    if (last.startsWith(id + ' ')) receipt.previous_receipt_id = last.slice(37);
+    const sent = outbox.add({ id: rid, url: base + '/receipts', body: JSON.stringify(receipt), t: now });
+
+    signal(next);
+    view?.close();
+    const detail = { consent: { ...next }, consentId: id, action: receipt.action };
+    if (gone.length) {
+      // Withdrawal: tell the vendors, delete what they stored, and reload so
+      // that no script of the withdrawn purpose keeps running.
+      tellVendors(next);
+      if (gone.includes('marketing')) (w._hsq = w._hsq || []).push(['doNotTrack']);
+      const domains = cookieDomains(location.hostname, probe);
+      for (const name of trackerCookies(document.cookie, gone))
+        for (const d of deletions(name, domains, cookiePaths(location.pathname))) document.cookie = d;
+      if (gone.includes('statistics'))
+        for (const k of ['localStorage', 'sessionStorage'])
+          try {
+            const st: Storage = w[k];
+            for (const key of Object.keys(st)) if (key.startsWith('_hj')) st.removeItem(key);
+          } catch {}
+      dl.push({ event: 'samtykke_consent_update', samtykke: { ...next } });
+      emit(detail);
+      // Give the receipt a moment to leave; the outbox retries it after the reload anyway.
+      Promise.race([sent, new Promise((r) => setTimeout(r, 400))]).then(() => location.reload());
+      return;
+    }
+    confirm(next);
+    emit(detail);
+    ready(() => view?.button());
+  }
+
+  function emit(detail: { consent: Choices; consentId: string; action: string }) {
+    document.dispatchEvent(new CustomEvent('samtykke:change', { detail }));
+    for (const fn of listeners)
+      try {
+        fn({ ...detail.consent }, detail.consentId);
+      } catch (e) {
+        console.error(e);
+      }
+  }
+
+  function start(c: BannerConfig) {
+    cfg = c;
+    view = ui({
+      cfg: c,
+      nonce,
+      current: () => (current ? stored : null),
+      decide,
+      shown() {
+        if (impressions++) return;
+        fetch(base + '/impressions', {
+          method: 'POST',
+          body: JSON.stringify({ config_version: c.config_version, language: c.language, gpc }),
+          keepalive: true,
+          credentials: 'omit',
+        }).catch(() => {});
+      },
+      downloadUrl: (id) => `${base}/consents/${encodeURIComponent(id)}?download=1`,
+    });
+    if (stored && !needsPrompt(stored, c.config_version, c.consent_lifetime_days, Date.now())) {
+      confirm(stored.choices);
+      ready(view.button);
+    } else {
+      // No choice, or one given for another version of the banner or too
+      // long ago: ask again, and keep everything blocked meanwhile.
+      if (stored) signal(choices(false, false));
+      ready(view.banner);
+    }
+    waiting.splice(0).forEach((fn) => fn());
+  }
+
+  // 4. The site's config, in the visitor's language.
+  const prefs = languagePrefs(me?.getAttribute('data-lang'), document.documentElement.lang, navigator.languages);
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(), 8000);
+  fetch(`${base}/config?lang=${encodeURIComponent(prefs.join(','))}`, { credentials: 'omit', signal: abort.signal })
+    .then((r) => {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    })
+    .then(start, (e) => {
+      // Without the config there are no texts to show. A visitor who has
+      // already chosen keeps that choice; everyone else stays blocked.
+      console.warn('samtykke: could not load the site config:', e);
+      if (stored && !current) confirm(stored.choices);
+    });
+
+  document.addEventListener('click', (e) => {
+    const t = (e.target as Element)?.closest?.('[data-samtykke-open]');
+    if (t) {
+      e.preventDefault();
+      w.samtykke.show();
+    }
+  });
+
+  const purposes = (list: string[]) => [list.includes('statistics'), list.includes('marketing')] as const;
+  w.samtykke = {
+    get consentId(): string | null {
+      return stored?.id || null;
+    },
+    get consent(): Choices | null {
+      return current && { ...current };
+    },
+    show() {
+      whenConfig(() => ready(() => view!.settings()));
+    },
+    accept(list: string[] = []) {
+      whenConfig(() => {
+        const [s, m] = purposes(list);
+        decide(s, m, s && m ? 'all' : s || m ? 'custom' : 'none', 'api');
+      });
+    },
+    rejectAll() {
+      whenConfig(() => decide(false, false, 'none', 'api'));
+    },
+    on(event: string, fn: (c: Choices, consentId: string) => void) {
+      if (event == 'change') listeners.push(fn);
+    },
+  };
+}

@@ -1,0 +1,235 @@
+// The banner's two layers and the "Cookie settings" button, each in an open
+// Shadow DOM styled through a constructable stylesheet, so that the page's
+// CSS cannot reach in and a CSP without 'unsafe-inline' still allows it.
+// Nothing here is built until it is shown. No texts live here: they come
+// with the site's config.
+import type { Stored } from './state.ts';
+import type { BannerConfig, Optional, Surface } from './types.ts';
+
+declare const CSS: string;
+
+export interface UiContext {
+  cfg: BannerConfig;
+  nonce: string;
+  /** The choice in force, for the settings layer. */
+  current(): Stored | null;
+  decide(statistics: boolean, marketing: boolean, clicked: 'all' | 'none' | 'custom', surface: Surface): void;
+  /** Called each time the first layer is displayed. */
+  shown(): void;
+  downloadUrl(consentId: string): string;
+}
+
+type Kid = Node | string | false | null | undefined;
+
+function h(tag: string, attrs: Record<string, any> = {}, ...kids: Kid[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (k.startsWith('on')) (el as any)[k] = v;
+    else if (v != null && v !== false) el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const kid of kids) if (kid || kid === '') el.append(kid);
+  return el;
+}
+
+let sheet: CSSStyleSheet | undefined;
+
+function mount(id: string, nonce: string): [HTMLElement, ShadowRoot] {
+  document.getElementById(id)?.remove();
+  const host = h('div', { id });
+  const root = host.attachShadow({ mode: 'open' });
+  try {
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch {
+    root.append(h('style', { nonce: nonce || null }, CSS));
+  }
+  (document.body || document.documentElement).append(host);
+  return [host, root];
+}
+
+const FOCUSABLE = 'button:not([disabled]),a[href],summary,[tabindex="0"]';
+
+export function ui(ctx: UiContext) {
+  const { cfg } = ctx;
+  const t = (k: string) => cfg.texts[k] || '';
+  const lang = cfg.language;
+  let host: HTMLElement | undefined;
+  let returnTo: Element | null = null;
+
+  const act = (name: string, label: string, onclick: () => void, cls = '') =>
+    h('button', { type: 'button', class: cls || null, 'data-samtykke-action': name, onclick }, label);
+
+  function close() {
+    host?.remove();
+    host = undefined;
+  }
+
+  function banner() {
+    close();
+    const [el, root] = mount('samtykke-banner', ctx.nonce);
+    host = el;
+    const d = (all: boolean) => () => ctx.decide(all, all, all ? 'all' : 'none', 'banner');
+    const card = h(
+      'div',
+      { class: 'w card', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 't', 'aria-describedby': 'd', tabindex: '-1', lang },
+      h('h2', { id: 't' }, t('banner.title')),
+      h('p', { id: 'd' }, t('banner.body') + ' ', h('a', { href: cfg.privacy_policy_url }, t('banner.privacy_policy'))),
+      h(
+        'div',
+        { class: 'grid' },
+        act('reject-all', t('banner.reject_all'), d(false)),
+        act('accept-all', t('banner.accept_all'), d(true)),
+        act('customize', t('banner.customize'), () => settings(), 'o x'),
+      ),
+    );
+    root.append(card);
+    card.focus();
+    ctx.shown();
+  }
+
+  function settings() {
+    const fromBanner = host?.id == 'samtykke-banner' && !host.shadowRoot!.querySelector('.bg');
+    if (!fromBanner) {
+      returnTo = document.activeElement;
+      while (returnTo?.shadowRoot?.activeElement) returnTo = returnTo.shadowRoot.activeElement;
+    }
+    close();
+    const [el, root] = mount('samtykke-banner', ctx.nonce);
+    host = el;
+    const cur = ctx.current();
+    const draft: Record<Optional, boolean> = { statistics: !!cur?.choices.statistics, marketing: !!cur?.choices.marketing };
+    const fmt = (o: Intl.NumberFormatOptions, n: number) => {
+      try {
+        return new Intl.NumberFormat(lang, o).format(n);
+      } catch {
+        return n + '';
+      }
+    };
+    const dur = (days: number) =>
+      days ? fmt({ style: 'unit', unit: days % 365 ? 'day' : 'year', unitDisplay: 'long' }, days % 365 ? days : days / 365) : t('settings.session');
+    const dismiss = () => {
+      if (ctx.current()) {
+        close();
+        (returnTo as HTMLElement | null)?.focus?.();
+      } else banner();
+    };
+
+    const purposes = cfg.purposes.map((p, i) => {
+      const id = 'n' + i;
+      const control = p.required
+        ? h('span', { class: 'on' }, t('settings.always_on'))
+        : h('button', {
+            type: 'button',
+            role: 'switch',
+            'aria-checked': String(draft[p.id as Optional]),
+            'aria-labelledby': id,
+            'aria-describedby': id + 'd',
+            'data-purpose': p.id,
+            onclick(this: HTMLElement) {
+              const on = (draft[p.id as Optional] = !draft[p.id as Optional]);
+              this.setAttribute('aria-checked', String(on));
+            },
+          });
+      const vendors = p.vendors.length
+        ? h(
+            'details',
+            {},
+            h('summary', {}, `${t('settings.vendors')} (${p.vendors.length})`),
+            h(
+              'ul',
+              {},
+              ...p.vendors.map((v) =>
+                h(
+                  'li',
+                  {},
+                  h('strong', {}, v.name),
+                  v.provider && h('span', { class: 'v' }, ' · ' + v.provider),
+                  v.privacy_policy_url && ' · ',
+                  v.privacy_policy_url && h('a', { href: v.privacy_policy_url, rel: 'noopener', target: '_blank' }, t('banner.privacy_policy')),
+                  v.cookies.length > 0 &&
+                    h(
+                      'table',
+                      {},
+                      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('settings.cookie')), h('th', { scope: 'col' }, t('settings.duration')))),
+                      h('tbody', {}, ...v.cookies.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, dur(c.duration_days))))),
+                    ),
+                ),
+              ),
+            ),
+          )
+        : null;
+      return h(
+        'section',
+        { class: 'p' },
+        h('div', { class: 'row' }, h('h3', { id }, p.name), control),
+        h('p', { id: id + 'd' }, p.description),
+        vendors,
+      );
+    });
+
+    let mine: Kid = null;
+    if (cur) {
+      let when = new Date(cur.time).toISOString();
+      try {
+        when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(cur.time);
+      } catch {}
+      const rows: Kid[] = [h('dt', {}, t('settings.consent_id')), h('dd', {}, h('code', {}, cur.id)), h('dt', {}, t('settings.given_at')), h('dd', {}, when)];
+      for (const p of cfg.purposes)
+        if (!p.required) rows.push(h('dt', {}, p.name), h('dd', {}, t(cur.choices[p.id as Optional] ? 'settings.granted' : 'settings.denied')));
+      mine = h('div', { class: 'me' }, h('h3', {}, t('settings.your_consent')), h('dl', {}, ...rows), h('a', { href: ctx.downloadUrl(cur.id) }, t('settings.download')));
+    }
+
+    const panel = h(
+      'div',
+      { class: 'w panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't', tabindex: '-1', lang },
+      h('div', { class: 'hd' }, h('h2', { id: 't' }, t('settings.title')), h('button', { type: 'button', class: 'cl', 'aria-label': t('settings.close'), onclick: dismiss }, '×')),
+      h('div', { class: 'bd' }, h('p', {}, t('settings.body') + ' ', h('a', { href: cfg.privacy_policy_url }, t('banner.privacy_policy'))), ...purposes, mine),
+      h(
+        'div',
+        { class: 'ft' },
+        act('reject-all', t('banner.reject_all'), () => ctx.decide(false, false, 'none', 'settings'), 'o'),
+        act('accept-all', t('banner.accept_all'), () => ctx.decide(true, true, 'all', 'settings'), 'o'),
+        act('save', t('settings.save'), () => ctx.decide(draft.statistics, draft.marketing, 'custom', 'settings'), 'x'),
+      ),
+    );
+    const bg = h('div', { class: 'w bg' }, panel);
+    bg.addEventListener('keydown', (e) => {
+      if (e.key == 'Escape') {
+        e.preventDefault();
+        dismiss();
+      } else if (e.key == 'Tab') {
+        // Keep focus inside while the settings layer is modal.
+        const all = Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((x) => x.getClientRects().length);
+        const first = all[0], last = all[all.length - 1];
+        const at = root.activeElement;
+        if (e.shiftKey ? at == first || at == panel : at == last) {
+          e.preventDefault();
+          (e.shiftKey ? last : first).focus();
+        }
+      }
+    });
+    root.append(bg);
+    panel.focus();
+  }
+
+  function button() {
+    if (document.getElementById('samtykke-settings')) return;
+    const [, root] = mount('samtykke-settings', ctx.nonce);
+    const label = t('button.cookie_settings');
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    const path = document.createElementNS(svg.namespaceURI, 'path');
+    path.setAttribute('fill', 'none');
+    path.setAttribute('stroke', 'currentColor');
+    path.setAttribute('stroke-width', '1.8');
+    path.setAttribute('stroke-linecap', 'round');
+    // A cookie with a bite taken out and three crumbs.
+    path.setAttribute('d', 'M12 3a9 9 0 1 0 9 9 3 3 0 0 1-3.5-3A3 3 0 0 1 14 5.5 3 3 0 0 1 12 3zM8.5 10h.01M9 15h.01M14 14h.01');
+    svg.append(path);
+    root.append(h('button', { type: 'button', class: 'w fab', 'aria-label': label, title: label, onclick: settings }, svg));
+  }
+
+  return { banner, settings, button, close };
+}
