@@ -1,0 +1,72 @@
+package redisstore
+
+import (
+	"strings"
+	"time"
+
+	"github.com/samtykke/samtykke/server/consent"
+)
+
+// Every Redis key the store uses is built here, so the layout can be read
+// in one place (and the package comment describes it).
+//
+// Per-site keys start with samtykke:{<site id>}: . Redis Cluster hashes only
+// the part inside the braces, so all of a site's keys live in one slot and
+// one Lua script may touch any of them; on a single server the tag is just
+// part of the name.
+
+const keyPrefix = "samtykke:"
+
+// sitesKey is the SET of every site id. It is in its own slot, so it is
+// written in a separate command from the site's own keys: the site key is the
+// source of truth, and the set may briefly name a site that is gone (never
+// the other way round: CreateSite adds to the set first, DeleteSite removes
+// from it last).
+func sitesKey() string { return keyPrefix + "sites" }
+
+// settingKey holds one server-wide setting (STRING).
+func settingKey(key string) string { return keyPrefix + "setting:" + key }
+
+// siteTag is the prefix shared by every key of one site.
+func siteTag(siteID string) string { return keyPrefix + "{" + siteID + "}:" }
+
+// siteKey holds the site's JSON (STRING). Scripts check that it exists, so
+// nothing is written for a deleted site.
+func siteKey(siteID string) string { return siteTag(siteID) + "site" }
+
+// logKey is the site's receipt log (STREAM), one entry per receipt with the
+// JSON in field "r", trimmed to the site's retention.
+func logKey(siteID string) string { return siteTag(siteID) + "log" }
+
+// receiptIDKey maps a receipt id to its stream entry id (STRING with a TTL),
+// which makes a retried POST a duplicate instead of a second receipt.
+func receiptIDKey(siteID, receiptID string) string { return siteTag(siteID) + "rid:" + receiptID }
+
+// consentIDKey lists the stream entry ids of one consent id's receipts
+// (LIST, in arrival order).
+func consentIDKey(siteID, consentID string) string { return siteTag(siteID) + "cid:" + consentID }
+
+// bucketKey is one counter bucket (HASH of field → count): d:YYYYMMDD or
+// h:YYYYMMDDHH, in UTC.
+func bucketKey(siteID string, g consent.Granularity, t time.Time) string {
+	if g == consent.Hour {
+		return siteTag(siteID) + "h:" + t.UTC().Format("2006010215")
+	}
+	return siteTag(siteID) + "d:" + t.UTC().Format("20060102")
+}
+
+// siteKeysPattern is a SCAN MATCH pattern for every key of one site. Glob
+// characters in the id are escaped so that one site's delete can never match
+// another site's keys.
+func siteKeysPattern(siteID string) string {
+	var b strings.Builder
+	for _, r := range siteTag(siteID) {
+		switch r {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString("*")
+	return b.String()
+}

@@ -1,0 +1,551 @@
+// Package redisstore is the consent.Store on Redis (≥ 7.0), for running
+// several consentd replicas on one database. It takes a
+// redis.UniversalClient, so a single server, Sentinel (a failover client)
+// and Redis Cluster run the same code: every per-site key carries the hash
+// tag {<site id>} (see keys.go), so each write is one Lua script on one slot.
+//
+// Key layout (all built in keys.go):
+//
+//	samtykke:sites                      SET     every site id
+//	samtykke:setting:<key>              STRING  server-wide setting
+//	samtykke:{<site>}:site              STRING  site JSON (source of truth for existence)
+//	samtykke:{<site>}:log               STREAM  receipts, field r=<json>; MINID-trimmed and EXPIREd to the site's retention
+//	samtykke:{<site>}:rid:<receipt id>  STRING  stream id of the receipt; 8-day TTL (idempotency)
+//	samtykke:{<site>}:cid:<consent id>  LIST    stream ids of the consent id's receipts; TTL = retention
+//	samtykke:{<site>}:d:<YYYYMMDD>      HASH    day counters; TTL consent.Day.Retention() from first write
+//	samtykke:{<site>}:h:<YYYYMMDDHH>    HASH    hour counters; TTL consent.Hour.Retention() from first write
+//
+// Open accepts these URLs:
+//
+//	redis://[user:password@]host:port[/db][?options]    one server (options as redis.ParseURL)
+//	rediss://…                                           the same over TLS
+//	redis://host1:port,host2:port,…[?options]           Redis Cluster, seeded with every listed node
+//	redis+cluster://host:port[,…]  (or rediss+cluster)  Redis Cluster
+//	redis://host:port?cluster=true                       Redis Cluster
+//
+// Cluster URLs take the options of redis.ParseClusterURL and only database 0.
+// For Sentinel, build a redis.NewFailoverClient and pass it to New.
+//
+// Durability is Redis's: run it with appendonly yes (see the README). Network
+// errors, timeouts and Redis states that refuse writes for a while (LOADING,
+// READONLY, CLUSTERDOWN, OOM, …) come back wrapped in consent.ErrUnavailable,
+// so the API answers 503 and the snippet retries; the write script is
+// idempotent, so a retry after a lost reply is safe.
+package redisstore
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/samtykke/samtykke/server/consent"
+)
+
+// idempotencyTTL is how long a receipt id is remembered. The snippet's outbox
+// retries a receipt for up to 7 days; one more day covers clock skew.
+const idempotencyTTL = 8 * 24 * time.Hour
+
+// siteCacheTTL bounds how stale a site's retention may be on a replica that
+// did not make the change. Retention only sets trim points and TTLs, so a
+// short delay is harmless, and it saves a GET and a JSON decode per receipt.
+const siteCacheTTL = 30 * time.Second
+
+var (
+	//go:embed save_receipt.lua
+	saveReceiptSrc string
+	saveReceipt    = redis.NewScript(saveReceiptSrc)
+
+	//go:embed count.lua
+	countSrc string
+	count    = redis.NewScript(countSrc)
+)
+
+// Store is a consent.Store on Redis.
+type Store struct {
+	rdb   redis.UniversalClient
+	owned bool // Close closes rdb only if Open made it
+
+	mu    sync.Mutex
+	sites map[string]cachedSite
+}
+
+type cachedSite struct {
+	retentionDays int
+	until         time.Time
+}
+
+var _ consent.Store = (*Store)(nil)
+
+// New returns a store on client. Close does not close client: whoever made
+// it does.
+func New(client redis.UniversalClient) *Store {
+	return &Store{rdb: client, sites: map[string]cachedSite{}}
+}
+
+// Open connects to the Redis named by url (see the package comment) and
+// checks with PING that it answers.
+func Open(ctx context.Context, url string) (*Store, error) {
+	client, err := newClient(url)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: %w", err)
+	}
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("redisstore: %s: %w", redactURL(url), unavailable(err))
+	}
+	s := New(client)
+	s.owned = true
+	return s, nil
+}
+
+// Close closes the client if Open made it.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	err := s.rdb.Close()
+	if errors.Is(err, redis.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return unavailable(s.rdb.Ping(ctx).Err())
+}
+
+// unavailable wraps errors that a retry may cure (the network, a timeout, a
+// Redis that is loading, failing over or full) in consent.ErrUnavailable.
+// Other Redis replies (WRONGTYPE, a script error) are bugs and pass as they
+// are.
+func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rerr redis.Error
+	if errors.As(err, &rerr) && !transient(err) {
+		return fmt.Errorf("redisstore: %w", err)
+	}
+	return fmt.Errorf("%w: %v", consent.ErrUnavailable, err)
+}
+
+// transient reports Redis error replies that mean "not now".
+func transient(err error) bool {
+	for _, prefix := range []string{"LOADING", "READONLY", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN",
+		"BUSY", "OOM", "MISCONF", "NOREPLICAS", "MOVED", "ASK"} {
+		if redis.HasErrorPrefix(err, prefix) {
+			return true
+		}
+	}
+	return redis.IsMaxClientsError(err)
+}
+
+func (s *Store) CreateSite(ctx context.Context, site consent.Site) error {
+	data, err := json.Marshal(site)
+	if err != nil {
+		return err
+	}
+	// Into the set first, so the set never misses a site that exists.
+	added, err := s.rdb.SAdd(ctx, sitesKey(), site.ID).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if added == 0 {
+		// Already a member: either the site exists, or a DeleteSite (or
+		// CreateSite) was interrupted. Finish that delete so the new site
+		// starts empty.
+		n, err := s.rdb.Exists(ctx, siteKey(site.ID)).Result()
+		if err != nil {
+			return unavailable(err)
+		}
+		if n > 0 {
+			return consent.ErrConflict
+		}
+		if err := s.deleteSiteData(ctx, site.ID); err != nil {
+			return err
+		}
+	}
+	ok, err := s.rdb.SetNX(ctx, siteKey(site.ID), data, 0).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if !ok {
+		return consent.ErrConflict
+	}
+	s.remember(site)
+	return nil
+}
+
+func (s *Store) UpdateSite(ctx context.Context, site consent.Site) error {
+	data, err := json.Marshal(site)
+	if err != nil {
+		return err
+	}
+	// XX: only replace, never create a deleted site again.
+	ok, err := s.rdb.SetXX(ctx, siteKey(site.ID), data, 0).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if !ok {
+		s.forget(site.ID)
+		return consent.ErrNotFound
+	}
+	s.remember(site)
+	return nil
+}
+
+// DeleteSite deletes the site key first, which stops every write to the site
+// (the scripts check it), then every other key of the site, then the set
+// member. If it is interrupted, a second call (or a CreateSite of the same
+// id) finishes the job.
+func (s *Store) DeleteSite(ctx context.Context, id string) error {
+	s.forget(id)
+	n, err := s.rdb.Del(ctx, siteKey(id)).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if n == 0 {
+		member, err := s.rdb.SIsMember(ctx, sitesKey(), id).Result()
+		if err != nil {
+			return unavailable(err)
+		}
+		if !member {
+			return consent.ErrNotFound
+		}
+	}
+	if err := s.deleteSiteData(ctx, id); err != nil {
+		return err
+	}
+	if err := s.rdb.SRem(ctx, sitesKey(), id).Err(); err != nil {
+		return unavailable(err)
+	}
+	if n == 0 {
+		return consent.ErrNotFound
+	}
+	return nil
+}
+
+// deleteSiteData removes every key of a site except the site key itself.
+// A site's keys all live in one slot, but which master holds it is not worth
+// computing: SCAN every master (on a single server, the server).
+func (s *Store) deleteSiteData(ctx context.Context, id string) error {
+	pattern, keep := siteKeysPattern(id), siteKey(id)
+	sweep := func(ctx context.Context, c *redis.Client) error {
+		const batch = 500
+		var keys []string
+		flush := func() error {
+			if len(keys) == 0 {
+				return nil
+			}
+			// UNLINK frees big streams in the background instead of
+			// blocking Redis.
+			err := c.Unlink(ctx, keys...).Err()
+			keys = keys[:0]
+			return err
+		}
+		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			if k := iter.Val(); k != keep {
+				keys = append(keys, k)
+			}
+			if len(keys) == batch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return err
+		}
+		return flush()
+	}
+	var err error
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, sweep)
+	case *redis.Ring:
+		err = c.ForEachShard(ctx, sweep)
+	case *redis.Client:
+		err = sweep(ctx, c)
+	default:
+		return fmt.Errorf("redisstore: cannot delete site keys with a %T", s.rdb)
+	}
+	return unavailable(err)
+}
+
+func (s *Store) Site(ctx context.Context, id string) (consent.Site, error) {
+	data, err := s.rdb.Get(ctx, siteKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return consent.Site{}, consent.ErrNotFound
+	}
+	if err != nil {
+		return consent.Site{}, unavailable(err)
+	}
+	var site consent.Site
+	if err := json.Unmarshal(data, &site); err != nil {
+		return consent.Site{}, fmt.Errorf("redisstore: site %s: %w", id, err)
+	}
+	s.remember(site)
+	return site, nil
+}
+
+func (s *Store) Sites(ctx context.Context) ([]consent.Site, error) {
+	ids, err := s.rdb.SMembers(ctx, sitesKey()).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	// GETs in a pipeline, not MGET: on Cluster the keys are in many slots.
+	cmds := make([]*redis.StringCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Get(ctx, siteKey(id))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	sites := make([]consent.Site, 0, len(ids))
+	for i, cmd := range cmds {
+		data, err := cmd.Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue // a member whose site is gone (an interrupted delete)
+		}
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		var site consent.Site
+		if err := json.Unmarshal(data, &site); err != nil {
+			return nil, fmt.Errorf("redisstore: site %s: %w", ids[i], err)
+		}
+		sites = append(sites, site)
+	}
+	return sites, nil
+}
+
+// retentionDays returns the site's receipt retention, from a short-lived
+// cache; ErrNotFound if the site does not exist.
+func (s *Store) retentionDays(ctx context.Context, siteID string) (int, error) {
+	s.mu.Lock()
+	c, ok := s.sites[siteID]
+	s.mu.Unlock()
+	if ok && time.Now().Before(c.until) {
+		return c.retentionDays, nil
+	}
+	site, err := s.Site(ctx, siteID)
+	if err != nil {
+		return 0, err
+	}
+	return retentionOf(site), nil
+}
+
+func retentionOf(site consent.Site) int {
+	if site.RetentionDays <= 0 {
+		return consent.DefaultRetentionDays
+	}
+	return site.RetentionDays
+}
+
+func (s *Store) remember(site consent.Site) {
+	s.mu.Lock()
+	s.sites[site.ID] = cachedSite{retentionDays: retentionOf(site), until: time.Now().Add(siteCacheTTL)}
+	s.mu.Unlock()
+}
+
+func (s *Store) forget(siteID string) {
+	s.mu.Lock()
+	delete(s.sites, siteID)
+	s.mu.Unlock()
+}
+
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+func (s *Store) SaveReceipt(ctx context.Context, r consent.Receipt, counters []string) (consent.Receipt, bool, error) {
+	days, err := s.retentionDays(ctx, r.SiteID)
+	if err != nil {
+		return consent.Receipt{}, false, err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return consent.Receipt{}, false, err
+	}
+	retention := time.Duration(days) * 24 * time.Hour
+	// Stream ids are Redis's clock in ms; ours is close enough for a trim
+	// point measured in days.
+	minID := time.Now().Add(-retention).UnixMilli()
+	keys := []string{
+		siteKey(r.SiteID),
+		receiptIDKey(r.SiteID, r.ReceiptID),
+		logKey(r.SiteID),
+		consentIDKey(r.SiteID, r.ConsentID),
+		bucketKey(r.SiteID, consent.Day, r.ServerTime),
+		bucketKey(r.SiteID, consent.Hour, r.ServerTime),
+	}
+	args := make([]any, 0, 6+len(counters))
+	args = append(args, data, seconds(idempotencyTTL), minID, seconds(retention),
+		seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()))
+	for _, c := range counters {
+		args = append(args, c)
+	}
+	res, err := saveReceipt.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return consent.Receipt{}, false, unavailable(err)
+	}
+	code, _ := res[0].(int64)
+	switch code {
+	case 1:
+		return r, true, nil
+	case -1:
+		s.forget(r.SiteID)
+		return consent.Receipt{}, false, consent.ErrNotFound
+	}
+	stored, _ := res[1].(string)
+	if stored == "" {
+		// The id is remembered but its log entry is gone, which only a
+		// manual trim can cause. It is still a duplicate: count nothing.
+		return r, false, nil
+	}
+	var prev consent.Receipt
+	if err := json.Unmarshal([]byte(stored), &prev); err != nil {
+		return consent.Receipt{}, false, fmt.Errorf("redisstore: stored receipt %s: %w", r.ReceiptID, err)
+	}
+	return prev, false, nil
+}
+
+func (s *Store) Receipts(ctx context.Context, siteID, consentID string) ([]consent.Receipt, error) {
+	ids, err := s.rdb.LRange(ctx, consentIDKey(siteID, consentID), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]consent.Receipt, 0, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cmds := make([]*redis.XMessageSliceCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.XRange(ctx, logKey(siteID), id, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	for _, cmd := range cmds {
+		msgs := cmd.Val()
+		if len(msgs) == 0 {
+			continue // trimmed by retention before the list expired
+		}
+		raw, _ := msgs[0].Values["r"].(string)
+		var r consent.Receipt
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			return nil, fmt.Errorf("redisstore: receipt %s: %w", msgs[0].ID, err)
+		}
+		out = append(out, r)
+	}
+	// The list is in arrival order; the record's order is server time.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ServerTime.Before(out[j].ServerTime) })
+	return out, nil
+}
+
+func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time, counters []string) error {
+	keys := []string{siteKey(siteID), bucketKey(siteID, consent.Day, at), bucketKey(siteID, consent.Hour, at)}
+	args := make([]any, 0, 2+len(counters))
+	args = append(args, seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()))
+	for _, c := range counters {
+		args = append(args, c)
+	}
+	n, err := count.Run(ctx, s.rdb, keys, args...).Int()
+	if err != nil {
+		return unavailable(err)
+	}
+	if n == 0 {
+		return consent.ErrNotFound
+	}
+	return nil
+}
+
+// pipelineChunk bounds one pipeline of HGETALLs, so a very long hourly range
+// does not build one huge request and reply.
+const pipelineChunk = 1000
+
+func (s *Store) Counters(ctx context.Context, siteID string, g consent.Granularity, from, to time.Time) ([]consent.CounterBucket, error) {
+	if !g.Valid() {
+		return nil, fmt.Errorf("redisstore: unknown granularity %q", g)
+	}
+	// Buckets whose start lies in [from, to).
+	var starts []time.Time
+	for t := firstStartAtOrAfter(g, from); t.Before(to); t = g.Step(t) {
+		starts = append(starts, t)
+	}
+	out := []consent.CounterBucket{}
+	for len(starts) > 0 {
+		chunk := starts[:min(len(starts), pipelineChunk)]
+		starts = starts[len(chunk):]
+		cmds := make([]*redis.MapStringStringCmd, len(chunk))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, t := range chunk {
+				cmds[i] = p.HGetAll(ctx, bucketKey(siteID, g, t))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		for i, cmd := range cmds {
+			fields := cmd.Val()
+			if len(fields) == 0 {
+				continue
+			}
+			m := make(map[string]int64, len(fields))
+			for f, v := range fields {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("redisstore: counter %s in %s: %w", f, bucketKey(siteID, g, chunk[i]), err)
+				}
+				m[f] = n
+			}
+			out = append(out, consent.CounterBucket{Start: chunk[i], Counters: m})
+		}
+	}
+	return out, nil
+}
+
+// firstStartAtOrAfter returns the first bucket start that is not before t.
+func firstStartAtOrAfter(g consent.Granularity, t time.Time) time.Time {
+	start := g.Truncate(t)
+	if start.Before(t) {
+		start = g.Step(start)
+	}
+	return start
+}
+
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	v, err := s.rdb.Get(ctx, settingKey(key)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", consent.ErrNotFound
+	}
+	return v, unavailable(err)
+}
+
+// SetSettingOnce is one SET NX GET (Redis ≥ 7.0), so racing replicas agree
+// without a second round trip.
+func (s *Store) SetSettingOnce(ctx context.Context, key, value string) (string, error) {
+	prev, err := s.rdb.SetArgs(ctx, settingKey(key), value, redis.SetArgs{Mode: "NX", Get: true}).Result()
+	if errors.Is(err, redis.Nil) {
+		return value, nil // there was none: ours is stored
+	}
+	if err != nil {
+		return "", unavailable(err)
+	}
+	return prev, nil
+}
