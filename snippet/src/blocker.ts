@@ -17,6 +17,8 @@ interface Entry {
   all: boolean;
   /** The type to restore. */
   type: string | null;
+  /** A blocked tracker URL, kept out of the src attribute until released. */
+  src?: string;
 }
 
 export type Allowed = (need: Optional[], all: boolean) => boolean;
@@ -34,20 +36,22 @@ export function blocker(allowed: Allowed) {
   const setAttr = Element.prototype.setAttribute;
   const entry = (el: Element) => blocked.find((e) => e.el == el);
 
+  /** Blocks el if src is a tracker whose purpose is not granted; true if so. */
   const check = (el: HTMLScriptElement, src: string) => {
-    if (entry(el)) return;
+    const e = entry(el);
+    if (e) return !!(e.src = src);
     const need = purposesForUrl(src, document.baseURI);
-    if (need && !allowed(need, false)) {
-      blocked.push({ el, need, all: false, type: el.getAttribute('type') });
-      setAttr.call(el, 'type', PLAIN);
-    }
+    if (!need || allowed(need, false)) return false;
+    blocked.push({ el, need, all: false, type: el.getAttribute('type'), src });
+    setAttr.call(el, 'type', PLAIN);
+    setAttr.call(el, 'data-samtykke-src', src);
+    return true;
   };
 
   Object.defineProperty(proto, 'src', {
     ...srcProp,
     set(this: HTMLScriptElement, v: string) {
-      check(this, String(v));
-      srcProp.set!.call(this, v);
+      if (!check(this, String(v))) srcProp.set!.call(this, v);
     },
   });
   Object.defineProperty(proto, 'type', {
@@ -61,7 +65,7 @@ export function blocker(allowed: Allowed) {
   Element.prototype.setAttribute = function (this: Element, name: string, v: string) {
     if (this instanceof HTMLScriptElement) {
       const n = name.toLowerCase();
-      if (n == 'src') check(this, String(v));
+      if (n == 'src' && check(this, String(v))) return;
       const e = n == 'type' && entry(this);
       if (e) return void (e.type = String(v));
     }
@@ -81,7 +85,7 @@ export function blocker(allowed: Allowed) {
   const scan = (n: Node) => {
     if (n instanceof HTMLScriptElement) {
       if (n.hasAttribute('data-samtykke')) mark(n);
-      else if (n.src && !own.has(n)) check(n, n.src);
+      else if (n.src && !own.has(n) && check(n, n.getAttribute('src')!)) n.removeAttribute('src');
     } else if (n instanceof HTMLTemplateElement) {
       if (n.hasAttribute('data-samtykke')) mark(n);
     } else if (n instanceof Element && n.firstElementChild) {
@@ -124,11 +128,12 @@ export function blocker(allowed: Allowed) {
       // Created but never inserted: it runs where its loader puts it.
       if (e.type == null) el.removeAttribute('type');
       else setAttr.call(el, 'type', e.type);
+      if (e.src) srcProp.set!.call(el, e.src);
       return next();
     }
     const s = document.createElement('script');
-    const src = el.getAttribute('src');
-    for (const a of Array.from(el.attributes)) if (!/^(type|src|data-type)$/.test(a.name)) setAttr.call(s, a.name, a.value);
+    const src = e.src || el.getAttribute('src');
+    for (const a of Array.from(el.attributes)) if (!/^(type|src|data-type|data-samtykke-src)$/.test(a.name)) setAttr.call(s, a.name, a.value);
     if (e.type) s.setAttribute('type', e.type);
     s.nonce = el.nonce;
     const wait = !!src && !el.hasAttribute('async');
