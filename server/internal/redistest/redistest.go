@@ -58,7 +58,7 @@ func Start(t testing.TB) *Server {
 	return start(t, t.TempDir(), nil)
 }
 
-func start(t testing.TB, dir string, extra func(port int) []string) *Server {
+func start(t testing.TB, dir string, extra func() []string) *Server {
 	t.Helper()
 	bin := lookPath(t)
 	// Another process can grab a port between our probe and redis binding
@@ -68,7 +68,7 @@ func start(t testing.TB, dir string, extra func(port int) []string) *Server {
 		port := freePort(t)
 		s := &Server{t: t, bin: bin, dir: dir, port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 		if extra != nil {
-			s.args = extra(port)
+			s.args = extra()
 		}
 		if err := s.launch(); err != nil {
 			lastErr = err
@@ -253,7 +253,7 @@ func StartCluster(t testing.TB, masters int) *Cluster {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		n := start(t, dir, func(int) []string {
+		n := start(t, dir, func() []string {
 			// The bus port defaults to port+10000, which need not be free
 			// (or even exist), so pick it explicitly (Redis ≥ 7.0).
 			return []string{

@@ -169,16 +169,24 @@ func TestKeyLayout(t *testing.T) {
 	if err := c.Expire(ctx, dayKey, time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
+	hourKey := "samtykke:{layout1}:h:2026112315"
+	if err := c.Expire(ctx, hourKey, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.CountImpression(ctx, site.ID, at, []string{"impressions"}); err != nil {
 		t.Fatal(err)
 	}
-	if ttl := c.TTL(ctx, dayKey).Val(); ttl > time.Hour {
-		t.Errorf("a second write moved the day bucket's TTL to %v", ttl)
+	r2 := storetest.NewReceipt(site, at)
+	if _, _, err := s.SaveReceipt(ctx, r2, r2.CounterFields()); err != nil {
+		t.Fatal(err)
 	}
-	// The stream and consent list follow the site's current retention.
-	n, _ := c.XLen(ctx, "samtykke:{layout1}:log").Result()
-	if n != 1 {
-		t.Errorf("log holds %d entries, want 1", n)
+	for _, k := range []string{dayKey, hourKey} {
+		if ttl := c.TTL(ctx, k).Val(); ttl > time.Hour {
+			t.Errorf("later writes moved the TTL of %s to %v", k, ttl)
+		}
+	}
+	if n := c.XLen(ctx, "samtykke:{layout1}:log").Val(); n != 2 {
+		t.Errorf("log holds %d entries, want 2", n)
 	}
 }
 
@@ -278,6 +286,37 @@ func TestInterruptedDelete(t *testing.T) {
 	}
 	if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
 		t.Errorf("re-created site remembers an old receipt id: created=%v err=%v", created, err)
+	}
+}
+
+// A replica that cached a site must still refuse receipts and impressions
+// once another replica deleted it, and leave no keys behind.
+func TestDeletedOnAnotherReplica(t *testing.T) {
+	ctx := context.Background()
+	rs := redistest.Start(t)
+	a, b := open(t, rs.URL()), open(t, rs.URL())
+
+	site := storetest.NewSite(t, "gone")
+	if err := a.CreateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	r := storetest.NewReceipt(site, time.Now())
+	if _, _, err := a.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DeleteSite(ctx, site.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	r2 := storetest.NewReceipt(site, time.Now())
+	if _, _, err := a.SaveReceipt(ctx, r2, r2.CounterFields()); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("SaveReceipt on a replica that cached the deleted site: err = %v, want ErrNotFound", err)
+	}
+	if err := a.CountImpression(ctx, site.ID, time.Now(), []string{"impressions"}); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("CountImpression for the deleted site: err = %v, want ErrNotFound", err)
+	}
+	if left := keys(t, rs.Client(), "samtykke:{gone}:*"); len(left) != 0 {
+		t.Errorf("writes after DeleteSite left %q", left)
 	}
 }
 
