@@ -26,7 +26,8 @@
 // Cluster URLs take the options of redis.ParseClusterURL and only database 0.
 // For Sentinel, build a redis.NewFailoverClient and pass it to New.
 //
-// Durability is Redis's: run it with appendonly yes (see the README). Network
+// Durability is Redis's: run it with appendonly yes (appendfsync always if an
+// acknowledged receipt must survive power loss, everysec otherwise). Network
 // errors, timeouts and Redis states that refuse writes for a while (LOADING,
 // READONLY, CLUSTERDOWN, OOM, …) come back wrapped in consent.ErrUnavailable,
 // so the API answers 503 and the snippet retries; the write script is
