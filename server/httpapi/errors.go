@@ -57,8 +57,8 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusRequestEntityTooLarge:
-			return &apiError{Status: he.Code, Code: "too_large", Message: "body is larger than the limit of " + bodyLimitText,
-				Fields: []consent.FieldError{{Field: "body", Message: "must be at most " + bodyLimitText}}}
+			return &apiError{Status: he.Code, Code: "too_large", Message: "body is larger than the limit of " + adminBodyLimitText,
+				Fields: []consent.FieldError{{Field: "body", Message: "must be at most " + adminBodyLimitText}}}
 		case http.StatusNotFound:
 			return newError(he.Code, "not_found", "no such endpoint; see /openapi.json for the API")
 		case http.StatusMethodNotAllowed:

@@ -143,11 +143,26 @@ func (s *server) ingestPreamble(c echo.Context) (consent.Site, []byte, error) {
 	h := c.Response().Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Add("Vary", "Origin")
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return site, nil, err // BodyLimit's 413 arrives here
+	body, err := readLimited(c)
+	return site, body, err
+}
+
+// readLimited reads at most publicBodyLimit bytes of the request body. It is
+// done here rather than in middleware so that an oversized receipt is
+// counted as rejected like every other refusal.
+func readLimited(c echo.Context) ([]byte, error) {
+	tooLarge := &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+		Message: "body is larger than the limit of " + bodyLimitText,
+		Fields:  []consent.FieldError{{Field: "body", Message: "must be at most " + bodyLimitText}}}
+	if c.Request().ContentLength > publicBodyLimit {
+		return nil, tooLarge
 	}
-	return site, body, nil
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, publicBodyLimit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, tooLarge
+	}
+	return body, err
 }
 
 // checkOrigin accepts a request only from one of the site's origins.

@@ -43,9 +43,10 @@ type Options struct {
 // Body limits. A receipt is about 0.5 KiB; 16 KiB leaves room for long page
 // URLs and user agents while keeping abuse cheap to refuse.
 const (
-	bodyLimit      = "16K"
-	bodyLimitText  = "16 KiB"
-	adminBodyLimit = "1M"
+	publicBodyLimit    = 16 << 10
+	bodyLimitText      = "16 KiB"
+	adminBodyLimit     = "1M"
+	adminBodyLimitText = "1 MiB"
 )
 
 type server struct {
@@ -87,7 +88,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 		e.GET("/demo", s.demo)
 	}
 
-	public := e.Group("/v1/sites/:site", middleware.BodyLimit(bodyLimit))
+	public := e.Group("/v1/sites/:site")
 	public.GET("/config", s.bannerConfig)
 	public.POST("/receipts", s.postReceipt)
 	public.OPTIONS("/receipts", s.preflight)
