@@ -147,7 +147,8 @@ if (!w.samtykke) {
     ready(() => view?.button());
   }
 
-  function emit(detail: { consent: Choices; consentId: string; action: string }) {
+  /** Tells the page the consent in force: on a decision (with its action), or on load once a stored choice is confirmed (action null). */
+  function emit(detail: { consent: Choices; consentId: string; action: string | null }) {
     document.dispatchEvent(new CustomEvent('samtykke:change', { detail }));
     for (const fn of listeners)
       try {
@@ -177,6 +178,7 @@ if (!w.samtykke) {
     });
     if (stored && !needsPrompt(stored, c.config_version, c.consent_lifetime_days, Date.now())) {
       confirm(stored.choices);
+      emit({ consent: { ...stored.choices }, consentId: stored.id, action: null });
       ready(view.button);
     } else {
       // No choice, or one given for another version of the banner or too
@@ -200,7 +202,10 @@ if (!w.samtykke) {
       // Without the config there are no texts to show. A visitor who has
       // already chosen keeps that choice; everyone else stays blocked.
       console.warn('samtykke: could not load the site config:', e);
-      if (stored && !current) confirm(stored.choices);
+      if (stored && !current) {
+        confirm(stored.choices);
+        emit({ consent: { ...stored.choices }, consentId: stored.id, action: null });
+      }
     });
 
   document.addEventListener('click', (e) => {

@@ -462,3 +462,30 @@ test('one impression per banner display, none for a visitor who has chosen', asy
   assert.equal(await impressions(), 2);
   await x.context.close();
 });
+
+test('the /demo page: banner, live state, marked example tags, and a way back', async () => {
+  const x = await newContext(browser);
+  const errors: string[] = [];
+  x.page.on('pageerror', (e) => errors.push(String(e)));
+  await x.page.goto(c.url + '/demo');
+  await waitForBanner(x.page);
+  assert.deepEqual(x.requests, []);
+  assert.match((await x.page.locator('pre').nth(1).textContent())!, new RegExp(`<script src="${c.url}/samtykke.js" data-site="demo"></script>`));
+  assert.deepEqual(JSON.parse((await x.page.locator('#state').textContent())!), { consentId: null, consent: null });
+  await x.page.screenshot({ path: join(SCREENSHOTS, 'demo-1366x768.png'), animations: 'disabled' });
+  await action(x.page, 'customize').click();
+  await banner(x.page).getByRole('switch', { name: 'Statistics' }).click();
+  await action(x.page, 'save').click();
+  await x.page.waitForFunction(() => document.getElementById('ran-statistics')!.textContent == 'ran');
+  assert.equal(await x.page.locator('#ran-marketing').textContent(), 'waiting');
+  const state = JSON.parse((await x.page.locator('#state').textContent())!);
+  assert.deepEqual(state.consent, { necessary: true, statistics: true, marketing: false });
+  await waitFor(async () => x.hits(/gtag\/js\?id=G-DEMO2026/).length == 1, 5000, 'GA4 on the demo site');
+  // On the next visit the state is shown at once, and the page's own link reopens the settings.
+  await x.page.reload();
+  await x.page.waitForFunction(() => document.getElementById('state')!.textContent!.includes('"statistics": true'));
+  await x.page.getByRole('link', { name: 'Cookie settings' }).click();
+  await x.page.getByRole('dialog', { name: 'Cookie settings' }).waitFor();
+  assert.deepEqual(errors, []);
+  await x.context.close();
+});
