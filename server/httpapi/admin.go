@@ -17,22 +17,24 @@ import (
 	"github.com/samtykke/samtykke/server/consent"
 )
 
-// requireAdmin checks the bearer token in constant time against its hash,
+// RequireAdmin checks the bearer token in constant time against its hash,
 // so neither timing nor a memory dump of the options reveals the token.
-func (s *server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		auth := c.Request().Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || token == "" {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="samtykke admin"`)
-			return newError(http.StatusUnauthorized, "unauthorized", "missing admin token; send the header Authorization: Bearer <admin token>")
+func RequireAdmin(tokenHash [32]byte) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			auth := c.Request().Header.Get("Authorization")
+			token, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok || token == "" {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="samtykke admin"`)
+				return NewError(http.StatusUnauthorized, "unauthorized", "missing admin token; send the header Authorization: Bearer <admin token>")
+			}
+			sum := sha256.Sum256([]byte(token))
+			if subtle.ConstantTimeCompare(sum[:], tokenHash[:]) != 1 {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="samtykke admin", error="invalid_token"`)
+				return NewError(http.StatusUnauthorized, "unauthorized", "wrong admin token")
+			}
+			return next(c)
 		}
-		sum := sha256.Sum256([]byte(token))
-		if subtle.ConstantTimeCompare(sum[:], s.AdminTokenHash[:]) != 1 {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="samtykke admin", error="invalid_token"`)
-			return newError(http.StatusUnauthorized, "unauthorized", "wrong admin token")
-		}
-		return next(c)
 	}
 }
 
@@ -115,7 +117,7 @@ func (s *server) deleteSite(c echo.Context) error {
 
 func readSettings(c echo.Context) (consent.SiteSettings, error) {
 	if ct := c.Request().Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return consent.SiteSettings{}, newError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+		return consent.SiteSettings{}, NewError(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"send the site as JSON with Content-Type: application/json")
 	}
 	body, err := io.ReadAll(c.Request().Body)

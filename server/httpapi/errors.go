@@ -12,19 +12,21 @@ import (
 	"github.com/samtykke/samtykke/server/consent"
 )
 
-// apiError is the one error type handlers return for problems they detect
+// Error is the one error type handlers return for problems they detect
 // themselves; handleError turns it and the domain's errors into responses.
-type apiError struct {
+// Packages that mount routes on the API (the dashboard) return it too.
+type Error struct {
 	Status  int                  `json:"-"`
 	Code    string               `json:"code"`
 	Message string               `json:"message"`
 	Fields  []consent.FieldError `json:"fields,omitempty"`
 }
 
-func (e *apiError) Error() string { return e.Message }
+func (e *Error) Error() string { return e.Message }
 
-func newError(status int, code, format string, args ...any) *apiError {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+// NewError builds an Error with a formatted message.
+func NewError(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // retryAfterSeconds tells clients when to try again after a 503. The
@@ -32,8 +34,8 @@ func newError(status int, code, format string, args ...any) *apiError {
 const retryAfterSeconds = 2
 
 // toAPIError maps any error to the response it deserves.
-func toAPIError(err error) *apiError {
-	var ae *apiError
+func toAPIError(err error) *Error {
+	var ae *Error
 	var ve *consent.ValidationError
 	var he *echo.HTTPError
 	switch {
@@ -46,27 +48,27 @@ func toAPIError(err error) *apiError {
 				status, code = http.StatusBadRequest, "malformed"
 			}
 		}
-		return &apiError{Status: status, Code: code, Message: ve.Error(), Fields: ve.Fields}
+		return &Error{Status: status, Code: code, Message: ve.Error(), Fields: ve.Fields}
 	case errors.Is(err, consent.ErrNotFound):
-		return newError(http.StatusNotFound, "not_found", "not found")
+		return NewError(http.StatusNotFound, "not_found", "not found")
 	case errors.Is(err, consent.ErrConflict):
-		return newError(http.StatusConflict, "conflict", "already exists")
+		return NewError(http.StatusConflict, "conflict", "already exists")
 	case errors.Is(err, consent.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return newError(http.StatusServiceUnavailable, "unavailable",
+		return NewError(http.StatusServiceUnavailable, "unavailable",
 			"the consent store cannot be reached right now; nothing was stored, please retry")
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusRequestEntityTooLarge:
-			return &apiError{Status: he.Code, Code: "too_large", Message: "body is larger than the limit of " + adminBodyLimitText,
+			return &Error{Status: he.Code, Code: "too_large", Message: "body is larger than the limit of " + adminBodyLimitText,
 				Fields: []consent.FieldError{{Field: "body", Message: "must be at most " + adminBodyLimitText}}}
 		case http.StatusNotFound:
-			return newError(he.Code, "not_found", "no such endpoint; see /openapi.json for the API")
+			return NewError(he.Code, "not_found", "no such endpoint; see /openapi.json for the API")
 		case http.StatusMethodNotAllowed:
-			return newError(he.Code, "method_not_allowed", "method not allowed on this endpoint")
+			return NewError(he.Code, "method_not_allowed", "method not allowed on this endpoint")
 		}
-		return newError(he.Code, "http_error", "%v", he.Message)
+		return NewError(he.Code, "http_error", "%v", he.Message)
 	}
-	return newError(http.StatusInternalServerError, "internal", "internal error; it has been logged")
+	return NewError(http.StatusInternalServerError, "internal", "internal error; it has been logged")
 }
 
 // handleError is echo's HTTPErrorHandler: it logs what needs attention and
@@ -90,7 +92,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(ae.Status)
 	} else {
-		err = c.JSON(ae.Status, map[string]*apiError{"error": ae})
+		err = c.JSON(ae.Status, map[string]*Error{"error": ae})
 	}
 	if err != nil {
 		log.Warn("could not send error response", "err", err)

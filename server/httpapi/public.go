@@ -151,7 +151,7 @@ func (s *server) ingestPreamble(c echo.Context) (consent.Site, []byte, error) {
 // done here rather than in middleware so that an oversized receipt is
 // counted as rejected like every other refusal.
 func readLimited(c echo.Context) ([]byte, error) {
-	tooLarge := &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
 		Message: "body is larger than the limit of " + bodyLimitText,
 		Fields:  []consent.FieldError{{Field: "body", Message: "must be at most " + bodyLimitText}}}
 	if c.Request().ContentLength > publicBodyLimit {
@@ -171,11 +171,11 @@ func readLimited(c echo.Context) ([]byte, error) {
 func (s *server) checkOrigin(c echo.Context, site consent.Site) (string, error) {
 	origin := c.Request().Header.Get("Origin")
 	if origin == "" {
-		return "", newError(http.StatusForbidden, "forbidden_origin",
+		return "", NewError(http.StatusForbidden, "forbidden_origin",
 			"the Origin header is missing; receipts are accepted only from the site's registered origins")
 	}
 	if !site.AllowsOrigin(origin) {
-		return "", newError(http.StatusForbidden, "forbidden_origin",
+		return "", NewError(http.StatusForbidden, "forbidden_origin",
 			"origin %s is not one of this site's origins; add it to the site's \"origins\" to accept its receipts", origin)
 	}
 	return origin, nil
@@ -216,7 +216,7 @@ func (s *server) consentRecord(c echo.Context) error {
 		return err
 	}
 	if len(receipts) == 0 {
-		return newError(http.StatusNotFound, "not_found", "no receipts for consent id %q on this site", consentID)
+		return NewError(http.StatusNotFound, "not_found", "no receipts for consent id %q on this site", consentID)
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
@@ -241,7 +241,7 @@ func (s *server) requestInfo(c echo.Context, siteID string) consent.Request {
 // siteError names the site in a 404 so a typo in data-site is easy to spot.
 func siteError(err error, id string) error {
 	if errors.Is(err, consent.ErrNotFound) {
-		return newError(http.StatusNotFound, "unknown_site", "no site with id %q; check the data-site attribute of the script tag", id)
+		return NewError(http.StatusNotFound, "unknown_site", "no site with id %q; check the data-site attribute of the script tag", id)
 	}
 	return err
 }

@@ -38,6 +38,9 @@ type Options struct {
 	Now func() time.Time
 	// SiteCacheTTL bounds how stale a replica's view of a site may be.
 	SiteCacheTTL time.Duration
+	// Mount registers further routes (the dashboard) on the same server, so
+	// they share its middleware, metrics and error responses.
+	Mount func(e *echo.Echo)
 }
 
 // Body limits. A receipt is about 0.5 KiB; 16 KiB leaves room for long page
@@ -96,13 +99,16 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	public.OPTIONS("/impressions", s.preflight)
 	public.GET("/consents/:consent", s.consentRecord)
 
-	admin := e.Group("/v1/admin", middleware.BodyLimit(adminBodyLimit), s.requireAdmin)
+	admin := e.Group("/v1/admin", middleware.BodyLimit(adminBodyLimit), RequireAdmin(opt.AdminTokenHash))
 	admin.GET("/sites", s.listSites)
 	admin.POST("/sites", s.createSite)
 	admin.GET("/sites/:site", s.getSite)
 	admin.PUT("/sites/:site", s.updateSite)
 	admin.DELETE("/sites/:site", s.deleteSite)
 	admin.GET("/sites/:site/stats", s.stats)
+	if opt.Mount != nil {
+		opt.Mount(e)
+	}
 	return e
 }
 
