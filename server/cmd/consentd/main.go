@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/samtykke/samtykke/server/config"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/httpapi"
@@ -53,6 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(cfg.LogFormat, stderr)
+	// go-redis reports pool trouble through its own logger; send it to ours
+	// so operators see one format.
+	redis.SetLogger(redisLogger{log})
 
 	store, storeName, err := openStore(ctx, cfg)
 	if err != nil {
@@ -120,6 +125,12 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 func openStore(ctx context.Context, cfg config.Config) (consent.Store, string, error) {

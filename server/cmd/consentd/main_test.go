@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer lets the test read what run printed while run still writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs consentd in-process until the returned stop is called; stop
+// returns run's error.
+func start(t *testing.T, env map[string]string) (base string, stdout *lockedBuffer, stop func() error) {
+	t.Helper()
+	addr := freeAddr(t)
+	env["SAMTYKKE_ADDR"] = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, stdout, stderr) }()
+	base = "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("consentd stopped at start: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("consentd did not answer /healthz: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("consentd did not stop within 30 s of the signal")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+	return base, stdout, stop
+}
+
+var tokenLine = regexp.MustCompile(`(?m)^  ([A-Za-z0-9_-]{32})$`)
+
+func TestFirstStartPrintsTokenAndDataSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SAMTYKKE_DATA_DIR": dir}
+	base, out, stop := start(t, env)
+
+	m := tokenLine.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("first start printed no admin token:\n%s", out.String())
+	}
+	token := m[1]
+	if !strings.Contains(out.String(), "/v1/admin/sites") || !strings.Contains(out.String(), "/demo") {
+		t.Errorf("first start does not show the next step:\n%s", out.String())
+	}
+
+	create := func(base string) *http.Response {
+		req, _ := http.NewRequest("POST", base+"/v1/admin/sites", strings.NewReader(
+			`{"name":"Fjord Books","origins":["https://fjordbooks.no"],"privacy_policy_url":"https://fjordbooks.no/personvern"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	if res := create(base); res.StatusCode != http.StatusCreated {
+		t.Fatalf("creating a site with the printed token: %d", res.StatusCode)
+	}
+	if res, _ := http.Get(base + "/demo"); res == nil || res.StatusCode != http.StatusOK {
+		t.Errorf("/demo does not answer 200")
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after the signal, want nil (exit 0)", err)
+	}
+
+	// Second start on the same directory: the token is not printed again
+	// and still works; the site is still there.
+	base2, out2, stop2 := start(t, env)
+	if tokenLine.MatchString(out2.String()) {
+		t.Errorf("the admin token was printed again on the second start")
+	}
+	req, _ := http.NewRequest("GET", base2+"/v1/admin/sites", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(body.String(), "Fjord Books") {
+		t.Errorf("after a restart: %d %s", res.StatusCode, body.String())
+	}
+	if err := stop2(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfiguredAdminTokenWins(t *testing.T) {
+	env := map[string]string{"SAMTYKKE_DATA_DIR": t.TempDir(), "SAMTYKKE_ADMIN_TOKEN": "an-operator-chosen-token", "SAMTYKKE_DEMO": "false"}
+	base, out, _ := start(t, env)
+	if tokenLine.MatchString(out.String()) {
+		t.Errorf("a token was generated although SAMTYKKE_ADMIN_TOKEN is set")
+	}
+	req, _ := http.NewRequest("GET", base+"/v1/admin/sites", nil)
+	req.Header.Set("Authorization", "Bearer an-operator-chosen-token")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("configured token refused: %d", res.StatusCode)
+	}
+	if res, _ := http.Get(base + "/demo"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("/demo with SAMTYKKE_DEMO=false: %d, want 404", res.StatusCode)
+	}
+}
+
+// In-flight requests finish after the signal; the process then exits 0.
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	env := map[string]string{"SAMTYKKE_DATA_DIR": t.TempDir(), "SAMTYKKE_ADMIN_TOKEN": "an-operator-chosen-token"}
+	base, _, stop := start(t, env)
+
+	// A slow upload keeps a request in flight across the signal.
+	body := &slowBody{parts: []string{`{"name":"Slow`, ` Shop","origins":["https://slow.example"],`, `"privacy_policy_url":"https://slow.example/p"}`}, delay: 300 * time.Millisecond}
+	result := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", base+"/v1/admin/sites", body)
+		req.Header.Set("Authorization", "Bearer an-operator-chosen-token")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			result <- -1
+			return
+		}
+		res.Body.Close()
+		result <- res.StatusCode
+	}()
+	time.Sleep(150 * time.Millisecond) // the request has started
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	if code := <-result; code != http.StatusCreated {
+		t.Errorf("request in flight during shutdown answered %d, want 201", code)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("run returned %v, want nil", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Errorf("still accepting connections after shutdown")
+	}
+}
+
+type slowBody struct {
+	parts []string
+	delay time.Duration
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	if len(b.parts) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(b.delay)
+	n := copy(p, b.parts[0])
+	b.parts = b.parts[1:]
+	return n, nil
+}
+
+func TestBadSettingStopsStart(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), nil, func(k string) string {
+		return map[string]string{"SAMTYKKE_TRUSTED_PROXIES": "10.0.0.0/99"}[k]
+	}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "SAMTYKKE_TRUSTED_PROXIES") {
+		t.Errorf("run with a bad setting: %v, want an error naming SAMTYKKE_TRUSTED_PROXIES", err)
+	}
+	err = run(context.Background(), []string{"-redis-url", "redis://127.0.0.1:1/0"}, func(string) string { return "" }, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "SAMTYKKE_REDIS_URL") {
+		t.Errorf("run with an unreachable Redis: %v, want an error naming SAMTYKKE_REDIS_URL", err)
+	}
+}
