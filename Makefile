@@ -20,6 +20,7 @@ go-test:
 
 js-test:
 	npm test
+	if [ -f dashboard/package.json ]; then npm --prefix dashboard test; fi
 
 # Rebuild snippet/dist/samtykke.js after changing snippet/src (commit the result).
 snippet: setup

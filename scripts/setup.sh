@@ -20,8 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci only when node_modules is missing or older than the lock file.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-	echo "setup: installing npm packages"
-	npm ci --no-audit --no-fund --loglevel=error
-fi
+# npm ci only when node_modules is missing or older than the lock file: the
+# banner's packages at the top, the dashboard's in dashboard/.
+for dir in . dashboard; do
+	[ -f "$dir/package-lock.json" ] || continue
+	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		echo "setup: installing npm packages in $dir"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+done
