@@ -83,7 +83,8 @@ const focused = (p: Page) =>
       hosts.push(a.id);
       a = a.shadowRoot.activeElement;
     }
-    return { hosts, tag: a?.tagName.toLowerCase(), role: a?.getAttribute('role'), action: a?.getAttribute('data-samtykke-action'), text: a?.textContent };
+    const outline = a ? getComputedStyle(a).outlineStyle + ' ' + getComputedStyle(a).outlineWidth : '';
+    return { hosts, tag: a?.tagName.toLowerCase(), role: a?.getAttribute('role'), action: a?.getAttribute('data-samtykke-action'), text: a?.textContent, outline };
   });
 
 function luminance(rgb: string) {
@@ -152,6 +153,7 @@ describe('first layer', () => {
       await x.page.keyboard.press('Tab');
       const f = await focused(x.page);
       seen.push(f.action || f.tag!);
+      assert.equal(f.outline, 'solid 3px', 'visible focus');
     }
     assert.deepEqual(seen, ['a', 'reject-all', 'accept-all', 'customize']);
     await x.page.keyboard.press('Shift+Tab');
