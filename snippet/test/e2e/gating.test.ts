@@ -387,3 +387,23 @@ test('a receipt reaches the server exactly once, also when the server was down a
   assert.equal(receipts[0].action, 'accept_all');
   await x.context.close();
 });
+
+test('a receipt still in the outbox leaves with sendBeacon when the visitor navigates away', async () => {
+  const x = await newContext(browser);
+  const isReceipt = (u: URL) => u.href.startsWith(c.url) && u.pathname.endsWith('/receipts');
+  const failing = (route: import('playwright-core').Route) => route.abort();
+  await x.context.route(isReceipt, failing);
+  await x.page.goto(pages.origin + '/integrations');
+  await waitForBanner(x.page);
+  await action(x.page, 'reject-all');
+  await sleep(500);
+  const consentId: string = await x.page.evaluate(() => (window as any).samtykke.consentId);
+  assert.equal((await x.page.evaluate(() => JSON.parse(localStorage.getItem('samtykke_outbox') || '[]'))).length, 1);
+  assert.deepEqual(await c.receipts(integ.id, consentId), []);
+  await x.context.unroute(isReceipt, failing);
+  // /privacy has no samtykke.js, so only the pagehide beacon can deliver it.
+  await x.page.goto(pages.origin + '/privacy');
+  await waitFor(async () => (await c.receipts(integ.id, consentId)).length == 1, 5000, 'the beaconed receipt');
+  assert.equal((await c.receipts(integ.id, consentId))[0].action, 'reject_all');
+  await x.context.close();
+});
