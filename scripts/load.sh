@@ -201,7 +201,7 @@ echo "server log   $warn warning/error lines"
 
 if [ "$profile" = true ]; then
 	echo "== CPU by process (perf, all cores, during the run)"
-	perf report -i "$tmp/perf.data" --stdio --no-children --sort comm 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+	perf report -i "$tmp/perf.data" --stdio --no-children --sort comm -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
 	echo "== consentd hottest functions (self time)"
 	perf report -i "$tmp/perf.data" --stdio --no-children --comm consentd --sort dso,symbol -g none --percent-limit 0.7 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -45
