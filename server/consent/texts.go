@@ -102,7 +102,7 @@ var defaultTexts = map[string]Texts{
 	},
 	"nb": {
 		"banner.title":                   "Vi tar personvernet ditt på alvor",
-		"banner.body":                    "Vi vil gjerne bruke informasjonskapsler til statistikk og markedsføring. Nødvendige informasjonskapsler får nettstedet til å virke og er alltid på. Du kan når som helst endre eller trekke tilbake samtykket under «Innstillinger for informasjonskapsler».",
+		"banner.body":                    "Vi vil gjerne bruke informasjonskapsler til statistikk og markedsføring. Nødvendige informasjonskapsler får nettstedet til å virke og er alltid på. Du kan når som helst endre eller trekke tilbake samtykket under «Informasjonskapsler».",
 		"banner.accept_all":              "Godta alle",
 		"banner.reject_all":              "Avvis alle",
 		"banner.customize":               "Tilpass",
@@ -132,7 +132,7 @@ var defaultTexts = map[string]Texts{
 	},
 	"nn": {
 		"banner.title":                   "Vi tek personvernet ditt på alvor",
-		"banner.body":                    "Vi vil gjerne bruke informasjonskapslar til statistikk og marknadsføring. Naudsynte informasjonskapslar får nettstaden til å verke og er alltid på. Du kan når som helst endre eller trekkje tilbake samtykket under «Innstillingar for informasjonskapslar».",
+		"banner.body":                    "Vi vil gjerne bruke informasjonskapslar til statistikk og marknadsføring. Naudsynte informasjonskapslar får nettstaden til å verke og er alltid på. Du kan når som helst endre eller trekkje tilbake samtykket under «Informasjonskapslar».",
 		"banner.accept_all":              "Godta alle",
 		"banner.reject_all":              "Avvis alle",
 		"banner.customize":               "Tilpass",
@@ -162,7 +162,7 @@ var defaultTexts = map[string]Texts{
 	},
 	"sv": {
 		"banner.title":                   "Vi värnar om din integritet",
-		"banner.body":                    "Vi vill gärna använda kakor för statistik och marknadsföring. Nödvändiga kakor får webbplatsen att fungera och är alltid på. Du kan när som helst ändra eller återkalla ditt samtycke under ”Inställningar för kakor”.",
+		"banner.body":                    "Vi vill gärna använda kakor för statistik och marknadsföring. Nödvändiga kakor får webbplatsen att fungera och är alltid på. Du kan när som helst ändra eller återkalla ditt samtycke under ”Kakinställningar”.",
 		"banner.accept_all":              "Godkänn alla",
 		"banner.reject_all":              "Avvisa alla",
 		"banner.customize":               "Anpassa",
