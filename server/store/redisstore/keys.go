@@ -70,3 +70,32 @@ func siteKeysPattern(siteID string) string {
 	b.WriteString("*")
 	return b.String()
 }
+
+// ---------------------------------------------------------------------------
+// Dashboard accounts (accounts.go). Every account key carries the one hash
+// tag {accounts}, so on Redis Cluster they all live in one slot and a script
+// or a MULTI may touch any of them together. Account data is small (people,
+// not visitors), so one slot holds it easily.
+//
+//	samtykke:{accounts}:users                   SET     every user id
+//	samtykke:{accounts}:user:<id>               STRING  user JSON
+//	samtykke:{accounts}:email:<address>         STRING  user id of a normalized address
+//	samtykke:{accounts}:grants:<user id>        HASH    site id → grant JSON
+//	samtykke:{accounts}:site-grants:<site id>   HASH    user id → grant JSON (reverse index)
+//	samtykke:{accounts}:session:<token sha256>  STRING  session JSON; expires with the session (PXAT)
+//	samtykke:{accounts}:sessions:<user id>      SET     token hashes of the user's sessions; expires with the last
+//	samtykke:{accounts}:fail:<key>              HASH    n, reset (ms) of a failed sign-in window; expires with it
+
+const accountsTag = keyPrefix + "{accounts}:"
+
+func usersKey() string                   { return accountsTag + "users" }
+func userKey(id string) string           { return accountsTag + "user:" + id }
+func emailKey(email string) string       { return accountsTag + "email:" + email }
+func userGrantsKey(userID string) string { return accountsTag + "grants:" + userID }
+func siteGrantsKey(siteID string) string { return accountsTag + "site-grants:" + siteID }
+func sessionKey(tokenHash string) string { return accountsTag + "session:" + tokenHash }
+
+// userSessionsKey of the empty user id collects sessions opened with the
+// admin token.
+func userSessionsKey(userID string) string { return accountsTag + "sessions:" + userID }
+func failureKey(key string) string         { return accountsTag + "fail:" + key }

@@ -1,0 +1,566 @@
+package boltstore
+
+// accounts.Store on the embedded database. Everything lives in one
+// top-level bucket, created on first write, so that opening an older data
+// directory needs no migration:
+//
+//	"accounts"
+//	    "users"          user id → user JSON
+//	    "emails"         normalized e-mail → user id
+//	    "grants"         user id, 0x00, site id → grant JSON
+//	    "site_grants"    site id, 0x00, user id → empty (the reverse index)
+//	    "sessions"       SHA-256 of the token (hex) → session JSON
+//	    "user_sessions"  user id, 0x00, token hash → empty
+//	    "failures"       key → {"n": count, "reset": time} of the open window
+//
+// Each method is one bbolt transaction, so a user and their indexes, or a
+// grant and its reverse entry, are written together or not at all.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/samtykke/samtykke/server/accounts"
+	"github.com/samtykke/samtykke/server/consent"
+)
+
+var _ accounts.Store = (*Store)(nil)
+
+var (
+	bktAccounts     = []byte("accounts")
+	bktUsers        = []byte("users")
+	bktEmails       = []byte("emails")
+	bktGrants       = []byte("grants")
+	bktSiteGrants   = []byte("site_grants")
+	bktSessions     = []byte("sessions")
+	bktUserSessions = []byte("user_sessions")
+	bktFailures     = []byte("failures")
+)
+
+// acct returns the nested bucket name of the accounts bucket, creating both
+// in a writable transaction; in a read-only one it returns nil when they do
+// not exist yet, which callers read as empty.
+func acct(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	root := tx.Bucket(bktAccounts)
+	if !tx.Writable() {
+		if root == nil {
+			return nil, nil
+		}
+		return root.Bucket(name), nil
+	}
+	root, err := tx.CreateBucketIfNotExists(bktAccounts)
+	if err != nil {
+		return nil, err
+	}
+	return root.CreateBucketIfNotExists(name)
+}
+
+func pair(a, b string) []byte {
+	k := make([]byte, 0, len(a)+1+len(b))
+	k = append(k, a...)
+	k = append(k, 0)
+	return append(k, b...)
+}
+
+// prefixKeys returns the keys of b that start with prefix.
+func prefixKeys(b *bolt.Bucket, prefix []byte) [][]byte {
+	var out [][]byte
+	if b == nil {
+		return out
+	}
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		out = append(out, append([]byte(nil), k...))
+	}
+	return out
+}
+
+func (s *Store) CreateUser(ctx context.Context, u accounts.User) error {
+	data, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		users, err := acct(tx, bktUsers)
+		if err != nil {
+			return err
+		}
+		emails, err := acct(tx, bktEmails)
+		if err != nil {
+			return err
+		}
+		if u.ID == "" || users.Get([]byte(u.ID)) != nil || emails.Get([]byte(u.Email)) != nil {
+			return consent.ErrConflict
+		}
+		if err := users.Put([]byte(u.ID), data); err != nil {
+			return err
+		}
+		return emails.Put([]byte(u.Email), []byte(u.ID))
+	})
+}
+
+func (s *Store) UpdateUser(ctx context.Context, u accounts.User) error {
+	data, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		users, err := acct(tx, bktUsers)
+		if err != nil {
+			return err
+		}
+		emails, err := acct(tx, bktEmails)
+		if err != nil {
+			return err
+		}
+		prev := users.Get([]byte(u.ID))
+		if prev == nil {
+			return consent.ErrNotFound
+		}
+		var old accounts.User
+		if err := decode(prev, &old); err != nil {
+			return err
+		}
+		if old.Email != u.Email {
+			if owner := emails.Get([]byte(u.Email)); owner != nil && string(owner) != u.ID {
+				return consent.ErrConflict
+			}
+			if err := emails.Delete([]byte(old.Email)); err != nil {
+				return err
+			}
+			if err := emails.Put([]byte(u.Email), []byte(u.ID)); err != nil {
+				return err
+			}
+		}
+		return users.Put([]byte(u.ID), data)
+	})
+}
+
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		users, err := acct(tx, bktUsers)
+		if err != nil {
+			return err
+		}
+		prev := users.Get([]byte(id))
+		if prev == nil || id == "" {
+			return consent.ErrNotFound
+		}
+		var old accounts.User
+		if err := decode(prev, &old); err != nil {
+			return err
+		}
+		if err := users.Delete([]byte(id)); err != nil {
+			return err
+		}
+		emails, err := acct(tx, bktEmails)
+		if err != nil {
+			return err
+		}
+		if err := emails.Delete([]byte(old.Email)); err != nil {
+			return err
+		}
+		grants, err := acct(tx, bktGrants)
+		if err != nil {
+			return err
+		}
+		siteGrants, err := acct(tx, bktSiteGrants)
+		if err != nil {
+			return err
+		}
+		prefix := pair(id, "")
+		for _, k := range prefixKeys(grants, prefix) {
+			site := string(k[len(prefix):])
+			if err := grants.Delete(k); err != nil {
+				return err
+			}
+			if err := siteGrants.Delete(pair(site, id)); err != nil {
+				return err
+			}
+		}
+		return deleteUserSessions(tx, id)
+	})
+}
+
+func (s *Store) User(ctx context.Context, id string) (accounts.User, error) {
+	var u accounts.User
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		users, _ := acct(tx, bktUsers)
+		if users == nil || id == "" {
+			return consent.ErrNotFound
+		}
+		data := users.Get([]byte(id))
+		if data == nil {
+			return consent.ErrNotFound
+		}
+		return decode(data, &u)
+	})
+	return u, err
+}
+
+func (s *Store) UserByEmail(ctx context.Context, email string) (accounts.User, error) {
+	var id string
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		emails, _ := acct(tx, bktEmails)
+		if emails == nil {
+			return consent.ErrNotFound
+		}
+		v := emails.Get([]byte(email))
+		if v == nil {
+			return consent.ErrNotFound
+		}
+		id = string(v)
+		return nil
+	})
+	if err != nil {
+		return accounts.User{}, err
+	}
+	return s.User(ctx, id)
+}
+
+func (s *Store) Users(ctx context.Context) ([]accounts.User, error) {
+	out := []accounts.User{}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		users, _ := acct(tx, bktUsers)
+		if users == nil {
+			return nil
+		}
+		return users.ForEach(func(_, v []byte) error {
+			var u accounts.User
+			if err := decode(v, &u); err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) SetGrant(ctx context.Context, g accounts.Grant) error {
+	data, err := json.Marshal(g)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		users, err := acct(tx, bktUsers)
+		if err != nil {
+			return err
+		}
+		if g.UserID == "" || users.Get([]byte(g.UserID)) == nil {
+			return consent.ErrNotFound
+		}
+		grants, err := acct(tx, bktGrants)
+		if err != nil {
+			return err
+		}
+		siteGrants, err := acct(tx, bktSiteGrants)
+		if err != nil {
+			return err
+		}
+		if err := grants.Put(pair(g.UserID, g.SiteID), data); err != nil {
+			return err
+		}
+		return siteGrants.Put(pair(g.SiteID, g.UserID), nil)
+	})
+}
+
+func (s *Store) RevokeGrant(ctx context.Context, userID, siteID string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		grants, err := acct(tx, bktGrants)
+		if err != nil {
+			return err
+		}
+		siteGrants, err := acct(tx, bktSiteGrants)
+		if err != nil {
+			return err
+		}
+		k := pair(userID, siteID)
+		if grants.Get(k) == nil {
+			return consent.ErrNotFound
+		}
+		if err := grants.Delete(k); err != nil {
+			return err
+		}
+		return siteGrants.Delete(pair(siteID, userID))
+	})
+}
+
+func (s *Store) Grants(ctx context.Context, userID string) ([]accounts.Grant, error) {
+	out := []accounts.Grant{}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		grants, _ := acct(tx, bktGrants)
+		for _, k := range prefixKeys(grants, pair(userID, "")) {
+			var g accounts.Grant
+			if err := decode(grants.Get(k), &g); err != nil {
+				return err
+			}
+			out = append(out, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) SiteGrants(ctx context.Context, siteID string) ([]accounts.Grant, error) {
+	out := []accounts.Grant{}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		siteGrants, _ := acct(tx, bktSiteGrants)
+		grants, _ := acct(tx, bktGrants)
+		prefix := pair(siteID, "")
+		for _, k := range prefixKeys(siteGrants, prefix) {
+			data := grants.Get(pair(string(k[len(prefix):]), siteID))
+			if data == nil {
+				return errCorrupt
+			}
+			var g accounts.Grant
+			if err := decode(data, &g); err != nil {
+				return err
+			}
+			out = append(out, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) CreateSession(ctx context.Context, se accounts.Session) error {
+	data, err := json.Marshal(se)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if se.UserID != "" {
+			users, err := acct(tx, bktUsers)
+			if err != nil {
+				return err
+			}
+			if users.Get([]byte(se.UserID)) == nil {
+				return consent.ErrNotFound
+			}
+		}
+		sessions, err := acct(tx, bktSessions)
+		if err != nil {
+			return err
+		}
+		userSessions, err := acct(tx, bktUserSessions)
+		if err != nil {
+			return err
+		}
+		// Nothing else removes expired sessions here, so each sign-in
+		// sweeps the ones that ran out: the bucket stays as small as the
+		// number of live sessions plus a day's worth.
+		if err := sweepSessions(sessions, userSessions, se.CreatedAt); err != nil {
+			return err
+		}
+		if err := sessions.Put([]byte(se.TokenHash), data); err != nil {
+			return err
+		}
+		return userSessions.Put(pair(se.UserID, se.TokenHash), nil)
+	})
+}
+
+// sweepSessions deletes sessions that expired before now.
+func sweepSessions(sessions, userSessions *bolt.Bucket, now time.Time) error {
+	type dead struct{ hash, user string }
+	var gone []dead
+	err := sessions.ForEach(func(k, v []byte) error {
+		var se accounts.Session
+		if json.Unmarshal(v, &se) != nil || !now.Before(se.ExpiresAt) {
+			gone = append(gone, dead{string(k), se.UserID})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range gone {
+		if err := sessions.Delete([]byte(d.hash)); err != nil {
+			return err
+		}
+		if err := userSessions.Delete(pair(d.user, d.hash)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (accounts.Session, error) {
+	var se accounts.Session
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		sessions, _ := acct(tx, bktSessions)
+		if sessions == nil || tokenHash == "" {
+			return consent.ErrNotFound
+		}
+		data := sessions.Get([]byte(tokenHash))
+		if data == nil {
+			return consent.ErrNotFound
+		}
+		if err := decode(data, &se); err != nil {
+			return err
+		}
+		if !now.Before(se.ExpiresAt) {
+			return consent.ErrNotFound
+		}
+		return nil
+	})
+	return se, err
+}
+
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		sessions, err := acct(tx, bktSessions)
+		if err != nil {
+			return err
+		}
+		data := sessions.Get([]byte(tokenHash))
+		if data == nil {
+			return nil
+		}
+		var se accounts.Session
+		if err := decode(data, &se); err != nil {
+			return err
+		}
+		if err := sessions.Delete([]byte(tokenHash)); err != nil {
+			return err
+		}
+		userSessions, err := acct(tx, bktUserSessions)
+		if err != nil {
+			return err
+		}
+		return userSessions.Delete(pair(se.UserID, tokenHash))
+	})
+}
+
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+	if userID == "" {
+		return errors.New("boltstore: DeleteUserSessions needs a user id")
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error { return deleteUserSessions(tx, userID) })
+}
+
+func deleteUserSessions(tx *bolt.Tx, userID string) error {
+	sessions, err := acct(tx, bktSessions)
+	if err != nil {
+		return err
+	}
+	userSessions, err := acct(tx, bktUserSessions)
+	if err != nil {
+		return err
+	}
+	prefix := pair(userID, "")
+	for _, k := range prefixKeys(userSessions, prefix) {
+		if err := sessions.Delete(k[len(prefix):]); err != nil {
+			return err
+		}
+		if err := userSessions.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type failureWindow struct {
+	N     int       `json:"n"`
+	Reset time.Time `json:"reset"`
+}
+
+// maxFailureKeys bounds the failures bucket: past it, a write sweeps the
+// windows that are over, so made-up addresses cannot grow the file for ever.
+const maxFailureKeys = 1000
+
+func (s *Store) AddFailure(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
+	var w failureWindow
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		b, err := acct(tx, bktFailures)
+		if err != nil {
+			return err
+		}
+		w = failureWindow{}
+		if data := b.Get([]byte(key)); data != nil {
+			if err := decode(data, &w); err != nil {
+				return err
+			}
+		}
+		if !now.Before(w.Reset) {
+			w = failureWindow{Reset: now.UTC().Add(window)}
+		}
+		w.N++
+		if b.Stats().KeyN > maxFailureKeys {
+			if err := sweepFailures(b, now); err != nil {
+				return err
+			}
+		}
+		data, err := json.Marshal(w)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), data)
+	})
+	return w.N, w.Reset, err
+}
+
+func sweepFailures(b *bolt.Bucket, now time.Time) error {
+	var gone [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var w failureWindow
+		if json.Unmarshal(v, &w) != nil || !now.Before(w.Reset) {
+			gone = append(gone, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range gone {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) Failures(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
+	var w failureWindow
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b, _ := acct(tx, bktFailures)
+		if b == nil {
+			return nil
+		}
+		if data := b.Get([]byte(key)); data != nil {
+			return decode(data, &w)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if !now.Before(w.Reset) {
+		return 0, time.Time{}, nil
+	}
+	return w.N, w.Reset, nil
+}
+
+func (s *Store) ClearFailures(ctx context.Context, key string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		b, err := acct(tx, bktFailures)
+		if err != nil {
+			return err
+		}
+		return b.Delete([]byte(key))
+	})
+}
