@@ -202,8 +202,14 @@ echo "server log   $warn warning/error lines"
 if [ "$profile" = true ]; then
 	echo "== CPU by process (perf, all cores, during the run)"
 	perf report -i "$tmp/perf.data" --stdio --no-children --sort comm -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
-	echo "== consentd hottest functions (self time)"
-	perf report -i "$tmp/perf.data" --stdio --no-children --comm consentd --sort dso,symbol -g none --percent-limit 0.7 2>/dev/null |
-		grep -v '^#' | grep -v '^$' | head -45
+	echo "== consentd: kernel vs its own code"
+	perf report -i "$tmp/perf.data" --stdio --no-children --comm consentd --percentage relative --sort dso -g none 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -4
+	echo "== consentd: hottest functions (self time, % of consentd)"
+	perf report -i "$tmp/perf.data" --stdio --no-children --comm consentd --percentage relative --sort dso,symbol -g none --percent-limit 1 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -30
+	echo "== consentd: where its time goes (with callees, % of consentd)"
+	perf report -i "$tmp/perf.data" --stdio --children --comm consentd --percentage relative --sort symbol -g none --percent-limit 5 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | grep -v '\[k\]' | head -40
 fi
 exit "$loadgen_rc"
