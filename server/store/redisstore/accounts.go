@@ -283,7 +283,11 @@ func (s *Store) CreateSession(ctx context.Context, se accounts.Session) error {
 		mustExist = "0"
 	}
 	keys := []string{sessionKey(se.TokenHash), userKey(se.UserID), userSessionsKey(se.UserID)}
-	n, err := createSession.Run(ctx, s.rdb, keys, data, se.ExpiresAt.UnixMilli(), se.TokenHash, mustExist).Int()
+	ttl := se.ExpiresAt.Sub(se.CreatedAt).Milliseconds()
+	if ttl <= 0 {
+		return errors.New("redisstore: session expires before it is created")
+	}
+	n, err := createSession.Run(ctx, s.rdb, keys, data, ttl, se.TokenHash, mustExist).Int()
 	if err != nil {
 		return unavailable(err)
 	}
@@ -356,7 +360,8 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 func (s *Store) AddFailure(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
 	nowMS := now.UnixMilli()
 	res, err := addFailure.Run(ctx, s.rdb, []string{failureKey(key)},
-		strconv.FormatInt(nowMS, 10), strconv.FormatInt(nowMS+window.Milliseconds(), 10)).Slice()
+		strconv.FormatInt(nowMS, 10), strconv.FormatInt(nowMS+window.Milliseconds(), 10),
+		strconv.FormatInt(window.Milliseconds(), 10)).Slice()
 	if err != nil {
 		return 0, time.Time{}, unavailable(err)
 	}

@@ -3,8 +3,10 @@
 --
 -- KEYS[1] -> samtykke:{accounts}:fail:<key>   HASH n, reset (ms)
 --
--- ARGV[1] -> now, Unix time in ms
+-- ARGV[1] -> now, Unix time in ms (the server's clock)
 -- ARGV[2] -> end of a window opened now, Unix time in ms (now + window)
+-- ARGV[3] -> window length, ms: the key's TTL, so that Redis's clock need
+--            not agree with the server's
 --
 -- Returns {count, window end in ms}. Times stay strings: Lua's numbers are
 -- doubles and would print large ones in exponent form.
@@ -13,7 +15,7 @@ if not reset or tonumber(reset) <= tonumber(ARGV[1]) then
 	reset = ARGV[2]
 	redis.call('DEL', KEYS[1])
 	redis.call('HSET', KEYS[1], 'reset', reset)
-	redis.call('PEXPIREAT', KEYS[1], reset)
+	redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 return {n, reset}

@@ -82,7 +82,7 @@ func siteKeysPattern(siteID string) string {
 //	samtykke:{accounts}:email:<address>         STRING  user id of a normalized address
 //	samtykke:{accounts}:grants:<user id>        HASH    site id → grant JSON
 //	samtykke:{accounts}:site-grants:<site id>   HASH    user id → grant JSON (reverse index)
-//	samtykke:{accounts}:session:<token sha256>  STRING  session JSON; expires with the session (PXAT)
+//	samtykke:{accounts}:session:<token sha256>  STRING  session JSON; TTL = the session's lifetime
 //	samtykke:{accounts}:sessions:<user id>      SET     token hashes of the user's sessions; expires with the last
 //	samtykke:{accounts}:fail:<key>              HASH    n, reset (ms) of a failed sign-in window; expires with it
 
