@@ -31,14 +31,38 @@ type Store interface {
 	// stored receipt with created false.
 	SaveReceipt(ctx context.Context, r Receipt, counters []string) (stored Receipt, created bool, err error)
 	// Receipts returns every receipt of a consent id, oldest first; an empty
-	// slice when there are none.
+	// slice when there are none, also for an unknown site.
 	Receipts(ctx context.Context, siteID, consentID string) ([]Receipt, error)
+	// ReceiptsBetween calls fn with every receipt of the site whose
+	// ServerTime lies in [from, to), oldest first (receipts with the same
+	// ServerTime in receipt id order). It stops at the first error fn
+	// returns and returns that error. It reads in pages, so memory stays flat
+	// however long the period, and fn is never called inside a database
+	// transaction: a slow consumer (an audit export streamed to a browser)
+	// does not hold up writers. Receipts written or purged while it runs may
+	// or may not be seen. An unknown site has no receipts: fn is not called
+	// and the result is nil.
+	ReceiptsBetween(ctx context.Context, siteID string, from, to time.Time, fn func(Receipt) error) error
 	// CountImpression adds 1 to each of counters in the day and hour buckets
-	// holding at.
+	// holding at; ErrNotFound if the site does not exist.
 	CountImpression(ctx context.Context, siteID string, at time.Time, counters []string) error
 	// Counters returns the non-empty buckets of granularity g whose start lies
-	// in [from, to).
+	// in [from, to); an empty slice when there are none, also for an unknown
+	// site.
 	Counters(ctx context.Context, siteID string, g Granularity, from, to time.Time) ([]CounterBucket, error)
+
+	// Purge enforces retention for one site as of now: it deletes the
+	// receipts whose ServerTime is before now minus the site's RetentionDays
+	// (with every index entry that points to them), and the counter buckets
+	// whose start is before now minus their granularity's Retention(). The
+	// result depends only on now and the stored data, never on the
+	// database's own clock, and a second call with the same now removes
+	// nothing: several replicas may purge the same site at once, and each
+	// removal is counted by exactly one of them. A large purge is done in
+	// several short writes rather than one long one; if it fails part-way,
+	// what was removed stays removed and the next call finishes the job.
+	// ErrNotFound if the site does not exist.
+	Purge(ctx context.Context, siteID string, now time.Time) (PurgeResult, error)
 
 	// Setting returns a server-wide setting, or ErrNotFound.
 	Setting(ctx context.Context, key string) (string, error)
@@ -51,4 +75,11 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the store; it is called once, at shutdown.
 	Close() error
+}
+
+// PurgeResult says what one Purge removed.
+type PurgeResult struct {
+	Receipts    int64 `json:"receipts"`
+	DayBuckets  int64 `json:"day_buckets"`
+	HourBuckets int64 `json:"hour_buckets"`
 }

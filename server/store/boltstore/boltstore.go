@@ -1,8 +1,14 @@
 // Package boltstore is the embedded consent.Store: one bbolt file in the data
 // directory, for a single consentd that needs no database server. Every write
-// is one bbolt transaction, fsynced before it returns, so a receipt and its
-// counters are stored together or not at all, and an acknowledged receipt
-// survives a crash or power loss.
+// happens in a bbolt transaction that is fsynced before the call returns, so
+// a receipt and its counters are stored together or not at all, and an
+// acknowledged receipt survives a crash or power loss.
+//
+// Receipts and impressions go through db.Batch: concurrent writers share one
+// transaction and so one fsync (group commit), which is what bounds the
+// throughput of a disk-backed store. Each caller's changes are still
+// all-or-nothing, because a batch either commits as a whole or is retried
+// without the caller that failed (see SaveReceipt).
 //
 // Layout (bucket names in quotes):
 //
@@ -11,18 +17,22 @@
 //	"data"      one nested bucket per site id, holding:
 //	    "receipts"  receipt id → receipt JSON
 //	    "consents"  consent id, 0x00, server time (8 bytes, big-endian, sortable), receipt id → empty
+//	    "bytime"    server time (8 bytes, as above), receipt id → consent id
 //	    "day"       "YYYYMMDD" → counters JSON ({"field": n, …})
 //	    "hour"      "YYYYMMDDHH" → counters JSON
 //
 // Per-site data lives in one nested bucket so DeleteSite is a single
 // DeleteBucket. Consent keys sort by time within a consent id, so a prefix
-// scan returns a visitor's receipts oldest first without sorting. Bucket keys
-// sort chronologically, so a dashboard range is one cursor walk; a bucket's
-// counters are one value rather than a nested bucket per bucket, so a year of
-// days is 365 reads.
+// scan returns a visitor's receipts oldest first without sorting. "bytime"
+// orders a site's receipts by server time, so an audit export of a period and
+// a retention purge are each one cursor walk from a point in time; its value,
+// the consent id, is what Purge needs to find the "consents" key, so a purge
+// never decodes a receipt. Bucket keys sort chronologically, so a dashboard
+// range is one cursor walk; a bucket's counters are one value rather than a
+// nested bucket per bucket, so a year of days is 365 reads.
 //
-// Retention is not enforced here yet: receipts and counters stay until the
-// site is deleted.
+// Retention is enforced by Purge, which consentd's janitor
+// (server/retention) calls for every site once an hour.
 package boltstore
 
 import (
@@ -50,12 +60,34 @@ const FileName = "samtykke.db"
 // second consentd on the same directory would hang forever at start.
 const lockTimeout = 2 * time.Second
 
+// maxBatchDelay is how long the first write of a batch waits for others to
+// join it before the transaction starts. One fsync costs about 1–3 ms on the
+// disks consentd runs on; a delay of the same order lets every request that
+// arrives while one batch commits share the next commit, while an idle
+// server adds at most 2 ms to a receipt's latency (bbolt's default of 10 ms
+// would add up to 10 ms for little more throughput, since a busy server's
+// batches are filled by the time the previous commit ends anyway).
+const maxBatchDelay = 2 * time.Millisecond
+
+// purgeBatch bounds the receipts (three deletes each) or counter buckets
+// that one Purge transaction removes, so that a first purge of years of data
+// holds the write lock for milliseconds at a time, not seconds, and
+// receipts keep flowing in between.
+const purgeBatch = 1000
+
+// exportPage is how many receipts ReceiptsBetween reads per read
+// transaction. Its callback runs between transactions: a long-lived bbolt
+// read transaction would stop the file from growing (a remap waits for every
+// reader), and so stall every writer behind a slow download.
+const exportPage = 500
+
 var (
 	bktSites    = []byte("sites")
 	bktSettings = []byte("settings")
 	bktData     = []byte("data")
 	bktReceipts = []byte("receipts")
 	bktConsents = []byte("consents")
+	bktByTime   = []byte("bytime")
 	bktDay      = []byte("day")
 	bktHour     = []byte("hour")
 )
@@ -84,6 +116,7 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	db.MaxBatchDelay = maxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bktSites, bktSettings, bktData} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -92,11 +125,83 @@ func Open(dir string) (*Store, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		err = addByTimeIndex(db)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: initialise %s: %w", path, err)
 	}
 	return &Store{db: db, dir: dir}, nil
+}
+
+// buildingKey, a plain key in a site's bucket, marks a "bytime" index that
+// addByTimeIndex has not finished; its value is the last receipt id indexed.
+var buildingKey = []byte("bytime-building")
+
+// addByTimeIndex gives sites stored before the "bytime" index existed their
+// index, so that Purge and ReceiptsBetween see their older receipts too. It
+// works in transactions of a few thousand receipts and records how far it
+// got, so a crash part-way resumes instead of leaving a half index.
+func addByTimeIndex(db *bolt.DB) error {
+	var todo [][]byte
+	err := db.Update(func(tx *bolt.Tx) error {
+		all := tx.Bucket(bktData)
+		var ids [][]byte
+		if err := all.ForEachBucket(func(id []byte) error {
+			ids = append(ids, bytes.Clone(id))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			b := all.Bucket(id)
+			if b.Bucket(bktByTime) == nil {
+				if _, err := b.CreateBucket(bktByTime); err != nil {
+					return err
+				}
+				if err := b.Put(buildingKey, []byte{}); err != nil {
+					return err
+				}
+			}
+			if b.Get(buildingKey) != nil {
+				todo = append(todo, id)
+			}
+		}
+		return nil
+	})
+	for _, id := range todo {
+		for done := false; err == nil && !done; {
+			err = db.Update(func(tx *bolt.Tx) error {
+				b := tx.Bucket(bktData).Bucket(id)
+				bt := b.Bucket(bktByTime)
+				after := b.Get(buildingKey)
+				c := b.Bucket(bktReceipts).Cursor()
+				k, v := c.Seek(after)
+				if k != nil && bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+				var last []byte
+				for n := 0; k != nil && n < 5*purgeBatch; k, v = c.Next() {
+					var r consent.Receipt
+					if err := decode(v, &r); err != nil {
+						return err
+					}
+					if err := bt.Put(byTimeKey(r), []byte(r.ConsentID)); err != nil {
+						return err
+					}
+					last = append(last[:0], k...)
+					n++
+				}
+				if k == nil {
+					done = true
+					return b.Delete(buildingKey)
+				}
+				return b.Put(buildingKey, last)
+			})
+		}
+	}
+	return err
 }
 
 // Dir returns the data directory the store was opened on.
@@ -140,6 +245,21 @@ func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 		return err
 	}
 	return wrap(s.db.View(fn))
+}
+
+// batch runs fn in a transaction shared with other concurrent callers (see
+// the package comment). bbolt may run fn more than once: when another
+// caller's function fails, the whole shared transaction is rolled back and
+// run again without it, and the one that failed is then run alone. So fn must
+// (a) set every result it reports afresh on each run, since only the last run
+// is the one committed, and (b) return an error only for a real failure: an
+// error makes bbolt roll back and redo the batch for everyone, so an ordinary
+// answer such as "no such site" is reported through a variable instead.
+func (s *Store) batch(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return wrap(s.db.Batch(fn))
 }
 
 func decode(data []byte, v any) error {
@@ -190,7 +310,7 @@ func (s *Store) CreateSite(ctx context.Context, site consent.Site) error {
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bktReceipts, bktConsents, bktDay, bktHour} {
+		for _, name := range [][]byte{bktReceipts, bktConsents, bktByTime, bktDay, bktHour} {
 			if _, err := b.CreateBucket(name); err != nil {
 				return err
 			}
@@ -263,12 +383,27 @@ func consentPrefix(consentID string) []byte {
 	return append([]byte(consentID), 0)
 }
 
-// consentKey orders a consent id's receipts by server time. The sign bit is
-// flipped so that times before 1970 would still sort first.
+// timeBytes encodes t so that byte order is time order: nanoseconds since
+// 1970, big-endian, with the sign bit flipped so that times before 1970 would
+// still sort first.
+func timeBytes(t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())^(1<<63))
+}
+
+// consentKey orders a consent id's receipts by server time.
 func consentKey(r consent.Receipt) []byte {
-	k := consentPrefix(r.ConsentID)
-	k = binary.BigEndian.AppendUint64(k, uint64(r.ServerTime.UnixNano())^(1<<63))
-	return append(k, r.ReceiptID...)
+	return consentKeyOf([]byte(r.ConsentID), timeBytes(r.ServerTime), []byte(r.ReceiptID))
+}
+
+func consentKeyOf(consentID, at, receiptID []byte) []byte {
+	k := make([]byte, 0, len(consentID)+1+len(at)+len(receiptID))
+	k = append(append(append(k, consentID...), 0), at...)
+	return append(k, receiptID...)
+}
+
+// byTimeKey orders a site's receipts by server time, then receipt id.
+func byTimeKey(r consent.Receipt) []byte {
+	return append(timeBytes(r.ServerTime), r.ReceiptID...)
 }
 
 func (s *Store) SaveReceipt(ctx context.Context, r consent.Receipt, counters []string) (consent.Receipt, bool, error) {
@@ -280,13 +415,24 @@ func (s *Store) SaveReceipt(ctx context.Context, r consent.Receipt, counters []s
 		return consent.Receipt{}, false, err
 	}
 	var (
-		stored  consent.Receipt
-		created bool
+		stored          consent.Receipt
+		created, noSite bool
 	)
-	err = s.update(ctx, func(tx *bolt.Tx) error {
+	err = s.batch(ctx, func(tx *bolt.Tx) error {
+		// This may be a second run after a rolled-back one (see batch), so
+		// every result is set from this transaction alone. The duplicate
+		// check below is what makes a rerun safe: a run that was rolled back
+		// left nothing behind, so the rerun finds no receipt and stores it
+		// (created); a receipt found here was committed by an earlier
+		// transaction, or written earlier in this one by another call of
+		// the batch with the same receipt id, and either way this call
+		// reports it as a duplicate. Exactly one call per receipt id sees
+		// created true, in whichever run is finally committed.
+		stored, created, noSite = consent.Receipt{}, false, false
 		b, err := siteData(tx, r.SiteID)
-		if err != nil {
-			return err
+		if errors.Is(err, consent.ErrNotFound) {
+			noSite = true
+			return nil
 		}
 		receipts := b.Bucket(bktReceipts)
 		if prev := receipts.Get([]byte(r.ReceiptID)); prev != nil {
@@ -298,12 +444,18 @@ func (s *Store) SaveReceipt(ctx context.Context, r consent.Receipt, counters []s
 		if err := b.Bucket(bktConsents).Put(consentKey(r), nil); err != nil {
 			return err
 		}
+		if err := b.Bucket(bktByTime).Put(byTimeKey(r), []byte(r.ConsentID)); err != nil {
+			return err
+		}
 		if err := addCounters(b, r.ServerTime, counters); err != nil {
 			return err
 		}
 		stored, created = r, true
 		return nil
 	})
+	if err == nil && noSite {
+		err = consent.ErrNotFound
+	}
 	if err != nil {
 		return consent.Receipt{}, false, err
 	}
@@ -341,13 +493,182 @@ func (s *Store) Receipts(ctx context.Context, siteID, consentID string) ([]conse
 }
 
 func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time, counters []string) error {
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	var noSite bool
+	err := s.batch(ctx, func(tx *bolt.Tx) error {
 		b, err := siteData(tx, siteID)
-		if err != nil {
-			return err
+		noSite = errors.Is(err, consent.ErrNotFound) // set on every run, see batch
+		if noSite {
+			return nil
 		}
 		return addCounters(b, at, counters)
 	})
+	if err == nil && noSite {
+		err = consent.ErrNotFound
+	}
+	return err
+}
+
+// ReceiptsBetween walks the "bytime" index from "from" in pages of
+// exportPage receipts, one read transaction each, and calls fn between them.
+func (s *Store) ReceiptsBetween(ctx context.Context, siteID string, from, to time.Time, fn func(consent.Receipt) error) error {
+	if !from.Before(to) {
+		return nil
+	}
+	lo, hi := timeBytes(from), timeBytes(to)
+	var after []byte // the last index key read; the next page starts after it
+	for {
+		page := make([]consent.Receipt, 0, exportPage)
+		more := false
+		err := s.view(ctx, func(tx *bolt.Tx) error {
+			b, err := siteData(tx, siteID)
+			if errors.Is(err, consent.ErrNotFound) {
+				return nil
+			}
+			receipts := b.Bucket(bktReceipts)
+			c := b.Bucket(bktByTime).Cursor()
+			var k []byte
+			if after == nil {
+				k, _ = c.Seek(lo)
+			} else if k, _ = c.Seek(after); bytes.Equal(k, after) {
+				k, _ = c.Next()
+			}
+			for ; k != nil && bytes.Compare(k[:8], hi) < 0; k, _ = c.Next() {
+				if len(page) == exportPage {
+					more = true
+					break
+				}
+				data := receipts.Get(k[8:])
+				if data == nil {
+					return fmt.Errorf("%w: time index names missing receipt %s", errCorrupt, k[8:])
+				}
+				var r consent.Receipt
+				if err := decode(data, &r); err != nil {
+					return err
+				}
+				page = append(page, r)
+				after = append(after[:0], k...)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// Purge deletes what is past retention in transactions of at most
+// purgeBatch receipts or buckets. Each transaction is complete in itself (a
+// receipt goes with both of its index entries), so stopping between them,
+// on an error or a cancelled ctx, leaves a consistent store that the next
+// Purge finishes.
+func (s *Store) Purge(ctx context.Context, siteID string, now time.Time) (consent.PurgeResult, error) {
+	var res consent.PurgeResult
+	var site consent.Site
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		data := tx.Bucket(bktSites).Get([]byte(siteID))
+		if data == nil || siteID == "" {
+			return consent.ErrNotFound
+		}
+		return decode(data, &site)
+	})
+	if err != nil {
+		return res, err
+	}
+	days := site.RetentionDays
+	if days <= 0 {
+		days = consent.DefaultRetentionDays
+	}
+	cutoff := timeBytes(now.Add(-time.Duration(days) * 24 * time.Hour))
+	for more := true; more; {
+		var n int64
+		err := s.update(ctx, func(tx *bolt.Tx) error {
+			n, more = 0, false
+			b, err := siteData(tx, siteID)
+			if err != nil {
+				return err
+			}
+			byTime, receipts, consents := b.Bucket(bktByTime), b.Bucket(bktReceipts), b.Bucket(bktConsents)
+			// Collect first, delete after: deleting under a live cursor
+			// makes bbolt skip keys.
+			type doomed struct{ key, consentID []byte }
+			var batch []doomed
+			c := byTime.Cursor()
+			for k, v := c.First(); k != nil && bytes.Compare(k[:8], cutoff) < 0; k, v = c.Next() {
+				if len(batch) == purgeBatch {
+					more = true
+					break
+				}
+				batch = append(batch, doomed{bytes.Clone(k), bytes.Clone(v)})
+			}
+			for _, d := range batch {
+				at, rid := d.key[:8], d.key[8:]
+				if err := receipts.Delete(rid); err != nil {
+					return err
+				}
+				if err := consents.Delete(consentKeyOf(d.consentID, at, rid)); err != nil {
+					return err
+				}
+				if err := byTime.Delete(d.key); err != nil {
+					return err
+				}
+			}
+			n = int64(len(batch))
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Receipts += n
+	}
+	for _, g := range []consent.Granularity{consent.Day, consent.Hour} {
+		// A bucket starts before the cut-off exactly when its key sorts
+		// before the key of the first bucket starting at or after it.
+		hi := bucketKey(g, firstStartAtOrAfter(g, now.Add(-g.Retention())))
+		for more := true; more; {
+			var n int64
+			err := s.update(ctx, func(tx *bolt.Tx) error {
+				n, more = 0, false
+				b, err := siteData(tx, siteID)
+				if err != nil {
+					return err
+				}
+				buckets := granularityBucket(b, g)
+				var keys [][]byte
+				c := buckets.Cursor()
+				for k, _ := c.First(); k != nil && bytes.Compare(k, hi) < 0; k, _ = c.Next() {
+					if len(keys) == purgeBatch {
+						more = true
+						break
+					}
+					keys = append(keys, bytes.Clone(k))
+				}
+				for _, k := range keys {
+					if err := buckets.Delete(k); err != nil {
+						return err
+					}
+				}
+				n = int64(len(keys))
+				return nil
+			})
+			if err != nil {
+				return res, err
+			}
+			if g == consent.Hour {
+				res.HourBuckets += n
+			} else {
+				res.DayBuckets += n
+			}
+		}
+	}
+	return res, nil
 }
 
 // bucketKey names the counter bucket of granularity g that holds t, in UTC.

@@ -35,8 +35,17 @@ func siteTag(siteID string) string { return keyPrefix + "{" + siteID + "}:" }
 func siteKey(siteID string) string { return siteTag(siteID) + "site" }
 
 // logKey is the site's receipt log (STREAM), one entry per receipt with the
-// JSON in field "r", trimmed to the site's retention.
+// JSON in field "r". An entry's id is its receipt's server time in ms (or a
+// little later, see lateKey), so the janitor purges and an export reads a
+// period by id range.
 func logKey(siteID string) string { return siteTag(siteID) + "log" }
+
+// lateKey holds the largest number of ms by which a log entry's id is later
+// than its receipt's server time (STRING, absent while that is 0). Ids must
+// grow, so a receipt that arrives after one with a later server time is
+// filed at the later one's millisecond; readers widen their id ranges by
+// this much to still find every receipt of a period.
+func lateKey(siteID string) string { return siteTag(siteID) + "late" }
 
 // receiptIDKey maps a receipt id to its stream entry id (STRING with a TTL),
 // which makes a retried POST a duplicate instead of a second receipt.
@@ -49,10 +58,34 @@ func consentIDKey(siteID, consentID string) string { return siteTag(siteID) + "c
 // bucketKey is one counter bucket (HASH of field → count): d:YYYYMMDD or
 // h:YYYYMMDDHH, in UTC.
 func bucketKey(siteID string, g consent.Granularity, t time.Time) string {
+	return bucketKeyOf(siteID, g, bucketName(g, t))
+}
+
+// bucketName is the time part of a bucket's key, and its member in the
+// bucket index.
+func bucketName(g consent.Granularity, t time.Time) string {
 	if g == consent.Hour {
-		return siteTag(siteID) + "h:" + t.UTC().Format("2006010215")
+		return t.UTC().Format("2006010215")
 	}
-	return siteTag(siteID) + "d:" + t.UTC().Format("20060102")
+	return t.UTC().Format("20060102")
+}
+
+func bucketKeyOf(siteID string, g consent.Granularity, name string) string {
+	if g == consent.Hour {
+		return siteTag(siteID) + "h:" + name
+	}
+	return siteTag(siteID) + "d:" + name
+}
+
+// bucketIndexKey lists a site's counter buckets of one granularity (ZSET of
+// bucket name scored by its start in seconds since 1970), so the janitor
+// finds the buckets past retention with one ZRANGE instead of a SCAN of the
+// whole keyspace.
+func bucketIndexKey(siteID string, g consent.Granularity) string {
+	if g == consent.Hour {
+		return siteTag(siteID) + "buckets:h"
+	}
+	return siteTag(siteID) + "buckets:d"
 }
 
 // siteKeysPattern is a SCAN MATCH pattern for every key of one site. Glob

@@ -9,11 +9,22 @@
 //	samtykke:sites                      SET     every site id
 //	samtykke:setting:<key>              STRING  server-wide setting
 //	samtykke:{<site>}:site              STRING  site JSON (source of truth for existence)
-//	samtykke:{<site>}:log               STREAM  receipts, field r=<json>; MINID-trimmed and EXPIREd to the site's retention
+//	samtykke:{<site>}:log               STREAM  receipts, field r=<json>, id = server time in ms (see below); EXPIREd to the site's retention
+//	samtykke:{<site>}:late              STRING  most ms a log id runs ahead of its receipt's server time; absent if 0
 //	samtykke:{<site>}:rid:<receipt id>  STRING  stream id of the receipt; 8-day TTL (idempotency)
 //	samtykke:{<site>}:cid:<consent id>  LIST    stream ids of the consent id's receipts; TTL = retention
 //	samtykke:{<site>}:d:<YYYYMMDD>      HASH    day counters; TTL consent.Day.Retention() from first write
 //	samtykke:{<site>}:h:<YYYYMMDDHH>    HASH    hour counters; TTL consent.Hour.Retention() from first write
+//	samtykke:{<site>}:buckets:d         ZSET    YYYYMMDD → day start (unix s), every day bucket; TTL as the newest bucket
+//	samtykke:{<site>}:buckets:h         ZSET    YYYYMMDDHH → hour start (unix s), every hour bucket; likewise
+//
+// Retention is enforced by Purge, which consentd's janitor (server/retention)
+// calls for every site once an hour, with consentd's clock: a log entry's id
+// is its receipt's server time in milliseconds (or later by at most the
+// site's "late" value, when receipts arrive out of order), so the receipts
+// past retention are an id range, and the bucket indexes name the buckets
+// past theirs. The TTLs above are only a safety net: they bound what is
+// left behind by a site that goes quiet while no janitor runs.
 //
 // Open accepts these URLs:
 //
@@ -54,9 +65,18 @@ import (
 // retries a receipt for up to 7 days; one more day covers clock skew.
 const idempotencyTTL = 8 * 24 * time.Hour
 
+// purgePage is how many log entries or buckets one Purge round trip reads
+// and deletes: big enough to amortise the round trip, small enough that one
+// script keeps Redis busy for well under a millisecond or two.
+const purgePage = 500
+
+// exportPage is how many log entries one XRANGE of ReceiptsBetween reads,
+// so that memory stays flat however long the period.
+const exportPage = 1000
+
 // siteCacheTTL bounds how stale a site's retention may be on a replica that
-// did not make the change. Retention only sets trim points and TTLs, so a
-// short delay is harmless, and it saves a GET and a JSON decode per receipt.
+// did not make the change. On the write path retention only sets TTLs (the
+// janitor's Purge reads the site afresh), so a short delay is harmless, and it saves a GET and a JSON decode per receipt.
 const siteCacheTTL = 30 * time.Second
 
 var (
@@ -67,6 +87,10 @@ var (
 	//go:embed count.lua
 	countSrc string
 	count    = redis.NewScript(countSrc)
+
+	//go:embed purge_receipts.lua
+	purgeReceiptsSrc string
+	purgeReceipts    = redis.NewScript(purgeReceiptsSrc)
 )
 
 // Store is a consent.Store on Redis.
@@ -380,20 +404,22 @@ func (s *Store) SaveReceipt(ctx context.Context, r consent.Receipt, counters []s
 		return consent.Receipt{}, false, err
 	}
 	retention := time.Duration(days) * 24 * time.Hour
-	// Stream ids are Redis's clock in ms; ours is close enough for a trim
-	// point measured in days.
-	minID := time.Now().Add(-retention).UnixMilli()
+	day, hour := consent.Day.Truncate(r.ServerTime), consent.Hour.Truncate(r.ServerTime)
 	keys := []string{
 		siteKey(r.SiteID),
 		receiptIDKey(r.SiteID, r.ReceiptID),
 		logKey(r.SiteID),
 		consentIDKey(r.SiteID, r.ConsentID),
-		bucketKey(r.SiteID, consent.Day, r.ServerTime),
-		bucketKey(r.SiteID, consent.Hour, r.ServerTime),
+		bucketKey(r.SiteID, consent.Day, day),
+		bucketKey(r.SiteID, consent.Hour, hour),
+		lateKey(r.SiteID),
+		bucketIndexKey(r.SiteID, consent.Day),
+		bucketIndexKey(r.SiteID, consent.Hour),
 	}
-	args := make([]any, 0, 6+len(counters))
-	args = append(args, data, seconds(idempotencyTTL), minID, seconds(retention),
-		seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()))
+	args := make([]any, 0, 10+len(counters))
+	args = append(args, data, seconds(idempotencyTTL), seconds(retention),
+		seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()),
+		logMs(r.ServerTime), day.Unix(), hour.Unix(), bucketName(consent.Day, day), bucketName(consent.Hour, hour))
 	for _, c := range counters {
 		args = append(args, c)
 	}
@@ -444,7 +470,10 @@ func (s *Store) Receipts(ctx context.Context, siteID, consentID string) ([]conse
 	for _, cmd := range cmds {
 		msgs := cmd.Val()
 		if len(msgs) == 0 {
-			continue // trimmed by retention before the list expired
+			// Gone while the list still names it: the log expired
+			// (its TTL is the safety net) or an operator trimmed it.
+			// Purge itself cleans the lists.
+			continue
 		}
 		raw, _ := msgs[0].Values["r"].(string)
 		var r consent.Receipt
@@ -458,10 +487,17 @@ func (s *Store) Receipts(ctx context.Context, siteID, consentID string) ([]conse
 	return out, nil
 }
 
+// logMs is the log id (ms since 1970) a receipt with server time t asks
+// for. Stream ids cannot be negative, and no real receipt is that old.
+func logMs(t time.Time) int64 { return max(t.UnixMilli(), 0) }
+
 func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time, counters []string) error {
-	keys := []string{siteKey(siteID), bucketKey(siteID, consent.Day, at), bucketKey(siteID, consent.Hour, at)}
-	args := make([]any, 0, 2+len(counters))
-	args = append(args, seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()))
+	day, hour := consent.Day.Truncate(at), consent.Hour.Truncate(at)
+	keys := []string{siteKey(siteID), bucketKey(siteID, consent.Day, day), bucketKey(siteID, consent.Hour, hour),
+		bucketIndexKey(siteID, consent.Day), bucketIndexKey(siteID, consent.Hour)}
+	args := make([]any, 0, 6+len(counters))
+	args = append(args, seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()),
+		day.Unix(), hour.Unix(), bucketName(consent.Day, day), bucketName(consent.Hour, hour))
 	for _, c := range counters {
 		args = append(args, c)
 	}

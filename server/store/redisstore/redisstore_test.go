@@ -121,6 +121,8 @@ func TestKeyLayout(t *testing.T) {
 	want := []string{
 		"samtykke:setting:admin_token_sha256",
 		"samtykke:sites",
+		"samtykke:{layout1}:buckets:d",
+		"samtykke:{layout1}:buckets:h",
 		"samtykke:{layout1}:cid:" + r.ConsentID,
 		"samtykke:{layout1}:d:20261123",
 		"samtykke:{layout1}:h:2026112315",
@@ -146,6 +148,8 @@ func TestKeyLayout(t *testing.T) {
 		{"samtykke:{layout1}:rid:" + r.ReceiptID, 8 * day},
 		{"samtykke:{layout1}:d:20261123", consent.Day.Retention()},
 		{"samtykke:{layout1}:h:2026112315", consent.Hour.Retention()},
+		{"samtykke:{layout1}:buckets:d", consent.Day.Retention()},
+		{"samtykke:{layout1}:buckets:h", consent.Hour.Retention()},
 	}
 	for _, tt := range ttls {
 		got, err := c.TTL(ctx, tt.key).Result()

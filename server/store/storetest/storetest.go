@@ -60,6 +60,13 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"Settings", testSettings},
 		{"ConcurrentSettings", testConcurrentSettings},
 		{"Ping", testPing},
+		{"PurgeReceipts", testPurgeReceipts},
+		{"PurgeCounters", testPurgeCounters},
+		{"PurgeUnknownSite", testPurgeUnknownSite},
+		{"ConcurrentPurge", testConcurrentPurge},
+		{"ReceiptsBetween", testReceiptsBetween},
+		{"ReceiptsBetweenPages", testReceiptsBetweenPages},
+		{"Janitor", testJanitor},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, su.open(t)) })
