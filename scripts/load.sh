@@ -54,6 +54,10 @@ cleanup() {
 		done
 		kill -KILL "${pids[i]}" 2>/dev/null || true
 		wait "${pids[i]}" 2>/dev/null || true
+		if [ "${pids[i]}" = "${loadgen_pid:-}" ]; then
+			echo "load.sh: stopped early; loadgen measured:" >&2
+			cat "$tmp/loadgen.out" >&2
+		fi
 	done
 	rm -rf "$tmp"
 	exit "$rc"
@@ -159,10 +163,17 @@ if [ "$profile" = true ]; then
 fi
 
 echo "== loadgen -url $base -sites $sites -origin $origin ${loadgen_args[*]}"
+# In the background so that a signal to this script is handled at once (the
+# trap stops loadgen, which still reports what it measured).
+"$tmp/loadgen" -url "$base" -sites "$sites" -origin "$origin" "${loadgen_args[@]}" >"$tmp/loadgen.out" 2>&1 &
+loadgen_pid=$!
+pids+=("$loadgen_pid")
 set +e
-"$tmp/loadgen" -url "$base" -sites "$sites" -origin "$origin" "${loadgen_args[@]}" | tee "$tmp/loadgen.out"
-loadgen_rc=${PIPESTATUS[0]}
+wait "$loadgen_pid"
+loadgen_rc=$?
 set -e
+unset 'pids[-1]' # reaped: never signal that PID again
+cat "$tmp/loadgen.out"
 
 if [ "$profile" = true ]; then
 	kill -INT "$perf_pid" 2>/dev/null || true
@@ -182,8 +193,8 @@ echo "consentd CPU ${consentd_cpu} s, $(per "$consentd_cpu" "$stored" 1000000)µ
 if [ "$store" = redis ]; then
 	redis_cpu=$(awk -v a="$(cpu_seconds "$redis_pid")" -v b="$redis_cpu0" 'BEGIN { printf "%.2f", a - b }')
 	echo "redis CPU    ${redis_cpu} s, $(per "$redis_cpu" "$stored" 1000000)µs per receipt"
-	"${redis_cli[@]}" info commandstats | tr -d '\r' | grep -E '^cmdstat_(evalsha|eval|get|ping|exists):' |
-		sed 's/^cmdstat_/redis cmd    /'
+	"${redis_cli[@]}" info commandstats | tr -d '\r' |
+		{ grep -E '^cmdstat_(evalsha|eval|hincrby|xadd):' || true; } | sed 's/^cmdstat_/redis cmd    /'
 	evalsha_us=$("${redis_cli[@]}" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
 	echo "evalsha      ${evalsha_us:-n/a} µs per call (save_receipt.lua inside Redis)"
 	mem_after=$("${redis_cli[@]}" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
