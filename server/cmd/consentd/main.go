@@ -31,6 +31,7 @@ import (
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/retention"
 	"github.com/samtykke/samtykke/server/store/boltstore"
 	"github.com/samtykke/samtykke/server/store/redisstore"
 )
@@ -98,6 +99,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"store", storeName, "version", build.Version)
 	printWelcome(stdout, cfg, newToken)
 
+	// Retention runs in every replica; a purge is idempotent, so replicas
+	// racing on it remove each receipt once between them.
+	janitorCtx, stopJanitor := context.WithCancel(context.Background())
+	janitorDone := make(chan struct{})
+	go func() {
+		defer close(janitorDone)
+		(&retention.Janitor{Store: store, Logger: log}).Run(janitorCtx)
+	}()
+	defer func() { stopJanitor(); <-janitorDone }()
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
@@ -112,6 +123,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopJanitor()
+	<-janitorDone
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("closing the store: %w", err)
 	}
