@@ -69,7 +69,7 @@ func (s *server) listSites(c echo.Context) error {
 func (s *server) getSite(c echo.Context) error {
 	site, err := s.store.Site(c.Request().Context(), c.Param("site"))
 	if err != nil {
-		return siteError(err, c.Param("site"))
+		return adminSiteError(err, c.Param("site"))
 	}
 	return c.JSON(http.StatusOK, s.view(site))
 }
@@ -96,11 +96,11 @@ func (s *server) updateSite(c echo.Context) error {
 	ctx := c.Request().Context()
 	site, err := s.store.Site(ctx, c.Param("site"))
 	if err != nil {
-		return siteError(err, c.Param("site"))
+		return adminSiteError(err, c.Param("site"))
 	}
 	site.Apply(settings, s.Now().UTC())
 	if err := s.store.UpdateSite(ctx, site); err != nil {
-		return siteError(err, site.ID)
+		return adminSiteError(err, site.ID)
 	}
 	s.sites.forget(site.ID)
 	return c.JSON(http.StatusOK, s.view(site))
@@ -109,7 +109,7 @@ func (s *server) updateSite(c echo.Context) error {
 func (s *server) deleteSite(c echo.Context) error {
 	id := c.Param("site")
 	if err := s.store.DeleteSite(c.Request().Context(), id); err != nil {
-		return siteError(err, id)
+		return adminSiteError(err, id)
 	}
 	s.sites.forget(id)
 	return c.NoContent(http.StatusNoContent)
@@ -138,7 +138,7 @@ func (s *server) stats(c echo.Context) error {
 	id := c.Param("site")
 	ctx := c.Request().Context()
 	if _, err := s.store.Site(ctx, id); err != nil {
-		return siteError(err, id)
+		return adminSiteError(err, id)
 	}
 	g := consent.Granularity(c.QueryParam("granularity"))
 	if g == "" {

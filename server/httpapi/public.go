@@ -132,17 +132,21 @@ func (s *server) postImpression(c echo.Context) error {
 // ingestPreamble resolves the site, checks the page's origin against it,
 // allows that origin to read the answer, and reads the body.
 func (s *server) ingestPreamble(c echo.Context) (consent.Site, []byte, error) {
+	// Refusals must be readable by the page too: the snippet drops a receipt
+	// it is told is refused for good (403, 404, 422) and retries the rest,
+	// but a response it may not read looks like a network error.
+	if origin := c.Request().Header.Get("Origin"); origin != "" {
+		h := c.Response().Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+	}
 	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
 	if err != nil {
 		return site, nil, siteError(err, c.Param("site"))
 	}
-	origin, err := s.checkOrigin(c, site)
-	if err != nil {
+	if _, err := s.checkOrigin(c, site); err != nil {
 		return site, nil, err
 	}
-	h := c.Response().Header()
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Add("Vary", "Origin")
 	body, err := readLimited(c)
 	return site, body, err
 }
@@ -224,7 +228,7 @@ func (s *server) consentRecord(c echo.Context) error {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
 	}
-	if c.QueryParam("download") != "" {
+	if c.QueryParams().Has("download") {
 		h.Set("Content-Disposition", `attachment; filename="consent-`+consentID+`.json"`)
 	}
 	return c.JSONPretty(http.StatusOK, map[string]any{
@@ -242,6 +246,15 @@ func (s *server) requestInfo(c echo.Context, siteID string) consent.Request {
 func siteError(err error, id string) error {
 	if errors.Is(err, consent.ErrNotFound) {
 		return NewError(http.StatusNotFound, "unknown_site", "no site with id %q; check the data-site attribute of the script tag", id)
+	}
+	return err
+}
+
+// adminSiteError is siteError for the admin API, whose callers are not
+// looking at a script tag.
+func adminSiteError(err error, id string) error {
+	if errors.Is(err, consent.ErrNotFound) {
+		return NewError(http.StatusNotFound, "unknown_site", "no site with id %q", id)
 	}
 	return err
 }

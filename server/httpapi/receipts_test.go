@@ -103,9 +103,11 @@ func TestReceiptStoredOnceAndReadBack(t *testing.T) {
 			record.Receipts[1].PreviousReceiptID != body["receipt_id"] {
 			t.Errorf("consent record: %s", rec.body)
 		}
-		dl := h.do("GET", "/v1/sites/"+s.ID+"/consents/"+body["consent_id"].(string)+"?download=1", "", nil)
-		if cd := dl.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
-			t.Errorf("download has Content-Disposition %q", cd)
+		for _, q := range []string{"?download=1", "?download"} {
+			dl := h.do("GET", "/v1/sites/"+s.ID+"/consents/"+body["consent_id"].(string)+q, "", nil)
+			if cd := dl.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
+				t.Errorf("%s: Content-Disposition %q, want an attachment", q, cd)
+			}
 		}
 		if r := h.do("GET", "/v1/sites/"+s.ID+"/consents/"+uuid.NewString(), "", nil); r.status != http.StatusNotFound {
 			t.Errorf("unknown consent id: %d, want 404", r.status)
@@ -161,6 +163,15 @@ func TestReceiptRefusals(t *testing.T) {
 			fields := r.errorFields(t)
 			if tt.wantField != "" && !contains(fields, tt.wantField) {
 				t.Errorf("%s: error names %v, want %q: %s", tt.name, fields, tt.wantField, r.body)
+			}
+			// The snippet must be able to read a refusal, or it would take
+			// it for a network error and retry for a week.
+			origin := shopOrigin
+			if o, ok := tt.headers["Origin"]; ok {
+				origin = o
+			}
+			if got := r.header.Get("Access-Control-Allow-Origin"); origin != "" && got != origin {
+				t.Errorf("%s: Access-Control-Allow-Origin = %q, want %q so the page can read the refusal", tt.name, got, origin)
 			}
 		}
 		// Nothing was stored or counted by any of it.

@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -91,7 +92,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 		e.GET("/demo", s.demo)
 	}
 
-	public := e.Group("/v1/sites/:site")
+	public := e.Group("/v1/sites/:site", deadline(publicDeadline))
 	public.GET("/config", s.bannerConfig)
 	public.POST("/receipts", s.postReceipt)
 	public.OPTIONS("/receipts", s.preflight)
@@ -99,7 +100,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	public.OPTIONS("/impressions", s.preflight)
 	public.GET("/consents/:consent", s.consentRecord)
 
-	admin := e.Group("/v1/admin", middleware.BodyLimit(adminBodyLimit), RequireAdmin(opt.AdminTokenHash))
+	admin := e.Group("/v1/admin", deadline(adminDeadline), middleware.BodyLimit(adminBodyLimit), RequireAdmin(opt.AdminTokenHash))
 	admin.GET("/sites", s.listSites)
 	admin.POST("/sites", s.createSite)
 	admin.GET("/sites/:site", s.getSite)
@@ -110,6 +111,26 @@ func New(store consent.Store, opt Options) *echo.Echo {
 		opt.Mount(e)
 	}
 	return e
+}
+
+// Deadlines of whole requests, so a hung store answers 503 instead of
+// holding the request open: visitors' requests are short, admin ones may
+// read a year of counters.
+const (
+	publicDeadline = 5 * time.Second
+	adminDeadline  = 15 * time.Second
+)
+
+// deadline bounds the request's context; stores honour it.
+func deadline(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
+	}
 }
 
 // HTTPServer wraps the handler with timeouts that keep slow clients from
