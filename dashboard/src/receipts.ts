@@ -1,0 +1,124 @@
+// Receipts of one site: export a period for an audit (CSV or NDJSON,
+// streamed by the server), and look up one visitor's consent id.
+import { api, ApiError } from './api.ts';
+import { announce, clear, h, scroller } from './dom.ts';
+import { addDays, isoDate } from './format.ts';
+import { field, type Ctx, type SiteSummary } from './main.ts';
+
+interface Receipt {
+  receipt_id: string;
+  consent_id: string;
+  action: string;
+  choices: { necessary: boolean; statistics: boolean; marketing: boolean };
+  config_version: string;
+  language: string;
+  page_url: string;
+  surface: string;
+  gpc: boolean;
+  server_time: string;
+  expires_at: string;
+  device: string;
+  ip: string;
+  user_agent: string;
+}
+
+export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
+  const today = isoDate(new Date());
+  const from = h('input', { type: 'date', id: 'export-from', value: addDays(today, -29), max: today });
+  const to = h('input', { type: 'date', id: 'export-to', value: today, max: today });
+  const csv = h('input', { type: 'radio', name: 'format', id: 'fmt-csv', value: 'csv', checked: true });
+  const ndjson = h('input', { type: 'radio', name: 'format', id: 'fmt-ndjson', value: 'ndjson' });
+  const link = h('a', { class: 'button primary', id: 'export-receipts', download: '' }, 'Download receipts');
+  const problem = h('p', { class: 'field-error', role: 'alert' });
+  const update = () => {
+    const bad = !from.value || !to.value || from.value > to.value;
+    problem.textContent = bad ? 'Choose a start date that is not after the end date.' : '';
+    link.setAttribute('aria-disabled', String(bad));
+    link.href = bad ? '#' : `/dashboard/api/sites/${encodeURIComponent(s.id)}/receipts?from=${from.value}&to=${to.value}&format=${ndjson.checked ? 'ndjson' : 'csv'}`;
+  };
+  for (const el of [from, to, csv, ndjson]) el.addEventListener('change', update);
+  link.addEventListener('click', (e) => {
+    if (link.getAttribute('aria-disabled') == 'true') e.preventDefault();
+  });
+  update();
+
+  const cid = h('input', { id: 'lookup-id', name: 'consent_id', autocomplete: 'off', spellcheck: 'false', placeholder: '3b241101-e2bb-4255-8caf-4136c566a962' });
+  const result = h('div', { id: 'lookup-result', 'aria-live': 'polite' });
+  const lookup = h(
+    'form',
+    { class: 'inline', novalidate: true },
+    field('lookup-id', 'Consent id', cid, 'The visitor finds it in the banner’s cookie settings, under “Your consent”.'),
+    h('button', { type: 'submit', class: 'primary' }, 'Look up'),
+  );
+  lookup.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const err = document.getElementById('lookup-id-error')!;
+    err.textContent = '';
+    cid.removeAttribute('aria-invalid');
+    try {
+      const r = await api<{ consent_id: string; receipts: Receipt[] }>('GET', `/sites/${encodeURIComponent(s.id)}/consents/${encodeURIComponent(cid.value.trim())}`);
+      if (!r.receipts.length) {
+        clear(result, h('p', { class: 'notice' }, `No receipts for consent id ${r.consent_id} on this site. Check the id, or it may be older than the site’s retention.`));
+        announce('No receipts found.');
+        return;
+      }
+      clear(
+        result,
+        h('p', {}, `${r.receipts.length} receipt${r.receipts.length == 1 ? '' : 's'} for ${r.consent_id}, oldest first:`),
+        scroller(
+          'Receipts',
+          h(
+            'table',
+            { id: 'lookup-table' },
+            h('thead', {}, h('tr', {}, ['Time (UTC)', 'Action', 'Statistics', 'Marketing', 'Banner version', 'Language', 'Page', 'GPC', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))),
+            h(
+              'tbody',
+              {},
+              r.receipts.map((x) =>
+                h(
+                  'tr',
+                  {},
+                  h('th', { scope: 'row' }, x.server_time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')),
+                  h('td', {}, x.action.replace('_', ' ')),
+                  h('td', {}, x.choices.statistics ? 'Allowed' : 'Refused'),
+                  h('td', {}, x.choices.marketing ? 'Allowed' : 'Refused'),
+                  h('td', {}, h('code', {}, x.config_version)),
+                  h('td', {}, x.language),
+                  h('td', { class: 'wrap' }, x.page_url),
+                  h('td', {}, x.gpc ? 'Yes' : 'No'),
+                  h('td', {}, x.expires_at.slice(0, 10)),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+      announce(`${r.receipts.length} receipts found.`);
+    } catch (x) {
+      const ae = x as ApiError;
+      err.textContent = ae.fields?.[0]?.message ? 'The consent id ' + ae.fields[0].message + '.' : ae.message;
+      cid.setAttribute('aria-invalid', 'true');
+      clear(result);
+      cid.focus();
+    }
+  });
+
+  clear(
+    body,
+    h(
+      'div',
+      { class: 'grid2' },
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'export-h' },
+        h('h2', { id: 'export-h' }, 'Export receipts'),
+        h('p', { class: 'muted small' }, 'Every decision is kept as a receipt: what the visitor chose, when, on which page and which version of the banner they saw. Download a period for an audit or a records request.'),
+        h('div', { class: 'row2' }, field('export-from', 'From', from), field('export-to', 'To (inclusive)', to)),
+        h('fieldset', { class: 'seg' }, h('legend', {}, 'Format'), h('label', { for: 'fmt-csv' }, csv, ' CSV (spreadsheets)'), h('label', { for: 'fmt-ndjson' }, ndjson, ' NDJSON (one JSON receipt per line)')),
+        problem,
+        link,
+      ),
+      h('section', { class: 'card', 'aria-labelledby': 'lookup-h' }, h('h2', { id: 'lookup-h' }, 'Look up a consent id'), h('p', { class: 'muted small' }, 'See every receipt of one visitor, for example to answer their request for access.'), lookup, result),
+    ),
+  );
+}

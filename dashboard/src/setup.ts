@@ -1,0 +1,333 @@
+// Site setup: the settings form (owners), the live preview of the real
+// banner, and the tag to paste. The server validates; its field errors are
+// shown next to their fields, and nothing is saved while any remains.
+import { api, ApiError, type FieldError } from './api.ts';
+import { announce, clear, h, uid } from './dom.ts';
+import { fieldTarget } from './format.ts';
+import { field, type Ctx, type SiteSummary } from './main.ts';
+
+interface Catalog {
+  languages: { code: string; name: string }[];
+  text_keys: string[];
+  default_texts: Record<string, Record<string, string>>;
+  lifetime_days: { default: number; max: number };
+  retention_days: { default: number; min: number; max: number };
+  public_url: string;
+}
+
+interface Settings {
+  name: string;
+  origins: string[];
+  default_language: string;
+  privacy_policy_url: string;
+  consent_lifetime_days: number;
+  retention_days: number;
+  integrations: Record<string, Record<string, unknown>>;
+  texts: Record<string, Record<string, string>>;
+}
+
+interface SiteView extends Settings {
+  id: string;
+  role: 'owner' | 'viewer';
+  script_tag: string;
+  config_version: string;
+}
+
+let catalog: Catalog | null = null;
+let catalogReq: Promise<Catalog> | null = null;
+const getCatalog = () => (catalogReq ??= api<Catalog>('GET', '/catalog').then((c) => (catalog = c), (e) => ((catalogReq = null), Promise.reject(e))));
+
+/** The tag a site owner pastes; the same string the server builds. */
+export function scriptTag(siteID: string): string {
+  const base = catalog?.public_url || location.origin;
+  return `<script src="${base}/samtykke.js" data-site="${siteID}"></script>`;
+}
+
+export function copyButton(text: () => string, label = 'Copy') {
+  const b = h('button', { type: 'button', class: 'copy' }, label);
+  b.addEventListener('click', async () => {
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text());
+      ok = true;
+    } catch {
+      // Clipboard refused (an insecure origin): select the text instead.
+      const code = b.parentElement?.querySelector('code');
+      if (code) {
+        const r = document.createRange();
+        r.selectNodeContents(code);
+        getSelection()?.removeAllRanges();
+        getSelection()?.addRange(r);
+      }
+    }
+    b.textContent = ok ? 'Copied' : 'Press Ctrl+C to copy';
+    announce(ok ? 'Copied to the clipboard.' : 'The tag is selected; press Ctrl+C to copy it.');
+    setTimeout(() => (b.textContent = label), 2500);
+  });
+  return b;
+}
+
+export async function setupView(c: Ctx, s: SiteSummary, body: HTMLElement) {
+  const my = c.seq;
+  const [cat, site] = await Promise.all([getCatalog(), api<SiteView>('GET', `/sites/${encodeURIComponent(s.id)}`)]);
+  if (my != c.seq) return;
+  form(c, body, cat, site);
+}
+
+export async function newSiteView(c: Ctx) {
+  document.title = 'Add a site · Samtykke';
+  const my = c.seq;
+  const cat = await getCatalog();
+  if (my != c.seq) return;
+  const body = h('div', {});
+  clear(c.main, h('div', { class: 'page-head' }, h('h1', {}, 'Add a site')), body);
+  form(c, body, cat, null);
+  c.focusMain();
+}
+
+const INTEGRATIONS: { id: string; key: string; prop: string; label: string; hint: string; numeric?: boolean }[] = [
+  { id: 'f-ga', key: 'google_analytics', prop: 'measurement_id', label: 'Google Analytics 4 measurement id', hint: 'Such as G-ABC123XYZ. Loaded once a visitor allows statistics.' },
+  { id: 'f-gtm', key: 'google_tag_manager', prop: 'container_id', label: 'Google Tag Manager container id', hint: 'Such as GTM-ABC1234. Receives Consent Mode signals.' },
+  { id: 'f-hotjar', key: 'hotjar', prop: 'site_id', label: 'Hotjar site id', hint: 'Digits, such as 1234567. Statistics.', numeric: true },
+  { id: 'f-meta', key: 'meta_pixel', prop: 'pixel_id', label: 'Meta pixel id', hint: '10 to 20 digits. Marketing.' },
+  { id: 'f-hubspot', key: 'hubspot', prop: 'portal_id', label: 'HubSpot portal id', hint: 'Digits, such as 1234567. Marketing.' },
+];
+
+function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
+  const owner = !site || site.role == 'owner';
+  const texts: Record<string, Record<string, string>> = JSON.parse(JSON.stringify(site?.texts || {}));
+  const input = (id: string, attrs: Record<string, any> = {}) => h('input', { id, name: id, disabled: !owner, ...attrs });
+
+  const name = input('f-name', { value: site?.name || '', autocomplete: 'off', required: true });
+  const origins = h('textarea', { id: 'f-origins', name: 'origins', rows: 3, disabled: !owner, spellcheck: 'false' }, (site?.origins || []).join('\n'));
+  const policy = input('f-policy', { type: 'url', value: site?.privacy_policy_url || '', placeholder: 'https://www.example.com/privacy' });
+  const lang = h('select', { id: 'f-lang', disabled: !owner }, cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, `${l.name} (${l.code})`)));
+  const lifetime = input('f-lifetime', { type: 'number', min: 1, max: cat.lifetime_days.max, value: site?.consent_lifetime_days || cat.lifetime_days.default, inputmode: 'numeric' });
+  const retention = input('f-retention', { type: 'number', min: cat.retention_days.min, max: cat.retention_days.max, value: site?.retention_days || cat.retention_days.default, inputmode: 'numeric' });
+  const integ = INTEGRATIONS.map((i) => {
+    const cur = site?.integrations?.[i.key]?.[i.prop];
+    return { ...i, el: input(i.id, { value: cur == null ? '' : String(cur), autocomplete: 'off', spellcheck: 'false' }) };
+  });
+  const hubEU = input('f-hubspot-eu', { type: 'checkbox', checked: site?.integrations?.hubspot?.region == 'eu1' });
+
+  // Banner texts: one language at a time; an empty box means the default.
+  const textLang = h('select', { id: 'f-text-lang' }, cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, l.name)));
+  const textBox = h('div', { class: 'texts', id: 'f-texts' });
+  const drawTexts = () => {
+    const l = textLang.value;
+    clear(
+      textBox,
+      cat.text_keys.map((k) => {
+        const id = 'f-text-' + k;
+        const long = (cat.default_texts[l]?.[k] || '').length > 60;
+        const el = h(long ? 'textarea' : 'input', { id, name: id, disabled: !owner, placeholder: cat.default_texts[l]?.[k] || '', rows: long ? 3 : null, 'data-key': k }) as HTMLInputElement;
+        el.value = texts[l]?.[k] || '';
+        el.addEventListener('input', () => {
+          texts[l] ??= {};
+          if (el.value == '') delete texts[l][k];
+          else texts[l][k] = el.value;
+          if (!Object.keys(texts[l]).length) delete texts[l];
+          schedulePreview();
+        });
+        return field(id, k, el);
+      }),
+    );
+  };
+  textLang.addEventListener('change', () => {
+    drawTexts();
+    previewLang.value = textLang.value;
+    schedulePreview();
+  });
+
+  const settings = (): Settings => {
+    const integrations: Settings['integrations'] = {};
+    for (const i of integ) {
+      const v = i.el.value.trim();
+      if (!v) continue;
+      integrations[i.key] = { [i.prop]: i.numeric && /^\d+$/.test(v) ? Number(v) : v };
+    }
+    if (integrations.hubspot && hubEU.checked) integrations.hubspot.region = 'eu1';
+    const n = (el: HTMLInputElement) => (el.value.trim() == '' ? 0 : Number(el.value));
+    return {
+      name: name.value,
+      origins: origins.value.split(/[\n,]+/).map((o) => o.trim()).filter(Boolean),
+      default_language: lang.value,
+      privacy_policy_url: policy.value.trim(),
+      consent_lifetime_days: n(lifetime),
+      retention_days: n(retention),
+      integrations,
+      texts,
+    };
+  };
+
+  const summary = h('div', { class: 'error-summary', id: 'f-summary', tabindex: -1, hidden: true, role: 'alert' });
+  const status = h('p', { class: 'status', role: 'status' });
+  const save = h('button', { type: 'submit', class: 'primary' }, site ? 'Save changes' : 'Create site');
+
+  // Preview: the real samtykke.js in an iframe, fed the draft config.
+  const previewLang = h('select', { id: 'preview-lang', 'aria-label': 'Preview language' }, cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, l.name)));
+  const phone = h('input', { type: 'checkbox', id: 'preview-phone' });
+  const layer = h('select', { id: 'preview-layer', 'aria-label': 'Layer' }, h('option', { value: 'banner' }, 'Banner'), h('option', { value: 'settings' }, 'Settings layer'));
+  const frameWrap = h('div', { class: 'preview-frame' });
+  const previewNote = h('p', { class: 'muted small', id: 'preview-note' }, 'This is the real banner script with your unsaved changes. Choices made here are not stored or counted.');
+  let timer = 0;
+  let frame: HTMLIFrameElement | null = null;
+  const schedulePreview = () => {
+    clearTimeout(timer);
+    timer = window.setTimeout(drawPreview, 400);
+  };
+  let pending: any = null;
+  const drawPreview = async () => {
+    const path = site ? `/sites/${encodeURIComponent(site.id)}/preview` : '/preview';
+    try {
+      pending = await api('POST', `${path}?lang=${previewLang.value}`, settings());
+    } catch (e) {
+      previewNote.textContent = 'The preview could not be built: ' + (e as ApiError).message;
+      return;
+    }
+    previewNote.textContent = 'This is the real banner script with your unsaved changes. Choices made here are not stored or counted.';
+    frame = h('iframe', { title: 'Banner preview', id: 'preview-frame', src: `/dashboard/preview?site=${encodeURIComponent(site?.id || 'preview')}&lang=${previewLang.value}&t=${Date.now()}` });
+    clear(frameWrap, frame);
+  };
+  window.addEventListener('message', function onMsg(e) {
+    if (!frameWrap.isConnected) return window.removeEventListener('message', onMsg);
+    if (e.origin != location.origin || !frame || e.source != frame.contentWindow) return;
+    if (e.data?.type == 'samtykke-preview-ready') frame.contentWindow!.postMessage({ type: 'samtykke-preview-config', config: pending, layer: layer.value }, location.origin);
+  });
+  previewLang.addEventListener('change', schedulePreview);
+  layer.addEventListener('change', drawPreview);
+  phone.addEventListener('change', () => frameWrap.classList.toggle('phone', phone.checked));
+  for (const el of [name, policy, lifetime, ...integ.map((i) => i.el)]) el.addEventListener('input', schedulePreview);
+  for (const el of [lang, hubEU]) el.addEventListener('change', schedulePreview);
+
+  const tag = site ? site.script_tag : '';
+  const install = site
+    ? h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'install-h', id: 'install' },
+        h('h2', { id: 'install-h' }, 'Install'),
+        h('p', {}, 'Paste this tag as the first script in the <head> of every page of the site, before Google Analytics, Tag Manager and other tags:'),
+        h('div', { class: 'tag' }, h('code', { id: 'script-tag' }, tag), copyButton(() => tag, 'Copy tag')),
+      )
+    : null;
+
+  const f = h(
+    'form',
+    { class: 'setup', novalidate: true, id: 'site-form' },
+    summary,
+    owner ? null : h('p', { class: 'notice' }, 'You can see this site’s setup. Only its owners can change it.'),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'general-h' },
+      h('h2', { id: 'general-h' }, 'General'),
+      field('f-name', 'Site name', name, 'Shown in the banner’s vendor list as the provider of the consent cookie.'),
+      field('f-origins', 'Origins', origins, 'One per line, such as https://www.example.com. Receipts are accepted only from these.'),
+      field('f-policy', 'Privacy policy link', policy),
+      h('div', { class: 'row3' }, field('f-lang', 'Default language', lang), field('f-lifetime', 'Consent lifetime (days)', lifetime, `Ask again after this; at most ${cat.lifetime_days.max}.`), field('f-retention', 'Keep receipts (days)', retention, `At least ${cat.retention_days.min}.`)),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'integrations-h' },
+      h('h2', { id: 'integrations-h' }, 'Integrations'),
+      h('p', { class: 'muted small' }, 'Leave a box empty if the site does not use that tool. The banner loads each tool only after the visitor allows its purpose.'),
+      h('div', { class: 'grid2 tight' }, integ.map((i) => field(i.id, i.label, i.el, i.hint))),
+      h('div', { class: 'field check' }, hubEU, h('label', { for: 'f-hubspot-eu' }, 'HubSpot portal is hosted in the EU (eu1)'), h('p', { class: 'field-error', id: 'f-hubspot-eu-error' })),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'texts-h' },
+      h('h2', { id: 'texts-h' }, 'Banner texts'),
+      h('p', { class: 'muted small' }, 'Empty boxes use the default wording shown in grey. Change a text to see it in the preview.'),
+      h('div', { class: 'field' }, h('label', { for: 'f-text-lang' }, 'Language'), textLang),
+      textBox,
+    ),
+    owner ? h('div', { class: 'form-actions' }, save, status) : null,
+  );
+  const preview = h(
+    'section',
+    { class: 'card preview', 'aria-labelledby': 'preview-h' },
+    h('h2', { id: 'preview-h' }, 'Preview'),
+    h('div', { class: 'preview-controls' }, previewLang, layer, h('label', { for: 'preview-phone', class: 'check' }, phone, ' Phone size')),
+    frameWrap,
+    previewNote,
+  );
+  clear(body, h('div', { class: 'setup-layout' }, h('div', { class: 'setup-main' }, install, f), h('aside', { class: 'setup-side' }, preview)));
+  drawTexts();
+  drawPreview();
+
+  const showErrors = (fields: FieldError[]) => {
+    for (const el of f.querySelectorAll('.field-error')) el.textContent = '';
+    for (const el of f.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    const items: Node[] = [];
+    let first: HTMLElement | null = null;
+    for (const fe of fields) {
+      const t = fieldTarget(fe.field);
+      const msg = (t.line ? `Line ${t.line}: ` : '') + fe.message;
+      if (t.lang && t.lang != textLang.value) {
+        // Another language's text: say which, and offer to go there.
+        const go = h('button', { type: 'button', class: 'link' }, `${fe.field}: ${fe.message}`);
+        go.addEventListener('click', () => {
+          textLang.value = t.lang!;
+          drawTexts();
+          showErrors(fields);
+          document.getElementById(t.id)?.focus();
+        });
+        items.push(h('li', {}, go));
+        continue;
+      }
+      const el = document.getElementById(t.id);
+      const errEl = document.getElementById(t.id + '-error');
+      if (el && errEl && t.id != 'f-summary') {
+        errEl.textContent = errEl.textContent ? errEl.textContent + ' ' + msg : msg;
+        el.setAttribute('aria-invalid', 'true');
+        el.setAttribute('aria-describedby', [...new Set([...(el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), t.id + '-error'])].join(' '));
+        first ??= el;
+        const link = h('a', { href: '#' + t.id }, labelOf(t.id) + ': ' + msg);
+        link.addEventListener('click', (e) => {
+          e.preventDefault();
+          el.focus();
+        });
+        items.push(h('li', {}, link));
+      } else items.push(h('li', {}, `${fe.field}: ${fe.message}`));
+    }
+    summary.hidden = !items.length;
+    clear(summary, h('h2', {}, items.length == 1 ? 'One thing to fix before saving' : `${items.length} things to fix before saving`), h('ul', {}, items));
+    if (items.length) summary.focus();
+    return first;
+  };
+
+  f.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!owner) return;
+    save.disabled = true;
+    status.textContent = 'Saving…';
+    try {
+      const saved = site
+        ? await api<SiteView>('PUT', `/sites/${encodeURIComponent(site.id)}`, settings())
+        : await api<SiteView>('POST', '/sites', settings());
+      showErrors([]);
+      await c.refreshSites();
+      if (site) {
+        status.textContent = saved.config_version != site.config_version ? 'Saved. Visitors will be asked again, since what the banner shows has changed.' : 'Saved.';
+        site.config_version = saved.config_version;
+        announce(status.textContent);
+      } else {
+        c.go(`#/sites/${encodeURIComponent(saved.id)}/setup`);
+        announce('Site created. Paste the tag shown under Install.');
+      }
+    } catch (x) {
+      const ae = x as ApiError;
+      status.textContent = '';
+      if (ae.fields?.length) showErrors(ae.fields);
+      else showErrors([{ field: 'form', message: ae.message }]);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  void uid;
+}
+
+function labelOf(id: string): string {
+  const l = document.querySelector(`label[for="${CSS.escape(id)}"]`);
+  return l?.textContent || id;
+}

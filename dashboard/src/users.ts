@@ -1,0 +1,115 @@
+// People (operators only): create users, grant them sites as owner or
+// viewer, take grants back, reset passwords and remove users.
+import { api, ApiError } from './api.ts';
+import { announce, clear, h, scroller } from './dom.ts';
+import { field, type Ctx } from './main.ts';
+
+interface UserRow {
+  id: string;
+  email: string;
+  operator: boolean;
+  created_at: string;
+  grants: { site_id: string; site_name: string; role: 'owner' | 'viewer' }[];
+}
+
+export async function usersView(c: Ctx) {
+  document.title = 'People · Samtykke';
+  const my = c.seq;
+  const { users } = await api<{ users: UserRow[] }>('GET', '/users');
+  await c.refreshSites();
+  if (my != c.seq) return;
+
+  const email = h('input', { id: 'u-email', type: 'email', autocomplete: 'off' });
+  const pw = h('input', { id: 'u-password', type: 'password', autocomplete: 'new-password' });
+  const op = h('input', { id: 'u-operator', type: 'checkbox' });
+  const site = h('select', { id: 'u-site' }, h('option', { value: '' }, 'No site yet'), c.sites.map((s) => h('option', { value: s.id }, s.name)));
+  const role = h('select', { id: 'u-role' }, h('option', { value: 'viewer' }, 'Viewer: sees the numbers'), h('option', { value: 'owner' }, 'Owner: may also change the setup'));
+  const status = h('p', { class: 'status', role: 'status' });
+  const create = h(
+    'form',
+    { class: 'card', novalidate: true, id: 'user-form', 'aria-labelledby': 'new-user-h' },
+    h('h2', { id: 'new-user-h' }, 'Add a person'),
+    h('div', { class: 'grid2 tight' }, field('u-email', 'E-mail address', email), field('u-password', 'Password', pw, 'At least 10 characters. Give it to the person in a safe way; they can keep it.')),
+    h('div', { class: 'grid2 tight' }, field('u-site', 'Site', site), field('u-role', 'Role on the site', role)),
+    h('div', { class: 'field check' }, op, h('label', { for: 'u-operator' }, 'Operator: sees every site and manages people')),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add person'), status),
+  );
+  create.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const el of create.querySelectorAll('.field-error')) el.textContent = '';
+    try {
+      await api('POST', '/users', { email: email.value, password: pw.value, operator: op.checked, grants: site.value ? [{ site_id: site.value, role: role.value }] : [] });
+      announce('Person added.');
+      await usersView(c);
+    } catch (x) {
+      const ae = x as ApiError;
+      for (const f of ae.fields || []) {
+        const id = f.field == 'email' ? 'u-email' : f.field == 'password' ? 'u-password' : f.field.includes('site') ? 'u-site' : 'u-role';
+        document.getElementById(id + '-error')!.textContent = f.message;
+        document.getElementById(id)?.setAttribute('aria-invalid', 'true');
+      }
+      status.textContent = ae.fields?.length ? '' : ae.message;
+      (create.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus();
+    }
+  });
+
+  const act = async (fn: () => Promise<unknown>, msg: string) => {
+    try {
+      await fn();
+      announce(msg);
+      await usersView(c);
+    } catch (x) {
+      status.textContent = (x as ApiError).message;
+    }
+  };
+  const rows = users.map((u) => {
+    const grantSite = h('select', { 'aria-label': `Site to grant ${u.email}` }, c.sites.map((s) => h('option', { value: s.id }, s.name)));
+    const grantRole = h('select', { 'aria-label': `Role for ${u.email}` }, h('option', { value: 'viewer' }, 'Viewer'), h('option', { value: 'owner' }, 'Owner'));
+    const grantBtn = h('button', { type: 'button' }, 'Grant');
+    grantBtn.addEventListener('click', () => act(() => api('PUT', `/users/${u.id}/grants/${encodeURIComponent(grantSite.value)}`, { role: grantRole.value }), 'Site granted.'));
+    const del = h('button', { type: 'button', class: 'danger' }, 'Remove');
+    del.addEventListener('click', () => {
+      if (confirm(`Remove ${u.email}? They can no longer sign in.`)) act(() => api('DELETE', `/users/${u.id}`), 'Person removed.');
+    });
+    const reset = h('button', { type: 'button' }, 'New password');
+    reset.addEventListener('click', () => {
+      const p = prompt(`New password for ${u.email} (at least 10 characters). Their sessions end.`);
+      if (p) act(() => api('PATCH', `/users/${u.id}`, { password: p }), 'Password changed.');
+    });
+    return h(
+      'tr',
+      { 'data-user': u.email },
+      h('th', { scope: 'row' }, u.email, u.operator ? h('span', { class: 'badge owner' }, 'operator') : null),
+      h(
+        'td',
+        {},
+        u.grants.length
+          ? h(
+              'ul',
+              { class: 'grants' },
+              u.grants.map((g) => {
+                const rm = h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${g.site_name || g.site_id} from ${u.email}` }, 'Remove');
+                rm.addEventListener('click', () => act(() => api('DELETE', `/users/${u.id}/grants/${encodeURIComponent(g.site_id)}`), 'Grant removed.'));
+                return h('li', {}, `${g.site_name || g.site_id} · ${g.role} `, rm);
+              }),
+            )
+          : h('span', { class: 'muted' }, u.operator ? 'Every site' : 'No sites'),
+      ),
+      h('td', {}, c.sites.length ? h('div', { class: 'inline-controls' }, grantSite, grantRole, grantBtn) : null),
+      h('td', {}, h('div', { class: 'inline-controls' }, reset, del)),
+    );
+  });
+  clear(
+    c.main,
+    h('div', { class: 'page-head' }, h('h1', {}, 'People')),
+    create,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'people-h' },
+      h('h2', { id: 'people-h' }, 'Everyone who can sign in'),
+      users.length
+        ? scroller('People', h('table', { id: 'users-table' }, h('thead', {}, h('tr', {}, ['Person', 'Sites', 'Grant a site', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))
+        : h('p', { class: 'muted' }, 'Nobody yet. Add the first person above.'),
+    ),
+  );
+}

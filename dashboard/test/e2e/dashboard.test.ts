@@ -1,0 +1,263 @@
+// The dashboard end to end: sign in, create a site (a refused value first),
+// preview the real banner, post receipts and impressions through the public
+// API, and read the numbers and the chart; exports, consent-id lookup,
+// keyboard, axe-core and a phone-sized screen.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { axeSerious, Consentd, launch, SHOP, shot, waitFor } from './harness.ts';
+
+const PASSWORD = 'correct horse battery staple';
+let d: Consentd;
+let browser: Browser;
+let site: { id: string; config_version: string };
+let consentId = '';
+
+before(async () => {
+  d = new Consentd();
+  await d.start();
+  browser = await launch();
+  await d.admin('POST', '/users', { email: 'kari@nordicshop.example', password: PASSWORD });
+});
+
+after(async () => {
+  await browser?.close();
+  await d?.close();
+});
+
+async function signIn(ctx: BrowserContext, email: string): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(d.url + '/dashboard');
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
+}
+
+test('sign-in refuses a wrong password with a message, and the form passes axe-core', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(d.url + '/dashboard');
+  await page.getByLabel('E-mail address').fill('kari@nordicshop.example');
+  await page.getByLabel('Password').fill('not my password');
+  await page.keyboard.press('Enter');
+  await page.getByText('Wrong e-mail address or password.').waitFor();
+  assert.deepEqual(await axeSerious(page), []);
+  await shot(page, 'dashboard-login.png', false);
+  await ctx.close();
+});
+
+test('an owner creates a site: a bad origin is refused next to its field, then the tag and the real banner preview', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'kari@nordicshop.example');
+  await page.getByText('No sites yet').waitFor();
+  await page.getByRole('link', { name: 'Add a site' }).first().click();
+  await page.getByLabel('Site name').fill('Nordic Shop');
+  await page.getByLabel('Origins').fill('www.nordicshop.example');
+  await page.getByLabel('Privacy policy link').fill(SHOP + '/personvern');
+  await page.getByLabel('Default language').selectOption('nb');
+  await page.getByLabel('Google Analytics 4 measurement id').fill('G-ABC123');
+  await page.getByRole('button', { name: 'Create site' }).click();
+  const err = page.locator('#f-origins-error');
+  await err.waitFor();
+  assert.match(await err.innerText(), /Line 1: must be an origin such as https:\/\/www\.example\.com/);
+  assert.equal(await page.locator('#f-origins').getAttribute('aria-invalid'), 'true');
+  assert.ok(await page.locator('#f-summary').isVisible());
+  assert.equal((await d.admin('GET', '/sites')).sites.length, 0, 'nothing is saved while a field is wrong');
+  await shot(page, 'dashboard-setup-error.png');
+
+  await page.getByLabel('Origins').fill(SHOP);
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.locator('#script-tag').waitFor();
+  const sites = (await d.admin('GET', '/sites')).sites;
+  assert.equal(sites.length, 1);
+  site = sites[0];
+  assert.equal(await page.locator('#script-tag').innerText(), `<script src="${d.url}/samtykke.js" data-site="${site.id}"></script>`);
+
+  // The preview is the real samtykke.js, showing unsaved texts.
+  await page.getByLabel('Language', { exact: true }).selectOption('nb');
+  await page.locator('[id="f-text-banner.title"]').fill('Vi bryr oss om personvernet ditt');
+  const frame = page.frameLocator('#preview-frame');
+  const card = frame.locator('#samtykke-banner .card');
+  await waitFor(async () => (await card.count()) > 0 && (await card.innerText()).includes('Vi bryr oss om personvernet ditt'), 10000, 'the draft title in the preview');
+  const bannerText = await card.innerText();
+  assert.match(bannerText, /Godta alle|Godta/i, 'the banner speaks Norwegian');
+  // A click in the preview stores and counts nothing.
+  await frame.locator('[data-samtykke-action="accept-all"]').click();
+  await page.waitForTimeout(500);
+  const stats = await d.admin('GET', `/sites/${site.id}/stats`);
+  assert.equal(stats.totals.impressions + stats.totals.decisions, 0, 'the preview counted an impression or a decision');
+  await shot(page, 'dashboard-setup.png');
+  // Saving the text makes a new banner version.
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Saved. Visitors will be asked again').waitFor();
+  site = await d.admin('GET', `/sites/${site.id}`);
+  assert.equal(site.config_version != sites[0].config_version, true);
+  assert.deepEqual(await axeSerious(page), []);
+  await ctx.close();
+});
+
+test('consent rates: the numbers, formulas and chart match what the API received', async () => {
+  // 10 impressions: 4 accept all, 1 reject all (GPC), 1 custom, 4 without a decision.
+  consentId = (await d.visit(site, { action: 'accept_all', mobile: true }))!;
+  await d.visit(site, { action: 'accept_all', mobile: true });
+  await d.visit(site, { action: 'accept_all', lang: 'en' });
+  await d.visit(site, { action: 'accept_all' });
+  await d.visit(site, { action: 'reject_all', gpc: true });
+  await d.visit(site, { action: 'custom', mobile: true });
+  await d.visit(site, { gpc: true });
+  for (let i = 0; i < 3; i++) await d.visit(site, { mobile: true });
+
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'kari@nordicshop.example');
+  await page.getByRole('link', { name: /Nordic Shop/ }).click();
+  await page.locator('#kpi-impressions').waitFor();
+  const kpi = async (id: string) => (await page.locator(id + ' .kpi-value').innerText()).trim();
+  assert.equal(await kpi('#kpi-impressions'), '10');
+  assert.equal(await kpi('#kpi-interaction'), '60.0 %');
+  assert.equal(await kpi('#kpi-statistics'), '83.3 %'); // 5 of 6 decisions
+  assert.equal(await kpi('#kpi-marketing'), '66.7 %'); // 4 of 6
+  assert.match(await page.locator('#kpi-interaction .formula').innerText(), /decisions ÷ banner impressions/);
+  assert.match(await page.locator('#kpi-statistics .kpi-detail').innerText(), /Opt-in rate 50\.0 %/);
+  const row = (p: string) => page.locator(`#purpose-table tr[data-purpose="${p}"]`);
+  assert.equal(await row('marketing').locator('.opt-in-rate').innerText(), '40.0 %');
+  assert.match(await page.locator('#purpose-table thead').innerText(), /granting the purpose ÷ all decisions[\s\S]*÷ banner impressions/);
+  assert.match(await page.locator('#funnel-accept_all').innerText(), /Accept all\s+4\s+66\.7 %/);
+  assert.match(await page.locator('#funnel-none').innerText(), /No decision\s+4\s+40\.0 %/);
+  assert.match(await page.locator('#gpc').innerText(), /20\.0 %/);
+  // The chart is drawn by uPlot, with a legend and the last day's values.
+  await page.locator('#trend-chart .uplot canvas').waitFor();
+  assert.ok((await page.locator('#trend-chart .u-legend').innerText()).includes('Marketing consent %'));
+  const last = (await page.locator('#trend-table tbody tr').last().locator('th, td').allTextContents()).join(' ');
+  assert.match(last, /10 6 4 1 1 83\.3 % 66\.7 %/);
+  // Breakdowns: language, device and banner version.
+  assert.match(await page.locator('#by-language tr[data-key="nb"]').innerText(), /Norsk bokmål\s+9\s+5/);
+  assert.match(await page.locator('#by-device tr[data-key="mobile"]').innerText(), /Phone\s+6\s+3/);
+  assert.match(await page.locator(`#by-version tr[data-key="${site.config_version}"]`).innerText(), /current/);
+  assert.deepEqual(await axeSerious(page), []);
+  await shot(page, 'dashboard-rates.png');
+
+  // A range change updates in place: no reload.
+  await page.evaluate(() => ((window as any).__still = 'here'));
+  await page.getByLabel('Period', { exact: true }).selectOption('365d');
+  await waitFor(async () => (await page.locator('#trend-table tbody tr').count()) == 365, 5000, '365 rows');
+  await page.getByLabel('Period', { exact: true }).selectOption('2d');
+  await waitFor(async () => (await page.locator('#trend-table tbody tr').count()) == 48, 5000, '48 hourly rows');
+  assert.equal(await page.evaluate(() => (window as any).__still), 'here', 'the page reloaded');
+  assert.equal(await kpi('#kpi-impressions'), '10');
+  assert.match(page.url(), /by=hour/);
+
+  // The CSV export holds the numbers shown.
+  const href = await page.locator('#export-csv').getAttribute('href');
+  const csv = await (await page.request.get(d.url + href)).text();
+  assert.match(csv, /Interaction rate,60\.0,%,decisions ÷ banner impressions/);
+  assert.match(csv, /Marketing opt-in rate,40\.0,%/);
+
+  // An empty period says what to do next.
+  await page.getByLabel('Period', { exact: true }).selectOption('custom');
+  await page.getByLabel('From').fill('2025-01-01');
+  await page.getByLabel('To (inclusive)').fill('2025-01-31');
+  await page.getByLabel('To (inclusive)').dispatchEvent('change');
+  await page.locator('#rates-empty').waitFor();
+  assert.match(await page.locator('#rates-empty').innerText(), /paste this tag/);
+  assert.equal(await page.locator('#empty-tag').innerText(), `<script src="${d.url}/samtykke.js" data-site="${site.id}"></script>`);
+  await ctx.close();
+});
+
+test('receipts: consent-id lookup and the audit export', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'kari@nordicshop.example');
+  await page.goto(`${d.url}/dashboard#/sites/${site.id}/receipts`);
+  await page.getByLabel('Consent id', { exact: true }).fill('not an id');
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.locator('#lookup-id-error').getByText(/must be a consent id/).waitFor();
+  await page.getByLabel('Consent id', { exact: true }).fill(consentId);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.locator('#lookup-table').waitFor();
+  assert.match(await page.locator('#lookup-table tbody').innerText(), /accept all\s+Allowed\s+Allowed/);
+  await page.getByLabel('NDJSON (one JSON receipt per line)').check();
+  const href = (await page.locator('#export-receipts').getAttribute('href'))!;
+  assert.match(href, /format=ndjson/);
+  const lines = (await (await page.request.get(d.url + href)).text()).trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 6);
+  assert.equal(lines[0].consent_id, consentId);
+  assert.deepEqual(await axeSerious(page), []);
+  await shot(page, 'dashboard-receipts.png');
+  await ctx.close();
+});
+
+test('keyboard: skip link, tabs and the period can be used without a mouse', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'kari@nordicshop.example');
+  await page.goto(`${d.url}/dashboard#/sites/${site.id}/rates`);
+  await page.reload();
+  await page.locator('#kpi-impressions').waitFor();
+  // On a freshly loaded page the first Tab reaches the skip link, which
+  // moves focus to the content.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  assert.match(page.url(), /#\/sites\//, 'the skip link changed the route');
+  // Tab to the period select and change it with the arrow keys.
+  for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.id)) != 'range-preset'; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'range-preset');
+  await page.keyboard.press('ArrowDown');
+  await waitFor(async () => /from=/.test(page.url()) && (await page.locator('#range-preset').inputValue()) != '30d', 3000, 'the period to change by keyboard');
+  // Every focusable element shows where the focus is.
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  assert.notEqual(outline, 'none');
+  await ctx.close();
+});
+
+test('on a phone the rates page fits the screen and stays readable', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await signIn(ctx, 'kari@nordicshop.example');
+  await page.goto(`${d.url}/dashboard#/sites/${site.id}/rates`);
+  await page.locator('#trend-chart .uplot canvas').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - 390);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  assert.deepEqual(await axeSerious(page), []);
+  await shot(page, 'dashboard-rates-phone.png');
+  await page.goto(`${d.url}/dashboard#/sites/${site.id}/setup`);
+  await page.locator('#script-tag').waitFor();
+  await shot(page, 'dashboard-setup-phone.png');
+  await ctx.close();
+});
+
+test('another user sees none of it; an operator grants the site', async () => {
+  await d.admin('POST', '/users', { email: 'ola@nordicshop.example', password: PASSWORD });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'ola@nordicshop.example');
+  await page.getByText('No sites yet').waitFor();
+  await page.goto(`${d.url}/dashboard#/sites/${site.id}/rates`);
+  await page.getByText('No such site').waitFor();
+  assert.equal(await page.locator('#kpi-impressions').count(), 0);
+  await ctx.close();
+
+  const opCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const op = await opCtx.newPage();
+  await op.goto(d.url + '/dashboard');
+  await op.getByRole('button', { name: 'Sign in with the admin token instead' }).click();
+  await op.getByLabel('Admin token').fill(d.token);
+  await op.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await op.getByRole('link', { name: 'People' }).click();
+  const row = op.locator('tr[data-user="ola@nordicshop.example"]');
+  await row.getByRole('combobox', { name: /Role for/ }).selectOption('viewer');
+  await row.getByRole('button', { name: 'Grant' }).click();
+  await op.locator('tr[data-user="ola@nordicshop.example"]').getByText('Nordic Shop · viewer').waitFor();
+  assert.deepEqual(await axeSerious(op), []);
+  await shot(op, 'dashboard-people.png');
+  await opCtx.close();
+
+  const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page2 = await signIn(ctx2, 'ola@nordicshop.example');
+  await page2.getByRole('link', { name: /Nordic Shop/ }).click();
+  await page2.locator('#kpi-impressions').waitFor();
+  await page2.getByRole('link', { name: 'Setup' }).click();
+  await page2.getByText('Only its owners can change it.').waitFor();
+  assert.equal(await page2.getByRole('button', { name: 'Save changes' }).count(), 0);
+  await ctx2.close();
+});

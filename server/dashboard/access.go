@@ -1,0 +1,127 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/samtykke/samtykke/server/accounts"
+	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/httpapi"
+)
+
+// This file is the one place that decides which sites a principal may
+// reach. Every route under /dashboard/api/sites/:site passes siteAccess;
+// the site list uses visibleSites. Tests walk every registered site route
+// to check that a user without a grant gets 404 from each.
+
+const (
+	ctxSite = "dashboard.site"
+	ctxRole = "dashboard.role"
+)
+
+// roleOn returns the principal's role on a site, and false if they have
+// none. Operators own every site.
+func (d *dash) roleOn(ctx context.Context, p principal, siteID string) (accounts.Role, bool, error) {
+	if p.Operator {
+		return accounts.Owner, true, nil
+	}
+	grants, err := d.Accounts.Grants(ctx, p.User.ID)
+	if err != nil {
+		return "", false, err
+	}
+	for _, g := range grants {
+		if g.SiteID == siteID {
+			return g.Role, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// siteAccess loads the site of the route for a principal who was granted
+// it, and answers 404 otherwise: the same answer as for a site that does
+// not exist, so that ids cannot be probed.
+func (d *dash) siteAccess(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("site")
+		ctx := c.Request().Context()
+		role, ok, err := d.roleOn(ctx, principalOf(c), id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNoSite(id)
+		}
+		site, err := d.Store.Site(ctx, id)
+		if errors.Is(err, consent.ErrNotFound) {
+			return errNoSite(id)
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxSite, site)
+		c.Set(ctxRole, role)
+		return next(c)
+	}
+}
+
+// need refuses principals whose role on the site is below r.
+func need(r accounts.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !roleOf(c).Allows(r) {
+				return httpapi.NewError(http.StatusForbidden, "forbidden",
+					"viewers can see this site's numbers but not change it; ask an owner of the site")
+			}
+			return next(c)
+		}
+	}
+}
+
+func siteOf(c echo.Context) consent.Site {
+	s, _ := c.Get(ctxSite).(consent.Site)
+	return s
+}
+
+func roleOf(c echo.Context) accounts.Role {
+	r, _ := c.Get(ctxRole).(accounts.Role)
+	return r
+}
+
+// visibleSites returns the sites a principal may see with their role on
+// each: every site for operators, the granted ones (that still exist) for
+// others.
+func (d *dash) visibleSites(ctx context.Context, p principal) ([]consent.Site, map[string]accounts.Role, error) {
+	roles := map[string]accounts.Role{}
+	if p.Operator {
+		sites, err := d.Store.Sites(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range sites {
+			roles[s.ID] = accounts.Owner
+		}
+		consent.SortSites(sites)
+		return sites, roles, nil
+	}
+	grants, err := d.Accounts.Grants(ctx, p.User.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	sites := make([]consent.Site, 0, len(grants))
+	for _, g := range grants {
+		s, err := d.Store.Site(ctx, g.SiteID)
+		if errors.Is(err, consent.ErrNotFound) {
+			continue // deleted since it was granted
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		sites = append(sites, s)
+		roles[s.ID] = g.Role
+	}
+	consent.SortSites(sites)
+	return sites, roles, nil
+}

@@ -1,0 +1,256 @@
+package dashboard
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/samtykke/samtykke/server/accounts"
+	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/httpapi"
+)
+
+// CookieName is the session cookie. Its path is /dashboard, so the public
+// API and the snippet never receive it.
+const CookieName = "samtykke_session"
+
+// CSRFHeader carries the session's CSRF token on every change.
+const CSRFHeader = "X-CSRF-Token"
+
+// principal is who is asking: a user, or an operator signed in with the
+// admin token (User.ID empty).
+type principal struct {
+	User     accounts.User
+	Operator bool
+	Session  accounts.Session
+}
+
+func (p principal) view() map[string]any {
+	email := p.User.Email
+	if p.User.ID == "" {
+		email = ""
+	}
+	return map[string]any{"id": p.User.ID, "email": email, "operator": p.Operator, "admin_token": p.User.ID == ""}
+}
+
+const ctxPrincipal = "dashboard.principal"
+
+func principalOf(c echo.Context) principal {
+	p, _ := c.Get(ctxPrincipal).(principal)
+	return p
+}
+
+func errSignIn() error {
+	return httpapi.NewError(http.StatusUnauthorized, "unauthorized", "sign in to the dashboard first")
+}
+
+// authenticate turns the session cookie into a principal, or answers 401.
+// A user's operator flag is read on every request, so taking it away (or
+// deleting the user) takes effect at once.
+func (d *dash) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(CookieName)
+		if err != nil || ck.Value == "" {
+			return errSignIn()
+		}
+		ctx := c.Request().Context()
+		se, err := d.Accounts.Session(ctx, accounts.HashToken(ck.Value), d.Now())
+		if errors.Is(err, consent.ErrNotFound) {
+			d.clearCookie(c)
+			return httpapi.NewError(http.StatusUnauthorized, "unauthorized", "your session has ended; sign in again")
+		}
+		if err != nil {
+			return err
+		}
+		p := principal{Session: se, Operator: se.Operator}
+		if se.UserID != "" {
+			u, err := d.Accounts.User(ctx, se.UserID)
+			if errors.Is(err, consent.ErrNotFound) {
+				d.clearCookie(c)
+				return httpapi.NewError(http.StatusUnauthorized, "unauthorized", "your account no longer exists")
+			}
+			if err != nil {
+				return err
+			}
+			p.User, p.Operator = u, u.Operator
+		}
+		c.Set(ctxPrincipal, p)
+		return next(c)
+	}
+}
+
+// checkOrigin refuses a change that does not come from the dashboard's own
+// origin. Browsers send Origin with every POST, PUT, PATCH and DELETE, and
+// a page cannot forge it.
+func (d *dash) checkOrigin(c echo.Context) error {
+	if o := c.Request().Header.Get("Origin"); o == "" || o != d.origin {
+		return httpapi.NewError(http.StatusForbidden, "forbidden_origin",
+			"changes are accepted only from the dashboard at %s", d.origin)
+	}
+	return nil
+}
+
+// checkCSRF guards every change of a signed-in session twice: the request
+// must come from the dashboard's origin and carry the session's CSRF token,
+// which only the dashboard's own script can read.
+func (d *dash) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if err := d.checkOrigin(c); err != nil {
+			return err
+		}
+		got := c.Request().Header.Get(CSRFHeader)
+		want := principalOf(c).Session.CSRFToken
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			return httpapi.NewError(http.StatusForbidden, "csrf", "missing or wrong %s header; reload the dashboard", CSRFHeader)
+		}
+		return next(c)
+	}
+}
+
+func (d *dash) requireOperator(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !principalOf(c).Operator {
+			return httpapi.NewError(http.StatusForbidden, "forbidden", "only operators manage users")
+		}
+		return next(c)
+	}
+}
+
+type loginInput struct {
+	Email      string `json:"email"`
+	Password   string `json:"password"`
+	AdminToken string `json:"admin_token"`
+}
+
+// decodeBody reads a JSON object strictly into dst, with field errors.
+func decodeBody(c echo.Context, dst any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			return consent.Invalid(typ.Field, "has the wrong type")
+		}
+		return consent.Invalid("body", "must be a JSON object: "+err.Error())
+	}
+	return nil
+}
+
+func (d *dash) login(c echo.Context) error {
+	if err := d.checkOrigin(c); err != nil {
+		return err
+	}
+	var in loginInput
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ip := c.RealIP()
+	email := accounts.NormalizeEmail(in.Email)
+	if in.AdminToken == "" {
+		var fs []consent.FieldError
+		if email == "" {
+			fs = append(fs, consent.FieldError{Field: "email", Message: "is required"})
+		}
+		if in.Password == "" {
+			fs = append(fs, consent.FieldError{Field: "password", Message: "is required"})
+		}
+		if fs != nil {
+			return &consent.ValidationError{Fields: fs}
+		}
+	}
+	if err := d.throttle.Check(ctx, email, ip); err != nil {
+		return tooMany(c, err)
+	}
+
+	var (
+		user accounts.User
+		ok   bool
+	)
+	if in.AdminToken != "" {
+		sum := sha256.Sum256([]byte(in.AdminToken))
+		ok = subtle.ConstantTimeCompare(sum[:], d.AdminTokenHash[:]) == 1
+	} else {
+		u, err := d.Accounts.UserByEmail(ctx, email)
+		if err != nil && !errors.Is(err, consent.ErrNotFound) {
+			return err
+		}
+		found := err == nil
+		ok = accounts.Authenticate(u, found, in.Password, d.PasswordParams)
+		user = u
+	}
+	if !ok {
+		if err := d.throttle.Fail(ctx, email, ip); err != nil {
+			d.Logger.Warn("could not count a failed sign-in", "err", err)
+		}
+		field, msg := "password", "wrong e-mail address or password"
+		if in.AdminToken != "" {
+			field, msg = "admin_token", "wrong admin token"
+		}
+		return &httpapi.Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: msg,
+			Fields: []consent.FieldError{{Field: field, Message: msg}}}
+	}
+	if err := d.throttle.Succeed(ctx, email); err != nil {
+		d.Logger.Warn("could not clear failed sign-ins", "err", err)
+	}
+	token, se := accounts.NewSession(user.ID, in.AdminToken != "", d.Now())
+	if err := d.Accounts.CreateSession(ctx, se); err != nil {
+		return err
+	}
+	c.SetCookie(d.cookie(token, se.ExpiresAt))
+	p := principal{User: user, Operator: user.Operator || se.Operator, Session: se}
+	return c.JSON(http.StatusOK, map[string]any{"user": p.view(), "csrf_token": se.CSRFToken, "expires_at": se.ExpiresAt})
+}
+
+func tooMany(c echo.Context, err error) error {
+	var tm *accounts.TooManyAttempts
+	if !errors.As(err, &tm) {
+		return err
+	}
+	secs := int(tm.RetryAfter.Round(time.Second) / time.Second)
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
+	return &httpapi.Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Message: tm.Error(),
+		Fields: []consent.FieldError{{Field: "password", Message: tm.Error()}}}
+}
+
+func (d *dash) session(c echo.Context) error {
+	p := principalOf(c)
+	return c.JSON(http.StatusOK, map[string]any{"user": p.view(), "csrf_token": p.Session.CSRFToken, "expires_at": p.Session.ExpiresAt})
+}
+
+func (d *dash) logout(c echo.Context) error {
+	if err := d.Accounts.DeleteSession(c.Request().Context(), principalOf(c).Session.TokenHash); err != nil {
+		return err
+	}
+	d.clearCookie(c)
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (d *dash) cookie(value string, expires time.Time) *http.Cookie {
+	return &http.Cookie{
+		Name: CookieName, Value: value, Path: "/dashboard",
+		Expires: expires, MaxAge: int(accounts.SessionLifetime / time.Second),
+		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+func (d *dash) clearCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: CookieName, Value: "", Path: "/dashboard", MaxAge: -1,
+		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
+}

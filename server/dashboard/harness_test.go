@@ -1,0 +1,362 @@
+package dashboard_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samtykke/samtykke/server/accounts"
+	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/dashboard"
+	"github.com/samtykke/samtykke/server/httpapi"
+	"github.com/samtykke/samtykke/server/internal/redistest"
+	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/store/boltstore"
+	"github.com/samtykke/samtykke/server/store/redisstore"
+)
+
+const (
+	adminToken = "dashboard-test-admin-token-0123"
+	publicURL  = "https://consent.example.net"
+	shopOrigin = "https://www.nordicshop.no"
+	password   = "correct horse battery staple"
+)
+
+// store is what both stores are: consent.Store and accounts.Store.
+type store interface {
+	consent.Store
+	accounts.Store
+}
+
+// harness is consentd's API with the dashboard mounted, on a real store
+// behind a real HTTP server, exactly as main wires it.
+type harness struct {
+	t     *testing.T
+	srv   *httptest.Server
+	e     *echo.Echo
+	store store
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+func forEachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
+	t.Run("bolt", func(t *testing.T) {
+		st, err := boltstore.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, newHarness(t, st))
+	})
+	t.Run("redis", func(t *testing.T) {
+		rs := redistest.Start(t)
+		st, err := redisstore.Open(context.Background(), rs.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, newHarness(t, st))
+	})
+}
+
+func newHarnessBolt(t *testing.T) *harness {
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newHarness(t, st)
+}
+
+func newHarness(t *testing.T, st store) *harness {
+	h := &harness{t: t, store: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	reg := prometheus.NewRegistry()
+	h.e = httpapi.New(st, httpapi.Options{
+		PublicURL:      publicURL,
+		AdminTokenHash: sha256.Sum256([]byte(adminToken)),
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Metrics:        metrics.New(reg, metrics.Build{Version: "test", Revision: "test"}),
+		Gatherer:       reg,
+		Now:            h.clock,
+		SiteCacheTTL:   time.Millisecond,
+		Mount: dashboard.Mount(dashboard.Deps{
+			Store: st, Accounts: st, PublicURL: publicURL,
+			AdminTokenHash: sha256.Sum256([]byte(adminToken)),
+			Now:            h.clock,
+			PasswordParams: accounts.TestParams,
+		}),
+	})
+	h.srv = httptest.NewServer(h.e)
+	t.Cleanup(func() {
+		h.srv.Close()
+		st.Close()
+	})
+	return h
+}
+
+func (h *harness) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+func (h *harness) setNow(t time.Time) {
+	h.mu.Lock()
+	h.now = t
+	h.mu.Unlock()
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("%v: %s", err, r.body)
+	}
+}
+
+// apiError is the error answer every endpoint gives.
+type apiError struct {
+	Error struct {
+		Code    string               `json:"code"`
+		Message string               `json:"message"`
+		Fields  []consent.FieldError `json:"fields"`
+	} `json:"error"`
+}
+
+func (r response) err(t *testing.T) apiError {
+	t.Helper()
+	var e apiError
+	if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+		t.Fatalf("not a JSON error with code and message (%d): %s", r.status, r.body)
+	}
+	return e
+}
+
+func (r response) fields(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, f := range r.err(t).Error.Fields {
+		out = append(out, f.Field)
+	}
+	return out
+}
+
+// client is one browser: a cookie jar, the dashboard's origin, and the
+// CSRF token the dashboard script keeps after signing in.
+type client struct {
+	h    *harness
+	http *http.Client
+	csrf string
+	// origin is sent with changes; tests set another to play a foreign page.
+	origin string
+	ip     string
+	// cookie is the session token. The public URL is https, so a cookie
+	// jar would not send the Secure cookie to the plain-http test server;
+	// the client keeps it by hand instead.
+	cookie string
+}
+
+func (h *harness) browser() *client {
+	return &client{h: h, http: h.srv.Client(), origin: publicURL, ip: "198.51.100.7"}
+}
+
+func (h *harness) do(c *http.Client, method, path, body string, headers map[string]string) response {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{res.StatusCode, res.Header, b}
+}
+
+// call sends a request as the dashboard script would.
+func (c *client) call(method, path, body string) response {
+	c.h.t.Helper()
+	hd := map[string]string{"X-Forwarded-For": c.ip}
+	if c.cookie != "" {
+		hd["Cookie"] = dashboard.CookieName + "=" + c.cookie
+	}
+	if method != http.MethodGet {
+		hd["Content-Type"] = "application/json"
+		if c.origin != "" {
+			hd["Origin"] = c.origin
+		}
+		if c.csrf != "" {
+			hd[dashboard.CSRFHeader] = c.csrf
+		}
+	}
+	r := c.h.do(c.http, method, path, body, hd)
+	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
+		if ck.Name == dashboard.CookieName {
+			c.cookie = ck.Value
+		}
+	}
+	return r
+}
+
+func (c *client) login(email, pw string) response {
+	c.h.t.Helper()
+	r := c.call("POST", "/dashboard/api/login", mustJSON(map[string]string{"email": email, "password": pw}))
+	if r.status == http.StatusOK {
+		var s struct {
+			CSRF string `json:"csrf_token"`
+		}
+		r.decode(c.h.t, &s)
+		c.csrf = s.CSRF
+	}
+	return r
+}
+
+func (c *client) mustLogin(email string) {
+	c.h.t.Helper()
+	if r := c.login(email, password); r.status != http.StatusOK {
+		c.h.t.Fatalf("login %s: %d %s", email, r.status, r.body)
+	}
+}
+
+// operator signs in with the admin token.
+func (h *harness) operator() *client {
+	c := h.browser()
+	r := c.call("POST", "/dashboard/api/login", mustJSON(map[string]string{"admin_token": adminToken}))
+	if r.status != http.StatusOK {
+		h.t.Fatalf("operator login: %d %s", r.status, r.body)
+	}
+	var s struct {
+		CSRF string `json:"csrf_token"`
+	}
+	r.decode(h.t, &s)
+	c.csrf = s.CSRF
+	return c
+}
+
+func (h *harness) admin(method, path, body string) response {
+	h.t.Helper()
+	return h.do(h.srv.Client(), method, path, body, map[string]string{
+		"Authorization": "Bearer " + adminToken, "Content-Type": "application/json"})
+}
+
+type userView struct {
+	ID     string `json:"id"`
+	Email  string `json:"email"`
+	Grants []struct {
+		SiteID string `json:"site_id"`
+		Role   string `json:"role"`
+	} `json:"grants"`
+}
+
+// createUser makes a user through the admin API, with grants.
+func (h *harness) createUser(email string, grants ...[2]string) userView {
+	h.t.Helper()
+	gs := []map[string]string{}
+	for _, g := range grants {
+		gs = append(gs, map[string]string{"site_id": g[0], "role": g[1]})
+	}
+	r := h.admin("POST", "/v1/admin/users", mustJSON(map[string]any{"email": email, "password": password, "grants": gs}))
+	if r.status != http.StatusCreated {
+		h.t.Fatalf("create user: %d %s", r.status, r.body)
+	}
+	var u userView
+	r.decode(h.t, &u)
+	return u
+}
+
+const siteJSON = `{"name":"Nordic Shop","origins":["https://www.nordicshop.no"],"default_language":"nb",
+ "privacy_policy_url":"https://www.nordicshop.no/personvern",
+ "integrations":{"google_analytics":{"measurement_id":"G-ABC123"}}}`
+
+type siteView struct {
+	consent.Site
+	Role      string `json:"role"`
+	ScriptTag string `json:"script_tag"`
+}
+
+func (h *harness) createSite(name string) siteView {
+	h.t.Helper()
+	body := strings.Replace(siteJSON, "Nordic Shop", name, 1)
+	r := h.admin("POST", "/v1/admin/sites", body)
+	if r.status != http.StatusCreated {
+		h.t.Fatalf("create site: %d %s", r.status, r.body)
+	}
+	var s siteView
+	r.decode(h.t, &s)
+	return s
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+const (
+	iphoneUA  = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+	desktopUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
+)
+
+// visit posts what the snippet posts for one visitor: an impression, and a
+// receipt unless action is "".
+func (h *harness) visit(site siteView, lang, ua string, gpc bool, action string) string {
+	h.t.Helper()
+	hd := map[string]string{"Content-Type": "text/plain;charset=UTF-8", "Origin": shopOrigin, "User-Agent": ua, "X-Forwarded-For": "203.0.113.77"}
+	imp := mustJSON(map[string]any{"config_version": site.ConfigVersion, "language": lang, "gpc": gpc})
+	if r := h.do(h.srv.Client(), "POST", "/v1/sites/"+site.ID+"/impressions", imp, hd); r.status != http.StatusNoContent {
+		h.t.Fatalf("impression: %d %s", r.status, r.body)
+	}
+	// Each visit a second after the last, so receipts have an order.
+	defer h.setNow(h.clock().Add(time.Second))
+	if action == "" {
+		return ""
+	}
+	choices := map[string]bool{"necessary": true, "statistics": false, "marketing": false}
+	switch action {
+	case "accept_all":
+		choices["statistics"], choices["marketing"] = true, true
+	case "custom":
+		choices["statistics"] = true
+	}
+	cid := uuid.NewString()
+	rec := mustJSON(map[string]any{
+		"receipt_id": uuid.NewString(), "consent_id": cid, "action": action, "choices": choices,
+		"config_version": site.ConfigVersion, "language": lang, "page_url": shopOrigin + "/produkter?utm=x",
+		"surface": "banner", "gpc": gpc, "client_time": h.clock().Format(time.RFC3339),
+	})
+	if r := h.do(h.srv.Client(), "POST", "/v1/sites/"+site.ID+"/receipts", rec, hd); r.status != http.StatusCreated {
+		h.t.Fatalf("receipt: %d %s", r.status, r.body)
+	}
+	return cid
+}
+
+func query(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return "?" + v.Encode()
+}

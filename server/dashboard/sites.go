@@ -1,0 +1,205 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/samtykke/samtykke/server/accounts"
+	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/httpapi"
+)
+
+// languageNames are the languages' own names, for the forms.
+var languageNames = map[string]string{
+	"en": "English", "nb": "Norsk bokmål", "nn": "Norsk nynorsk", "sv": "Svenska",
+	"da": "Dansk", "fi": "Suomi", "de": "Deutsch",
+}
+
+// catalog tells the UI what the forms offer: languages, every text key with
+// its default wording per language, and the bounds of the number fields.
+func (d *dash) catalog(c echo.Context) error {
+	keys := consent.TextKeys()
+	sort.Strings(keys)
+	defaults := map[string]consent.Texts{}
+	langs := make([]map[string]string, 0, len(consent.Languages))
+	for _, l := range consent.Languages {
+		defaults[l] = consent.DefaultTexts(l)
+		langs = append(langs, map[string]string{"code": l, "name": languageNames[l]})
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"languages":     langs,
+		"text_keys":     keys,
+		"default_texts": defaults,
+		"lifetime_days": map[string]int{"default": consent.DefaultLifetimeDays, "max": consent.MaxLifetimeDays},
+		"retention_days": map[string]int{"default": consent.DefaultRetentionDays,
+			"min": consent.MinRetentionDays, "max": consent.MaxRetentionDays},
+		"public_url": d.PublicURL,
+	})
+}
+
+// siteSummary is one row of the site list.
+type siteSummary struct {
+	ID            string        `json:"id"`
+	Name          string        `json:"name"`
+	Origins       []string      `json:"origins"`
+	Role          accounts.Role `json:"role"`
+	ConfigVersion string        `json:"config_version"`
+}
+
+func (d *dash) listSites(c echo.Context) error {
+	sites, roles, err := d.visibleSites(c.Request().Context(), principalOf(c))
+	if err != nil {
+		return err
+	}
+	out := make([]siteSummary, len(sites))
+	for i, s := range sites {
+		out[i] = siteSummary{ID: s.ID, Name: s.Name, Origins: s.Origins, Role: roles[s.ID], ConfigVersion: s.ConfigVersion}
+	}
+	p := principalOf(c)
+	return c.JSON(http.StatusOK, map[string]any{"sites": out, "can_create": true, "operator": p.Operator})
+}
+
+// siteView is a site as the dashboard shows it.
+type siteView struct {
+	consent.Site
+	Role      accounts.Role `json:"role"`
+	ScriptTag string        `json:"script_tag"`
+}
+
+func (d *dash) view(s consent.Site, r accounts.Role) siteView {
+	if s.Texts == nil {
+		s.Texts = map[string]consent.Texts{}
+	}
+	return siteView{Site: s, Role: r, ScriptTag: httpapi.ScriptTag(d.PublicURL, s.ID)}
+}
+
+func (d *dash) getSite(c echo.Context) error {
+	return c.JSON(http.StatusOK, d.view(siteOf(c), roleOf(c)))
+}
+
+// readSettings decodes and validates site settings: every problem comes
+// back at once, each under its field's JSON path, and nothing is stored
+// unless all is well.
+func readSettings(c echo.Context) (consent.SiteSettings, error) {
+	if ct := c.Request().Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return consent.SiteSettings{}, httpapi.NewError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			"send JSON with Content-Type: application/json")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return consent.SiteSettings{}, err
+	}
+	return consent.DecodeSiteSettings(body)
+}
+
+// createSite creates a site; the user who creates it owns it. Any signed-in
+// user may create sites (operators see them all).
+func (d *dash) createSite(c echo.Context) error {
+	settings, err := readSettings(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p := principalOf(c)
+	site := consent.Site{ID: httpapi.NewSiteID()}
+	site.Apply(settings, d.Now().UTC())
+	if err := d.Store.CreateSite(ctx, site); err != nil {
+		return err
+	}
+	role := accounts.Owner
+	if p.User.ID != "" {
+		g := accounts.Grant{UserID: p.User.ID, SiteID: site.ID, Role: accounts.Owner, CreatedAt: d.Now().UTC()}
+		if err := d.Accounts.SetGrant(ctx, g); err != nil {
+			// Without the grant nobody but an operator could reach the
+			// site: take it back rather than leave it half made.
+			if derr := d.Store.DeleteSite(ctx, site.ID); derr != nil {
+				d.Logger.Error("could not remove a site whose owner grant failed", "site", site.ID, "err", derr)
+			}
+			return err
+		}
+	}
+	c.Response().Header().Set("Location", "/dashboard/api/sites/"+site.ID)
+	return c.JSON(http.StatusCreated, d.view(site, role))
+}
+
+func (d *dash) updateSite(c echo.Context) error {
+	settings, err := readSettings(c)
+	if err != nil {
+		return err
+	}
+	site := siteOf(c)
+	site.Apply(settings, d.Now().UTC())
+	if err := d.Store.UpdateSite(c.Request().Context(), site); err != nil {
+		if errors.Is(err, consent.ErrNotFound) {
+			return errNoSite(site.ID)
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, d.view(site, roleOf(c)))
+}
+
+// previewDraft returns the banner config the snippet would receive for
+// draft settings, in one language, without storing anything. The preview
+// page hands it to the real samtykke.js.
+func (d *dash) previewDraft(c echo.Context) error {
+	lang := c.QueryParam("lang")
+	// Leniently: a draft with a field still wrong (an origin half typed)
+	// can be previewed; saving it is what validates.
+	var settings consent.SiteSettings
+	if err := decodeLenient(c, &settings); err != nil {
+		return err
+	}
+	settings.Normalize()
+	if lang == "" {
+		lang = settings.DefaultLanguage
+	}
+	if !consent.SupportedLanguage(lang) {
+		return badRequest("lang", "must be one of "+strings.Join(consent.Languages, ", "))
+	}
+	site := consent.Site{ID: c.Param("site")}
+	if site.ID == "" {
+		site.ID = "preview"
+	}
+	site.Apply(settings, d.Now().UTC())
+	return c.JSON(http.StatusOK, site.BannerConfig(lang))
+}
+
+func decodeLenient(c echo.Context, dst any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		return badRequest("body", "must be the site's settings as a JSON object")
+	}
+	return nil
+}
+
+// siteAccessList tells an owner who else can reach the site.
+func (d *dash) siteAccessList(c echo.Context) error {
+	ctx := c.Request().Context()
+	grants, err := d.Accounts.SiteGrants(ctx, siteOf(c).ID)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Email string        `json:"email"`
+		Role  accounts.Role `json:"role"`
+	}
+	out := []row{}
+	for _, g := range grants {
+		u, err := d.Accounts.User(ctx, g.UserID)
+		if err != nil {
+			continue
+		}
+		out = append(out, row{u.Email, g.Role})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
+	return c.JSON(http.StatusOK, map[string]any{"people": out})
+}

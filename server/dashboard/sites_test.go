@@ -1,0 +1,126 @@
+package dashboard_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/samtykke/samtykke/server/consent"
+)
+
+func TestSiteSetup(t *testing.T) {
+	forEachStore(t, func(t *testing.T, h *harness) {
+		h.createUser("kari@example.no")
+		b := h.browser()
+		b.mustLogin("kari@example.no")
+
+		// An empty list says there is nothing yet; creating a site makes
+		// its creator the owner.
+		if r := b.call("GET", "/dashboard/api/sites", ""); !strings.Contains(string(r.body), `"sites":[]`) {
+			t.Errorf("first list: %s", r.body)
+		}
+		r := b.call("POST", "/dashboard/api/sites", `{"name":"Sykkel","origins":["https://sykkel.example"],
+			"privacy_policy_url":"https://sykkel.example/personvern","default_language":"nb","consent_lifetime_days":90,
+			"integrations":{"google_analytics":{"measurement_id":"G-ABC123"},"google_tag_manager":{"container_id":"GTM-ABC1234"},
+			"hotjar":{"site_id":1234567},"meta_pixel":{"pixel_id":"1234567890"},"hubspot":{"portal_id":"998877","region":"eu1"}},
+			"texts":{"nb":{"banner.title":"Vi bruker informasjonskapsler"}}}`)
+		if r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		var site siteView
+		r.decode(t, &site)
+		if site.Role != "owner" || site.ConsentLifetimeDays != 90 || site.Integrations.HubSpot.Region != "eu1" ||
+			site.ScriptTag != `<script src="`+publicURL+`/samtykke.js" data-site="`+site.ID+`"></script>` {
+			t.Errorf("created site: %+v", site)
+		}
+		if r := b.call("GET", "/dashboard/api/sites/"+site.ID, ""); r.status != http.StatusOK {
+			t.Errorf("the creator cannot read the site: %d", r.status)
+		}
+
+		// Invalid values: every problem comes back under its field, and
+		// nothing is saved, not even the valid part.
+		bad := `{"name":"Renamed","origins":["https://ok.example","ftp://x"],"privacy_policy_url":"not a url",
+			"default_language":"xx","consent_lifetime_days":400,
+			"integrations":{"google_analytics":{"measurement_id":"UA-1"},"hotjar":{"site_id":-1}},
+			"texts":{"nb":{"banner.title":""}}}`
+		r = b.call("PUT", "/dashboard/api/sites/"+site.ID, bad)
+		if r.status != http.StatusUnprocessableEntity || r.err(t).Error.Code != "invalid" {
+			t.Fatalf("invalid PUT: %d %s", r.status, r.body)
+		}
+		want := "consent_lifetime_days,default_language,integrations.google_analytics.measurement_id,integrations.hotjar.site_id,origins[1],privacy_policy_url,texts.nb.banner.title"
+		if got := strings.Join(r.fields(t), ","); got != want {
+			t.Errorf("fields:\n got %s\nwant %s", got, want)
+		}
+		for _, f := range r.err(t).Error.Fields {
+			if f.Message == "" {
+				t.Errorf("field %s has no message", f.Field)
+			}
+		}
+		after, _ := h.store.Site(t.Context(), site.ID)
+		if after.Name != "Sykkel" || after.ConfigVersion != site.ConfigVersion {
+			t.Errorf("an invalid PUT changed the site: %+v", after)
+		}
+		// Misspelt field names are refused, not dropped.
+		r = b.call("PUT", "/dashboard/api/sites/"+site.ID, `{"nmae":"x"}`)
+		if r.status != http.StatusUnprocessableEntity || strings.Join(r.fields(t), ",") != "nmae" {
+			t.Errorf("unknown field: %d %s", r.status, r.body)
+		}
+		// A valid change of texts is a new config version, with history.
+		r = b.call("PUT", "/dashboard/api/sites/"+site.ID, `{"name":"Sykkel","origins":["https://sykkel.example"],
+			"privacy_policy_url":"https://sykkel.example/personvern","default_language":"nb",
+			"texts":{"nb":{"banner.title":"Ny tittel"}}}`)
+		var updated siteView
+		r.decode(t, &updated)
+		if r.status != http.StatusOK || updated.ConfigVersion == site.ConfigVersion || len(updated.ConfigHistory) != 2 ||
+			updated.Texts["nb"]["banner.title"] != "Ny tittel" || updated.Integrations.GoogleAnalytics != nil {
+			t.Errorf("update: %d %+v", r.status, updated)
+		}
+		// The public banner config follows at once.
+		cfg := h.do(h.srv.Client(), "GET", "/v1/sites/"+site.ID+"/config?lang=nb", "", nil)
+		if !strings.Contains(string(cfg.body), "Ny tittel") {
+			t.Errorf("banner config after the update: %s", cfg.body)
+		}
+	})
+}
+
+func TestPreviewDraft(t *testing.T) {
+	h := newHarnessBolt(t)
+	site := h.createSite("Shop")
+	h.createUser("kari@example.no", [2]string{site.ID, "viewer"})
+	b := h.browser()
+	b.mustLogin("kari@example.no")
+	draft := `{"name":"Shop","origins":["https://half.typ"],"privacy_policy_url":"https://shop.example/p",
+		"default_language":"nb","texts":{"nb":{"banner.title":"Utkast"},"sv":{"banner.title":"Utkast på svenska"}},
+		"integrations":{"meta_pixel":{"pixel_id":"1234567890"}}}`
+	for _, path := range []string{"/dashboard/api/preview", "/dashboard/api/sites/" + site.ID + "/preview"} {
+		r := b.call("POST", path+"?lang=sv", draft)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, r.status, r.body)
+		}
+		var cfg consent.BannerConfig
+		r.decode(t, &cfg)
+		if cfg.Language != "sv" || cfg.Texts["banner.title"] != "Utkast på svenska" || cfg.Integrations.MetaPixel == nil ||
+			cfg.Texts["banner.accept_all"] != consent.DefaultTexts("sv")["banner.accept_all"] || cfg.ConfigVersion == "" {
+			t.Errorf("%s: preview config %+v", path, cfg)
+		}
+	}
+	// Previewing stores nothing.
+	if s, _ := h.store.Site(t.Context(), site.ID); s.ConfigVersion != site.ConfigVersion {
+		t.Error("a preview changed the site")
+	}
+	if r := b.call("POST", "/dashboard/api/preview?lang=xx", draft); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("preview in an unknown language: %d", r.status)
+	}
+	// The catalog gives the forms every text key with its defaults.
+	r := b.call("GET", "/dashboard/api/catalog", "")
+	var cat struct {
+		TextKeys     []string                 `json:"text_keys"`
+		DefaultTexts map[string]consent.Texts `json:"default_texts"`
+		Languages    []struct{ Code, Name string }
+	}
+	r.decode(t, &cat)
+	if len(cat.TextKeys) != len(consent.TextKeys()) || cat.DefaultTexts["nb"]["banner.title"] != consent.DefaultTexts("nb")["banner.title"] ||
+		len(cat.Languages) != len(consent.Languages) {
+		t.Errorf("catalog: %s", r.body)
+	}
+}
