@@ -27,8 +27,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/config"
 	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/dashboard"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/retention"
@@ -91,6 +93,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger:         log,
 		Metrics:        metrics.New(reg, build),
 		Gatherer:       reg,
+		Mount: dashboard.Mount(dashboard.Deps{
+			Store:          store,
+			Accounts:       store,
+			PublicURL:      cfg.PublicURL,
+			AdminTokenHash: tokenHash,
+			Logger:         log,
+		}),
 	})
 	srv := httpapi.HTTPServer(cfg.Addr, handler)
 	// Listen before announcing, so a taken port fails with a clear message.
@@ -149,7 +158,14 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
-func openStore(ctx context.Context, cfg config.Config) (consent.Store, string, error) {
+// storage is what both stores provide: consent receipts and sites for the
+// API, accounts and sessions for the dashboard.
+type storage interface {
+	consent.Store
+	accounts.Store
+}
+
+func openStore(ctx context.Context, cfg config.Config) (storage, string, error) {
 	if cfg.RedisURL != "" {
 		openCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -287,9 +303,10 @@ func equal(a, b []string) bool {
 func printWelcome(w io.Writer, cfg config.Config, newToken string) {
 	fmt.Fprintf(w, "\nSamtykke consentd is running at %s\n", cfg.PublicURL)
 	if cfg.Demo {
-		fmt.Fprintf(w, "  Demo:     %s/demo\n", cfg.PublicURL)
+		fmt.Fprintf(w, "  Demo:      %s/demo\n", cfg.PublicURL)
 	}
-	fmt.Fprintf(w, "  Metrics:  %s/metrics\n  API:      %s/openapi.json\n", cfg.PublicURL, cfg.PublicURL)
+	fmt.Fprintf(w, "  Dashboard: %s/dashboard (sign in with the admin token, then add users)\n", cfg.PublicURL)
+	fmt.Fprintf(w, "  Metrics:   %s/metrics\n  API:       %s/openapi.json\n", cfg.PublicURL, cfg.PublicURL)
 	token := "$SAMTYKKE_ADMIN_TOKEN"
 	switch {
 	case newToken != "":
