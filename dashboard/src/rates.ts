@@ -164,7 +164,7 @@ function render(out: HTMLElement, r: Report, s: SiteSummary): uPlot | null {
       h(
         'table',
         { id: 'purpose-table' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Purpose'), h('th', { scope: 'col', class: 'n' }, 'Granted'), h('th', { scope: 'col', class: 'n' }, 'Consent rate', h('span', { class: 'formula' }, F.consent_rate)), h('th', { scope: 'col', class: 'n' }, 'Opt-in rate', h('span', { class: 'formula' }, F.opt_in_rate)))),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Purpose'), h('th', { scope: 'col', class: 'n' }, 'Granted'), h('th', { scope: 'col', class: 'n' }, 'Consent rate', h('span', { class: 'formula' }, 'granted ÷ decisions')), h('th', { scope: 'col', class: 'n' }, 'Opt-in rate', h('span', { class: 'formula' }, 'granted ÷ impressions')))),
         h(
           'tbody',
           {},
@@ -172,6 +172,7 @@ function render(out: HTMLElement, r: Report, s: SiteSummary): uPlot | null {
         ),
       ),
     ),
+    h('p', { class: 'formula', id: 'purpose-formulas' }, 'Consent rate = ' + F.consent_rate + '. Opt-in rate = ' + F.opt_in_rate + '.'),
     h('p', { class: 'muted small' }, 'Consent rate counts only visitors who decided; opt-in rate counts everyone who saw the banner, so it shows how much of your traffic you may measure.'),
   );
 

@@ -115,22 +115,33 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   const textBox = h('div', { class: 'texts', id: 'f-texts' });
   const drawTexts = () => {
     const l = textLang.value;
+    const one = (k: string) => {
+      const id = 'f-text-' + k;
+      const long = (cat.default_texts[l]?.[k] || '').length > 60;
+      const el = h(long ? 'textarea' : 'input', { id, name: id, disabled: !owner, placeholder: cat.default_texts[l]?.[k] || '', rows: long ? 3 : null, 'data-key': k }) as HTMLInputElement;
+      el.value = texts[l]?.[k] || '';
+      el.addEventListener('input', () => {
+        texts[l] ??= {};
+        if (el.value == '') delete texts[l][k];
+        else texts[l][k] = el.value;
+        if (!Object.keys(texts[l]).length) delete texts[l];
+        schedulePreview();
+      });
+      return field(id, k, el);
+    };
+    // The first layer's texts are open; the settings layer's and the
+    // purposes' are folded away until wanted.
+    const keys = cat.text_keys;
+    const group = (title: string, prefix: string) => {
+      const ks = keys.filter((k) => k.startsWith(prefix));
+      const changed = ks.filter((k) => texts[l]?.[k]).length;
+      return h('details', { class: 'text-group', open: changed > 0 }, h('summary', {}, title, changed ? h('span', { class: 'badge' }, `${changed} changed`) : null), ks.map(one));
+    };
     clear(
       textBox,
-      cat.text_keys.map((k) => {
-        const id = 'f-text-' + k;
-        const long = (cat.default_texts[l]?.[k] || '').length > 60;
-        const el = h(long ? 'textarea' : 'input', { id, name: id, disabled: !owner, placeholder: cat.default_texts[l]?.[k] || '', rows: long ? 3 : null, 'data-key': k }) as HTMLInputElement;
-        el.value = texts[l]?.[k] || '';
-        el.addEventListener('input', () => {
-          texts[l] ??= {};
-          if (el.value == '') delete texts[l][k];
-          else texts[l][k] = el.value;
-          if (!Object.keys(texts[l]).length) delete texts[l];
-          schedulePreview();
-        });
-        return field(id, k, el);
-      }),
+      keys.filter((k) => !k.startsWith('settings.') && !k.startsWith('purpose.')).map(one),
+      group('Purposes: names and descriptions', 'purpose.'),
+      group('Settings layer', 'settings.'),
     );
   };
   textLang.addEventListener('change', () => {
@@ -270,6 +281,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
           textLang.value = t.lang!;
           drawTexts();
           showErrors(fields);
+          document.getElementById(t.id)?.closest('details')?.setAttribute('open', '');
           document.getElementById(t.id)?.focus();
         });
         items.push(h('li', {}, go));
@@ -277,6 +289,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       }
       const el = document.getElementById(t.id);
       const errEl = document.getElementById(t.id + '-error');
+      el?.closest('details')?.setAttribute('open', '');
       if (el && errEl && t.id != 'f-summary') {
         errEl.textContent = errEl.textContent ? errEl.textContent + ' ' + msg : msg;
         el.setAttribute('aria-invalid', 'true');

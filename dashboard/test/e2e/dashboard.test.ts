@@ -123,7 +123,8 @@ test('consent rates: the numbers, formulas and chart match what the API received
   assert.match(await page.locator('#kpi-statistics .kpi-detail').innerText(), /Opt-in rate 50\.0 %/);
   const row = (p: string) => page.locator(`#purpose-table tr[data-purpose="${p}"]`);
   assert.equal(await row('marketing').locator('.opt-in-rate').innerText(), '40.0 %');
-  assert.match(await page.locator('#purpose-table thead').innerText(), /granting the purpose ÷ all decisions[\s\S]*÷ banner impressions/);
+  assert.match(await page.locator('#purpose-table thead').innerText(), /granted ÷ decisions[\s\S]*granted ÷ impressions/);
+  assert.match(await page.locator('#purpose-formulas').innerText(), /Consent rate = decisions granting the purpose ÷ all decisions\. Opt-in rate = decisions granting the purpose ÷ banner impressions/);
   assert.match(await page.locator('#funnel-accept_all').innerText(), /Accept all\s+4\s+66\.7 %/);
   assert.match(await page.locator('#funnel-none').innerText(), /No decision\s+4\s+40\.0 %/);
   assert.match(await page.locator('#gpc').innerText(), /20\.0 %/);
