@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Graceful shutdown under load: SIGTERM to consentd 4 s into a 12 s load run.
+# Besides the 16 connections of receipts, 4 slow requests are started 0.5 s
+# before the signal and send the second half of their body 2 s after it, so
+# they are surely in flight for the whole shutdown.
 #
 # consentd must stop accepting, let the requests in flight finish (2xx),
 # close Redis and exit 0; new connections are refused meanwhile (the snippet,
@@ -24,7 +27,7 @@ echo "redis-server 127.0.0.1:$redis_port_main; consentd $base (pid $consentd_pid
 
 victim=$consentd_pid_main
 "$tmp/crashcheck" send -url "$base" -site "$site" -origin "$origin" -log "$tmp/receipts.log" \
-	-c 16 -d 12s -drain 20s -signal-pid "$victim" -signal TERM -signal-after 4s >"$tmp/send.out" 2>&1 &
+	-c 16 -d 12s -drain 20s -signal-pid "$victim" -signal TERM -signal-after 4s -slow 4 >"$tmp/send.out" 2>&1 &
 sender=$!
 ops_pids+=("$sender")
 
@@ -57,16 +60,20 @@ stop_pid "$redis_pid_main"
 
 inflight=$(sed -n 's/^SIGNAL inflight=\([0-9]*\) .*/\1/p' "$tmp/send.out")
 inflight_ok=$(sed -n 's/^SIGNAL .*inflight_2xx=\([0-9]*\).*/\1/p' "$tmp/send.out")
+slow=$(sed -n 's/^SIGNAL .* slow=\([0-9]*\).*/\1/p' "$tmp/send.out")
+slow_ok=$(sed -n 's/^SIGNAL .*slow_2xx=\([0-9]*\).*/\1/p' "$tmp/send.out")
 after=$(sed -n 's/^after *the signal: //p' "$tmp/send.out")
 echo
 echo "== summary"
 echo "exit status          $status (want 0)"
 echo "in flight at SIGTERM ${inflight:-?}, completed with 2xx ${inflight_ok:-?}"
+echo "slow, body ending 2 s after SIGTERM ${slow:-?}, completed with 2xx ${slow_ok:-?}"
 echo "after SIGTERM        $after"
 echo "receipts             $(sed -n 's/^VERIFY //p' "$tmp/verify.out")"
 failed=0
 [ "$status" = 0 ] || failed=1
 [ -n "$inflight" ] && [ "$inflight" = "$inflight_ok" ] || failed=1
+[ -n "$slow" ] && [ "$slow" = "$slow_ok" ] || failed=1
 [ "$vrc" = 0 ] || failed=1
 # After SIGTERM the only failures allowed are refused or closed connections
 # (nothing was accepted on them); any 5xx means a request was cut off.

@@ -220,6 +220,7 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 	sigPID := fs.Int("signal-pid", 0, "process to signal during the run (0: none)")
 	sigName := fs.String("signal", "KILL", "signal to send: KILL or TERM")
 	sigAfter := fs.Duration("signal-after", 4*time.Second, "when to send the signal")
+	slow := fs.Int("slow", 0, "with -signal-pid: this many extra requests start 0.5 s before the signal and send the rest of their body 2 s after it, so they are in flight throughout the shutdown")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -271,7 +272,7 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 		atSignal  = map[int64]bool{}
 		sigMu     sync.Mutex
 	)
-	var all, inflightOutcome, afterOutcome tally
+	var all, inflightOutcome, afterOutcome, slowOutcome tally
 	var sent, created, duplicate, abandoned atomic.Int64
 	var retried atomic.Int64
 
@@ -295,6 +296,54 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	var wg sync.WaitGroup
+	if *sigPID > 0 && *slow > 0 {
+		// Requests whose bodies trickle in across the signal: the server has
+		// started reading them before it is told to stop, and must finish
+		// them. Each has its own connection.
+		slowClient := newClient(*slow)
+		for range *slow {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(*sigAfter - 500*time.Millisecond):
+				}
+				var body bytes.Buffer
+				rid, cid := uuid.NewString(), uuid.NewString()
+				receipt(&body, rid, cid, version, *origin)
+				payload := append([]byte(nil), body.Bytes()...)
+				lw.line("S %s %s", rid, cid)
+				sent.Add(1)
+				pr, pw := io.Pipe()
+				go func() {
+					half := len(payload) / 2
+					_, _ = pw.Write(payload[:half])
+					for !signalled.Load() && ctx.Err() == nil {
+						time.Sleep(10 * time.Millisecond)
+					}
+					time.Sleep(2 * time.Second)
+					_, _ = pw.Write(payload[half:])
+					_ = pw.Close()
+				}()
+				status, err := postBody(ctx, slowClient, *base, *site, *origin, pr, -1)
+				class := classify(status, err)
+				slowOutcome.add(class)
+				all.add(class)
+				if err == nil && status/100 == 2 {
+					lw.line("A %s %s %d", rid, cid, status)
+					if status == http.StatusCreated {
+						created.Add(1)
+					} else {
+						duplicate.Add(1)
+					}
+				} else {
+					abandoned.Add(1)
+				}
+			}()
+		}
+	}
 	for w := 0; w < *conns; w++ {
 		wg.Add(1)
 		go func() {
@@ -375,8 +424,12 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 				*sigName, *sigPID, signalAt.Sub(start).Seconds(), len(atSignal))
 			fmt.Fprintf(out, "in flight    at the signal: %s\n", inflightOutcome.String())
 			fmt.Fprintf(out, "after        the signal: %s\n", afterOutcome.String())
+			if *slow > 0 {
+				fmt.Fprintf(out, "slow         %d requests with bodies still arriving 2 s after the signal: %s\n", *slow, slowOutcome.String())
+			}
 			// One line for scripts.
-			fmt.Fprintf(out, "SIGNAL inflight=%d inflight_2xx=%d\n", len(atSignal), inflightOutcome.count(okCreated, okDuplicate))
+			fmt.Fprintf(out, "SIGNAL inflight=%d inflight_2xx=%d slow=%d slow_2xx=%d\n", len(atSignal), inflightOutcome.count(okCreated, okDuplicate),
+				*slow, slowOutcome.count(okCreated, okDuplicate))
 		}
 	}
 	fmt.Fprintf(out, "SEND sent=%d acked=%d created=%d duplicate=%d abandoned=%d\n",
@@ -396,10 +449,16 @@ func receipt(buf *bytes.Buffer, rid, cid, version, origin string) {
 }
 
 func post(ctx context.Context, client *http.Client, base, site, origin string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/sites/"+url.PathEscape(site)+"/receipts", bytes.NewReader(body))
+	return postBody(ctx, client, base, site, origin, bytes.NewReader(body), int64(len(body)))
+}
+
+// postBody sends a receipt from r; size -1 means unknown (chunked).
+func postBody(ctx context.Context, client *http.Client, base, site, origin string, r io.Reader, size int64) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/sites/"+url.PathEscape(site)+"/receipts", r)
 	if err != nil {
 		return 0, err
 	}
+	req.ContentLength = size
 	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
 	req.Header.Set("Origin", origin)
 	res, err := client.Do(req)
