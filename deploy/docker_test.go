@@ -297,4 +297,61 @@ func TestDockerignore(t *testing.T) {
 	if !patterns["**/node_modules"] && !patterns["node_modules"] {
 		t.Error(".dockerignore should leave out node_modules (hundreds of MB the build never reads)")
 	}
+
+	// Nothing consentd embeds (the snippet, the dashboard, the OpenAPI
+	// file, the Lua scripts) may be left out of the context, or the image
+	// build fails (or, for a directory pattern, embeds less).
+	embedded := 0
+	err := filepath.WalkDir("..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range regexp.MustCompile(`(?m)^\s*//go:embed (.+)$`).FindAllStringSubmatch(string(b), -1) {
+			for _, pat := range strings.Fields(m[1]) {
+				embedded++
+				rel, _ := filepath.Rel("..", filepath.Join(filepath.Dir(p), pat))
+				if ignored(patterns, filepath.ToSlash(rel)) {
+					t.Errorf(".dockerignore leaves out %s, which %s embeds", rel, p)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if embedded < 3 {
+		t.Errorf("found only %d go:embed patterns; is the walk broken?", embedded)
+	}
+}
+
+// ignored reports whether a .dockerignore pattern matches p or one of its
+// parent directories (the patterns here are simple: names, globs, **/name).
+func ignored(patterns map[string]bool, p string) bool {
+	parts := strings.Split(p, "/")
+	for pat := range patterns {
+		pat = strings.TrimPrefix(strings.TrimSuffix(pat, "/"), "/")
+		for i := 1; i <= len(parts); i++ {
+			prefix := strings.Join(parts[:i], "/")
+			if ok, _ := path.Match(pat, prefix); ok {
+				return true
+			}
+			if rest, ok := strings.CutPrefix(pat, "**/"); ok {
+				if ok, _ := path.Match(rest, parts[i-1]); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
