@@ -42,6 +42,15 @@ window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
 };
 navigator.sendBeacon = () => true;
 
+// The banner moves focus into itself when it opens, as it should on a real
+// page. In the preview that would pull the owner's cursor out of the form
+// field they are typing in every time the preview redraws, so focus moves
+// only while the preview itself has focus (after a click into it).
+const realFocus = HTMLElement.prototype.focus;
+HTMLElement.prototype.focus = function (this: HTMLElement, o?: FocusOptions) {
+  if (document.hasFocus()) realFocus.call(this, o);
+};
+
 const s = document.createElement('script');
 s.src = '/samtykke.js';
 s.setAttribute('data-site', site);

@@ -188,14 +188,20 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     timer = window.setTimeout(drawPreview, 400);
   };
   let pending: any = null;
+  let previewSeq = 0;
   const drawPreview = async () => {
     const path = site ? `/sites/${encodeURIComponent(site.id)}/preview` : '/preview';
+    // Answers may come back out of order; only the latest draft is shown.
+    const mine = ++previewSeq;
+    let cfg: unknown;
     try {
-      pending = await api('POST', `${path}?lang=${previewLang.value}`, settings());
+      cfg = await api('POST', `${path}?lang=${previewLang.value}`, settings());
     } catch (e) {
-      previewNote.textContent = 'The preview could not be built: ' + (e as ApiError).message;
+      if (mine == previewSeq) previewNote.textContent = 'The preview could not be built: ' + (e as ApiError).message;
       return;
     }
+    if (mine != previewSeq) return;
+    pending = cfg;
     previewNote.textContent = 'This is the real banner script with your unsaved changes. Choices made here are not stored or counted.';
     frame = h('iframe', { title: 'Banner preview', id: 'preview-frame', src: `/dashboard/preview?site=${encodeURIComponent(site?.id || 'preview')}&lang=${previewLang.value}&t=${Date.now()}` });
     clear(frameWrap, frame);
@@ -323,7 +329,6 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       if (site) {
         status.textContent = saved.config_version != site.config_version ? 'Saved. Visitors will be asked again, since what the banner shows has changed.' : 'Saved.';
         site.config_version = saved.config_version;
-        announce(status.textContent);
       } else {
         c.go(`#/sites/${encodeURIComponent(saved.id)}/setup`);
         announce('Site created. Paste the tag shown under Install.');

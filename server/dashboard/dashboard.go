@@ -45,6 +45,10 @@ type Deps struct {
 	// EmailLimit and NetworkLimit bound failed sign-ins (defaults
 	// accounts.EmailLimit and accounts.NetworkLimit).
 	EmailLimit, NetworkLimit accounts.Limit
+	// SiteChanged, when set, is called after the dashboard changed a site,
+	// so the API's site cache can forget it at once instead of after its
+	// TTL.
+	SiteChanged func(siteID string)
 }
 
 type dash struct {

@@ -49,8 +49,9 @@ type harness struct {
 	e     *echo.Echo
 	store store
 
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time
+	changed []string // sites the dashboard reported as changed
 }
 
 func forEachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
@@ -95,6 +96,11 @@ func newHarness(t *testing.T, st store) *harness {
 			AdminTokenHash: sha256.Sum256([]byte(adminToken)),
 			Now:            h.clock,
 			PasswordParams: accounts.TestParams,
+			SiteChanged: func(id string) {
+				h.mu.Lock()
+				h.changed = append(h.changed, id)
+				h.mu.Unlock()
+			},
 		}),
 	})
 	h.srv = httptest.NewServer(h.e)

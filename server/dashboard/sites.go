@@ -141,6 +141,9 @@ func (d *dash) updateSite(c echo.Context) error {
 		}
 		return err
 	}
+	if d.SiteChanged != nil {
+		d.SiteChanged(site.ID)
+	}
 	return c.JSON(http.StatusOK, d.view(site, roleOf(c)))
 }
 

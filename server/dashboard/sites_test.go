@@ -75,7 +75,13 @@ func TestSiteSetup(t *testing.T) {
 			updated.Texts["nb"]["banner.title"] != "Ny tittel" || updated.Integrations.GoogleAnalytics != nil {
 			t.Errorf("update: %d %+v", r.status, updated)
 		}
-		// The public banner config follows at once.
+		// The API's site cache is told, and the public banner config
+		// follows at once.
+		h.mu.Lock()
+		if strings.Join(h.changed, ",") != site.ID {
+			t.Errorf("SiteChanged calls: %v, want one for %s", h.changed, site.ID)
+		}
+		h.mu.Unlock()
 		cfg := h.do(h.srv.Client(), "GET", "/v1/sites/"+site.ID+"/config?lang=nb", "", nil)
 		if !strings.Contains(string(cfg.body), "Ny tittel") {
 			t.Errorf("banner config after the update: %s", cfg.body)

@@ -83,6 +83,8 @@ test('an owner creates a site: a bad origin is refused next to its field, then t
   const card = frame.locator('#samtykke-banner .card');
   await waitFor(async () => (await card.count()) > 0 && (await card.innerText()).includes('Vi bryr oss om personvernet ditt'), 10000, 'the draft title in the preview');
   const bannerText = await card.innerText();
+  // The redrawn preview did not take the cursor out of the field being typed in.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-text-banner.title');
   assert.match(bannerText, /Godta alle|Godta/i, 'the banner speaks Norwegian');
   // A click in the preview stores and counts nothing.
   await frame.locator('[data-samtykke-action="accept-all"]').click();
@@ -92,7 +94,7 @@ test('an owner creates a site: a bad origin is refused next to its field, then t
   await shot(page, 'dashboard-setup.png');
   // Saving the text makes a new banner version.
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await page.getByText('Saved. Visitors will be asked again').waitFor();
+  await page.getByRole('status').getByText('Saved. Visitors will be asked again').waitFor();
   site = await d.admin('GET', `/sites/${site.id}`);
   assert.equal(site.config_version != sites[0].config_version, true);
   assert.deepEqual(await axeSerious(page), []);

@@ -2,7 +2,7 @@
 // through its public API and through the dashboard in Debian's headless
 // Chromium via playwright-core. Screenshots go to test-results/.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,27 +50,6 @@ export async function waitFor(fn: () => Promise<boolean> | boolean, ms: number, 
   throw new Error('timed out waiting for ' + what);
 }
 
-/**
- * The build overlay that mounts the dashboard while consentd's main does
- * not do so yet (the wiring is the lead's; see server/dashboard/WIRING.md).
- * Once main calls dashboard.Mount this returns null and the binary is built
- * exactly as it is.
- */
-function wiringOverlay(dir: string): string | null {
-  const mainPath = join(ROOT, 'server/cmd/consentd/main.go');
-  const src = readFileSync(mainPath, 'utf8');
-  if (src.includes('dashboard.Mount')) return null;
-  const patched = src
-    .replace('"github.com/samtykke/samtykke/server/httpapi"', '"github.com/samtykke/samtykke/server/accounts"\n\t"github.com/samtykke/samtykke/server/dashboard"\n\t"github.com/samtykke/samtykke/server/httpapi"')
-    .replace(/(\n\t\tGatherer:\s+reg,\n)/, '$1\t\tMount: dashboard.Mount(dashboard.Deps{Store: store, Accounts: store.(accounts.Store), PublicURL: cfg.PublicURL, AdminTokenHash: tokenHash, Logger: log}),\n');
-  if (!patched.includes('dashboard.Mount')) throw new Error('cannot wire the dashboard into main.go for the test build; wire it as server/dashboard/WIRING.md says');
-  const file = join(dir, 'main.go');
-  writeFileSync(file, patched);
-  const overlay = join(dir, 'overlay.json');
-  writeFileSync(overlay, JSON.stringify({ Replace: { [mainPath]: file } }));
-  return overlay;
-}
-
 export class Consentd {
   dir = mkdtempSync(join(tmpdir(), 'samtykke-dash-e2e-'));
   bin = join(this.dir, 'consentd');
@@ -84,8 +63,7 @@ export class Consentd {
   }
 
   async start() {
-    const overlay = wiringOverlay(this.dir);
-    execFileSync('go', ['build', ...(overlay ? ['-overlay', overlay] : []), '-o', this.bin, './server/cmd/consentd'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync('go', ['build', '-o', this.bin, './server/cmd/consentd'], { cwd: ROOT, stdio: 'inherit' });
     this.port = await freePort();
     const env = {
       ...process.env,
