@@ -53,10 +53,11 @@ func (d *dash) exportReceipts(c echo.Context) error {
 		return badRequest("format", `must be "csv" or "ndjson"`)
 	}
 	// By day only: an audit asks for whole days; RFC 3339 bounds still work.
-	from, to, _, err := d.period(c, 30)
+	p, err := d.period(c)
 	if err != nil {
 		return err
 	}
+	from, to := p.From, p.To
 	site := siteOf(c)
 	res := c.Response()
 	h := res.Header()

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -222,84 +221,25 @@ func configSegments(m map[string]consent.SegmentCounts, site consent.Site) []Seg
 	return out
 }
 
-// Longest ranges answered, as the admin API's stats: so one request cannot
-// ask for years of hourly buckets.
-const (
-	maxDayRange  = 800 * 24 * time.Hour
-	maxHourRange = 93 * 24 * time.Hour
-)
-
-// parseBound reads a range bound: a date (2026-11-23: the start of that
-// day, or its end for an inclusive "to") or an RFC 3339 time. It is a copy
-// of the admin API's, which is unexported; see the report to the lead.
-func parseBound(v string, inclusiveEnd bool) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		if inclusiveEnd {
-			d = d.AddDate(0, 0, 1)
-		}
-		return d, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, errors.New("must be a date such as 2026-11-23 or an RFC 3339 time such as 2026-11-23T10:00:00Z")
-	}
-	return t.UTC(), nil
-}
-
-// period reads from, to and granularity; the default is the last 30 days
-// (48 hours by hour).
-func (d *dash) period(c echo.Context, defaultDays int) (time.Time, time.Time, consent.Granularity, error) {
-	g := consent.Granularity(c.QueryParam("granularity"))
-	if g == "" {
-		g = consent.Day
-	}
-	if !g.Valid() {
-		return time.Time{}, time.Time{}, g, badRequest("granularity", `must be "day" or "hour"`)
-	}
-	to, err := parseBound(c.QueryParam("to"), true)
-	if err != nil {
-		return time.Time{}, time.Time{}, g, badRequest("to", err.Error())
-	}
-	if to.IsZero() {
-		to = g.Step(g.Truncate(d.Now().UTC()))
-	}
-	from, err := parseBound(c.QueryParam("from"), false)
-	if err != nil {
-		return time.Time{}, time.Time{}, g, badRequest("from", err.Error())
-	}
-	if from.IsZero() {
-		from = to.AddDate(0, 0, -defaultDays)
-		if g == consent.Hour {
-			from = to.Add(-48 * time.Hour)
-		}
-	}
-	from = g.Truncate(from)
-	if !from.Before(to) {
-		return from, to, g, badRequest("from", "must be before to")
-	}
-	return from, to, g, nil
+// period reads granularity, from and to the way the admin API does.
+func (d *dash) period(c echo.Context) (consent.Period, error) {
+	return consent.ParsePeriod(c.QueryParam("granularity"), c.QueryParam("from"), c.QueryParam("to"), d.Now().UTC())
 }
 
 func (d *dash) report(c echo.Context) (Report, error) {
-	from, to, g, err := d.period(c, 30)
+	p, err := d.period(c)
 	if err != nil {
 		return Report{}, err
 	}
-	switch {
-	case g == consent.Day && to.Sub(from) > maxDayRange:
-		return Report{}, badRequest("from", "a daily range may span at most 800 days")
-	case g == consent.Hour && to.Sub(from) > maxHourRange:
-		return Report{}, badRequest("from", "an hourly range may span at most 93 days; choose by day")
+	if err := p.CheckSpan(); err != nil {
+		return Report{}, err
 	}
 	site := siteOf(c)
-	buckets, err := d.Store.Counters(c.Request().Context(), site.ID, g, from, to)
+	buckets, err := d.Store.Counters(c.Request().Context(), site.ID, p.Granularity, p.From, p.To)
 	if err != nil {
 		return Report{}, err
 	}
-	return BuildReport(consent.BuildStats(site.ID, g, from, to, buckets), site), nil
+	return BuildReport(consent.BuildStats(site.ID, p.Granularity, p.From, p.To, buckets), site), nil
 }
 
 func (d *dash) stats(c echo.Context) error {

@@ -5,12 +5,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
-	"errors"
 	"html"
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -102,7 +100,7 @@ func (s *server) updateSite(c echo.Context) error {
 	if err := s.store.UpdateSite(ctx, site); err != nil {
 		return adminSiteError(err, site.ID)
 	}
-	s.sites.forget(site.ID)
+	s.sites.Forget(site.ID)
 	return c.JSON(http.StatusOK, s.view(site))
 }
 
@@ -111,7 +109,7 @@ func (s *server) deleteSite(c echo.Context) error {
 	if err := s.store.DeleteSite(c.Request().Context(), id); err != nil {
 		return adminSiteError(err, id)
 	}
-	s.sites.forget(id)
+	s.sites.Forget(id)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -127,76 +125,24 @@ func readSettings(c echo.Context) (consent.SiteSettings, error) {
 	return consent.DecodeSiteSettings(body)
 }
 
-// Longest ranges the stats endpoint answers, so one request cannot ask for
-// years of hourly buckets.
-const (
-	maxDayRange  = 800 * 24 * time.Hour
-	maxHourRange = 93 * 24 * time.Hour
-)
-
 func (s *server) stats(c echo.Context) error {
 	id := c.Param("site")
 	ctx := c.Request().Context()
 	if _, err := s.store.Site(ctx, id); err != nil {
 		return adminSiteError(err, id)
 	}
-	g := consent.Granularity(c.QueryParam("granularity"))
-	if g == "" {
-		g = consent.Day
-	}
-	if !g.Valid() {
-		return consent.Invalid("granularity", `must be "day" or "hour"`)
-	}
-	now := s.Now().UTC()
-	to, err := parseBound(c.QueryParam("to"), true)
-	if err != nil {
-		return consent.Invalid("to", err.Error())
-	}
-	if to.IsZero() {
-		to = g.Step(g.Truncate(now))
-	}
-	from, err := parseBound(c.QueryParam("from"), false)
-	if err != nil {
-		return consent.Invalid("from", err.Error())
-	}
-	if from.IsZero() {
-		from = to.AddDate(0, 0, -30)
-		if g == consent.Hour {
-			from = to.Add(-48 * time.Hour)
-		}
-	}
-	switch {
-	case !from.Before(to):
-		return consent.Invalid("from", "must be before to")
-	case g == consent.Day && to.Sub(from) > maxDayRange:
-		return consent.Invalid("from", "a daily range may span at most 800 days")
-	case g == consent.Hour && to.Sub(from) > maxHourRange:
-		return consent.Invalid("from", "an hourly range may span at most 93 days; use granularity=day")
-	}
-	buckets, err := s.store.Counters(ctx, id, g, g.Truncate(from), to)
+	p, err := consent.ParsePeriod(c.QueryParam("granularity"), c.QueryParam("from"), c.QueryParam("to"), s.Now().UTC())
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, consent.BuildStats(id, g, g.Truncate(from), to, buckets))
-}
-
-// parseBound reads a range bound: a date (2026-11-23, meaning the start of
-// that day, or its end for an inclusive "to") or an RFC 3339 time.
-func parseBound(v string, inclusiveEnd bool) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
+	if err := p.CheckSpan(); err != nil {
+		return err
 	}
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		if inclusiveEnd {
-			d = d.AddDate(0, 0, 1)
-		}
-		return d, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
+	buckets, err := s.store.Counters(ctx, id, p.Granularity, p.From, p.To)
 	if err != nil {
-		return time.Time{}, errors.New("must be a date such as 2026-11-23 or an RFC 3339 time such as 2026-11-23T10:00:00Z")
+		return err
 	}
-	return t.UTC(), nil
+	return c.JSON(http.StatusOK, consent.BuildStats(id, p.Granularity, p.From, p.To, buckets))
 }
 
 // NewSiteID returns a short random id. It is public (it is in every page's

@@ -39,6 +39,9 @@ type Options struct {
 	Now func() time.Time
 	// SiteCacheTTL bounds how stale a replica's view of a site may be.
 	SiteCacheTTL time.Duration
+	// SiteCache, when set, is the cache of sites to use, so that other code
+	// changing sites (the dashboard) can make this replica forget them.
+	SiteCache *SiteCache
 	// Mount registers further routes (the dashboard) on the same server, so
 	// they share its middleware, metrics and error responses.
 	Mount func(e *echo.Echo)
@@ -56,7 +59,7 @@ const (
 type server struct {
 	Options
 	store consent.Store
-	sites *siteCache
+	sites *SiteCache
 	log   *slog.Logger
 }
 
@@ -72,7 +75,10 @@ func New(store consent.Store, opt Options) *echo.Echo {
 		opt.SiteCacheTTL = 5 * time.Second
 	}
 	s := &server{Options: opt, store: store, log: opt.Logger}
-	s.sites = newSiteCache(store, opt.SiteCacheTTL, opt.Now)
+	s.sites = opt.SiteCache
+	if s.sites == nil {
+		s.sites = NewSiteCache(store, opt.SiteCacheTTL, opt.Now)
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -8,11 +8,11 @@ import (
 	"github.com/samtykke/samtykke/server/consent"
 )
 
-// siteCache keeps recently read sites in memory: every receipt needs its
+// SiteCache keeps recently read sites in memory: every receipt needs its
 // site (origins, config versions), and a store round trip per receipt would
 // cost more than the write itself. Entries live for ttl, so another replica's
 // change is seen within ttl; this replica's own changes are seen at once.
-type siteCache struct {
+type SiteCache struct {
 	store consent.Store
 	ttl   time.Duration
 	now   func() time.Time
@@ -27,12 +27,13 @@ type cachedSite struct {
 	expires time.Time
 }
 
-func newSiteCache(store consent.Store, ttl time.Duration, now func() time.Time) *siteCache {
-	return &siteCache{store: store, ttl: ttl, now: now, sites: map[string]cachedSite{}}
+// NewSiteCache returns a cache whose entries live for ttl.
+func NewSiteCache(store consent.Store, ttl time.Duration, now func() time.Time) *SiteCache {
+	return &SiteCache{store: store, ttl: ttl, now: now, sites: map[string]cachedSite{}}
 }
 
 // get returns the site, from memory when fresh.
-func (c *siteCache) get(ctx context.Context, id string) (consent.Site, error) {
+func (c *SiteCache) get(ctx context.Context, id string) (consent.Site, error) {
 	c.mu.Lock()
 	e, ok := c.sites[id]
 	c.mu.Unlock()
@@ -43,7 +44,7 @@ func (c *siteCache) get(ctx context.Context, id string) (consent.Site, error) {
 }
 
 // refresh reads the site from the store, bypassing the cache.
-func (c *siteCache) refresh(ctx context.Context, id string) (consent.Site, error) {
+func (c *SiteCache) refresh(ctx context.Context, id string) (consent.Site, error) {
 	s, err := c.store.Site(ctx, id)
 	if err != nil && err != consent.ErrNotFound {
 		return consent.Site{}, err
@@ -58,8 +59,9 @@ func (c *siteCache) refresh(ctx context.Context, id string) (consent.Site, error
 	return s, err
 }
 
-// forget drops a site after this replica changed it.
-func (c *siteCache) forget(id string) {
+// Forget drops a site after this replica changed it, so the change reaches
+// visitors at once instead of when the entry expires.
+func (c *SiteCache) Forget(id string) {
 	c.mu.Lock()
 	delete(c.sites, id)
 	c.mu.Unlock()

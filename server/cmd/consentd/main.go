@@ -91,6 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	build := buildInfo()
 	reg := metrics.NewRegistry()
+	sites := httpapi.NewSiteCache(store, 5*time.Second, time.Now)
 	handler := httpapi.New(store, httpapi.Options{
 		PublicURL:      cfg.PublicURL,
 		AdminTokenHash: tokenHash,
@@ -99,12 +100,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger:         log,
 		Metrics:        metrics.New(reg, build),
 		Gatherer:       reg,
+		SiteCache:      sites,
 		Mount: dashboard.Mount(dashboard.Deps{
 			Store:          store,
 			Accounts:       store,
 			PublicURL:      cfg.PublicURL,
 			AdminTokenHash: tokenHash,
 			Logger:         log,
+			SiteChanged:    sites.Forget,
 		}),
 	})
 	srv := httpapi.HTTPServer(cfg.Addr, handler)
