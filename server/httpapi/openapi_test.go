@@ -14,19 +14,24 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/dashboard"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/store/boltstore"
 )
 
-// The tests in this file hold server/httpapi/openapi.json to the server: the
-// same routes, every $ref resolving, the statuses the handlers give, and
-// component schemas with the same JSON fields as the Go types.
+// The tests in this file hold server/httpapi/openapi.json to the server as
+// consentd builds it, dashboard mounted: the same routes (all but the
+// dashboard UI's private /dashboard API), every $ref resolving, the statuses
+// the handlers give, and component schemas with the same JSON fields as the
+// Go types.
 
 const openapiAdminToken = "openapi-test-admin-token-0123"
 
@@ -47,8 +52,9 @@ func openapiDoc(t *testing.T) map[string]any {
 	return doc
 }
 
-// openapiServer is the API as consentd builds it, on an embedded store, with
-// the demo enabled so that /demo is registered too.
+// openapiServer is the API as consentd builds it, on an embedded store (which
+// is the accounts store too), with the dashboard mounted so that
+// /v1/admin/users is registered, and with the demo enabled so that /demo is.
 func openapiServer(t *testing.T) *echo.Echo {
 	t.Helper()
 	st, err := boltstore.Open(t.TempDir())
@@ -57,24 +63,44 @@ func openapiServer(t *testing.T) *echo.Echo {
 	}
 	t.Cleanup(func() { st.Close() })
 	reg := prometheus.NewRegistry()
+	const publicURL = "https://consent.example.net"
+	tokenHash := sha256.Sum256([]byte(openapiAdminToken))
+	sites := httpapi.NewSiteCache(st, 5*time.Second, time.Now)
 	return httpapi.New(st, httpapi.Options{
-		PublicURL:      "https://consent.example.net",
-		AdminTokenHash: sha256.Sum256([]byte(openapiAdminToken)),
+		PublicURL:      publicURL,
+		AdminTokenHash: tokenHash,
 		DemoSiteID:     "demo",
 		Metrics:        metrics.New(reg, metrics.Build{Version: "test", Revision: "test"}),
 		Gatherer:       reg,
+		SiteCache:      sites,
+		Mount: dashboard.Mount(dashboard.Deps{
+			Store:          st,
+			Accounts:       st,
+			PublicURL:      publicURL,
+			AdminTokenHash: tokenHash,
+			SiteChanged:    sites.Forget,
+			// Cheap hashing: the routes are the same, the test is faster.
+			PasswordParams: accounts.TestParams,
+		}),
 	})
+}
+
+// openapiPrivate reports whether a route is left out of the spec on purpose.
+func openapiPrivate(path string) bool {
+	// /dashboard is the UI's own API (session cookie + CSRF), changed together with the UI, not public.
+	return path == "/dashboard" || strings.HasPrefix(path, "/dashboard/")
 }
 
 var openapiEchoParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 
 // openapiRegistered returns "METHOD /path/{param}" for every route New
 // registers, leaving out echo's own catch-all routes (method
-// "echo_route_not_found") that group middleware adds.
+// "echo_route_not_found") that group middleware adds, and the dashboard's
+// private routes (openapiPrivate).
 func openapiRegistered(e *echo.Echo) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range e.Routes() {
-		if !slices.Contains(openapiMethods, strings.ToLower(r.Method)) {
+		if !slices.Contains(openapiMethods, strings.ToLower(r.Method)) || openapiPrivate(r.Path) {
 			continue
 		}
 		out[r.Method+" "+openapiEchoParam.ReplaceAllString(r.Path, "{$1}")] = true
@@ -120,16 +146,34 @@ func TestOpenAPIIsJSON31(t *testing.T) {
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	doc := openapiDoc(t)
-	registered := openapiRegistered(openapiServer(t))
+	e := openapiServer(t)
+	registered := openapiRegistered(e)
 	described := map[string]bool{}
 	for k := range openapiOperations(doc) {
 		described[k] = true
 	}
 	// Sanity of the filter and of the setup: /demo exists only with a demo
-	// site, and the admin routes only through their group.
-	for _, r := range []string{"GET /demo", "POST /v1/sites/{site}/receipts", "GET /v1/admin/sites/{site}/stats"} {
+	// site, the admin routes only through their group, and the user routes
+	// only with the dashboard mounted.
+	for _, r := range []string{"GET /demo", "POST /v1/sites/{site}/receipts", "GET /v1/admin/sites/{site}/stats",
+		"POST /v1/admin/users", "DELETE /v1/admin/users/{user}/grants/{site}"} {
 		if !registered[r] {
 			t.Fatalf("%s is not among the registered routes %v", r, openapiSorted(registered))
+		}
+	}
+	// The dashboard is mounted, and only its /dashboard routes are left out.
+	private := 0
+	for _, r := range e.Routes() {
+		if slices.Contains(openapiMethods, strings.ToLower(r.Method)) && openapiPrivate(r.Path) {
+			private++
+		}
+	}
+	if private == 0 {
+		t.Fatal("no /dashboard route is registered; is the dashboard mounted?")
+	}
+	for k := range described {
+		if _, path, _ := strings.Cut(k, " "); openapiPrivate(path) {
+			t.Errorf("openapi.json describes %s, which is the dashboard's private API", k)
 		}
 	}
 	for _, r := range openapiSorted(registered) {
@@ -287,6 +331,15 @@ func TestOpenAPIStatuses(t *testing.T) {
 		"PUT /v1/admin/sites/{site}":              append([]string{"200", "400", "404", "413", "415", "422"}, admin...),
 		"DELETE /v1/admin/sites/{site}":           append([]string{"204", "404"}, admin...),
 		"GET /v1/admin/sites/{site}/stats":        append([]string{"200", "404", "422"}, admin...),
+		// The user API (server/dashboard/users.go): 400 from the strict
+		// decoder, 413 from the group's body limit, 409 for a taken address.
+		"GET /v1/admin/users":                         append([]string{"200", "503"}, admin...),
+		"POST /v1/admin/users":                        append([]string{"201", "400", "409", "413", "422", "503"}, admin...),
+		"GET /v1/admin/users/{user}":                  append([]string{"200", "404", "503"}, admin...),
+		"PATCH /v1/admin/users/{user}":                append([]string{"200", "400", "404", "409", "413", "422", "503"}, admin...),
+		"DELETE /v1/admin/users/{user}":               append([]string{"204", "404", "503"}, admin...),
+		"PUT /v1/admin/users/{user}/grants/{site}":    append([]string{"200", "400", "404", "413", "422", "503"}, admin...),
+		"DELETE /v1/admin/users/{user}/grants/{site}": append([]string{"204", "404", "503"}, admin...),
 	}
 	for key, statuses := range want {
 		op, ok := ops[key]
@@ -403,10 +456,33 @@ func openapiGoFields(typ reflect.Type) map[string]bool {
 	return out
 }
 
+// openapiWithout returns fields less drop and plus add.
+func openapiWithout(fields map[string]bool, drop []string, add ...string) map[string]bool {
+	out := map[string]bool{}
+	for k := range fields {
+		if !slices.Contains(drop, k) {
+			out[k] = true
+		}
+	}
+	for _, k := range add {
+		out[k] = true
+	}
+	return out
+}
+
 func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 	doc := openapiDoc(t)
 	site := openapiGoFields(reflect.TypeFor[consent.Site]())
 	site["script_tag"] = true // the admin API's view adds the tag to paste
+	// The user API's types are the dashboard's own, unexported, built from
+	// the accounts types: the view of a user leaves out the hash and adds
+	// the grants, the view of a grant names the site instead of the user
+	// and drops its time, and the inputs take NewUser's fields (all
+	// optional in a PATCH) and a grant's site and role.
+	// TestOpenAPIExamplesAccepted checks them against live answers too.
+	user := openapiGoFields(reflect.TypeFor[accounts.User]())
+	grant := openapiGoFields(reflect.TypeFor[accounts.Grant]())
+	newUser := openapiGoFields(reflect.TypeFor[accounts.NewUser]())
 	tests := []struct {
 		schema string
 		fields map[string]bool
@@ -427,6 +503,12 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		{"SegmentCounts", openapiGoFields(reflect.TypeFor[consent.SegmentCounts]())},
 		{"PurposeCounts", openapiGoFields(reflect.TypeFor[consent.PurposeCounts]())},
 		{"FieldError", openapiGoFields(reflect.TypeFor[consent.FieldError]())},
+		{"User", openapiWithout(user, []string{"password_hash"}, "grants")},
+		{"UserGrant", openapiWithout(grant, []string{"user_id", "created_at"}, "site_name")},
+		{"NewUser", openapiWithout(newUser, nil, "grants")},
+		{"NewGrant", openapiWithout(grant, []string{"user_id", "created_at"})},
+		{"UserPatch", newUser},
+		{"GrantInput", openapiWithout(grant, []string{"user_id", "created_at", "site_id"})},
 	}
 	for _, tt := range tests {
 		got := openapiSchemaFields(t, doc, map[string]any{"$ref": "#/components/schemas/" + tt.schema})
@@ -512,6 +594,142 @@ func TestOpenAPIExamplesAccepted(t *testing.T) {
 	imp["config_version"] = site.ConfigVersion
 	if status, body := send("POST", "/v1/sites/"+site.ID+"/impressions", imp, origin); status != http.StatusNoContent {
 		t.Errorf("posting the spec's impression example: %d %s", status, body)
+	}
+
+	// The user API: the spec's examples work, the answers have exactly the
+	// schemas' fields, the inputs take every field the schemas name (they
+	// are decoded strictly), and the fields the spec calls required are the
+	// ones the server asks for.
+	schemaFields := func(name string) map[string]bool {
+		return openapiSchemaFields(t, doc, map[string]any{"$ref": "#/components/schemas/" + name})
+	}
+	sameFields := func(what string, raw []byte, schema string) {
+		t.Helper()
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s: %v in %s", what, err, raw)
+		}
+		got := map[string]bool{}
+		for k := range m {
+			got[k] = true
+		}
+		if want := schemaFields(schema); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s has fields %v; schema %s has %v", what, openapiSorted(got), schema, openapiSorted(want))
+		}
+	}
+	required := func(schema string) []string {
+		var out []string
+		for _, f := range openapiDeref(t, doc, map[string]any{"$ref": "#/components/schemas/" + schema})["required"].([]any) {
+			out = append(out, f.(string))
+		}
+		return out
+	}
+	copyOf := func(m map[string]any) map[string]any {
+		b, _ := json.Marshal(m)
+		var out map[string]any
+		json.Unmarshal(b, &out)
+		return out
+	}
+
+	newUser := example("POST /v1/admin/users", "application/json")
+	for k := range schemaFields("NewUser") {
+		if _, ok := newUser[k]; !ok {
+			t.Errorf("the createUser example lacks %s", k)
+		}
+	}
+	grants, _ := newUser["grants"].([]any)
+	if len(grants) == 0 {
+		t.Fatal("the createUser example grants no site")
+	}
+	for k := range schemaFields("NewGrant") {
+		if _, ok := grants[0].(map[string]any)[k]; !ok {
+			t.Errorf("the createUser example's grant lacks %s", k)
+		}
+	}
+	for _, g := range grants {
+		g.(map[string]any)["site_id"] = site.ID
+	}
+	for _, field := range required("NewUser") {
+		u := copyOf(newUser)
+		delete(u, field)
+		status, body := send("POST", "/v1/admin/users", u, admin)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"`+field+`"`) {
+			t.Errorf("user without %s, which the spec calls required: %d %s", field, status, body)
+		}
+	}
+	for _, field := range required("NewGrant") {
+		u := copyOf(newUser)
+		delete(u["grants"].([]any)[0].(map[string]any), field)
+		status, body := send("POST", "/v1/admin/users", u, admin)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"grants[0].`+field+`"`) {
+			t.Errorf("grant without %s, which the spec calls required: %d %s", field, status, body)
+		}
+	}
+	status, body = send("POST", "/v1/admin/users", newUser, admin)
+	if status != http.StatusCreated {
+		t.Fatalf("creating a user from the spec's example: %d %s", status, body)
+	}
+	sameFields("the created user", body, "User")
+	var user struct {
+		ID     string            `json:"id"`
+		Grants []json.RawMessage `json:"grants"`
+	}
+	if err := json.Unmarshal(body, &user); err != nil || len(user.Grants) == 0 {
+		t.Fatalf("created user %s: %v, want the example's grants", body, err)
+	}
+	sameFields("a user's grant", user.Grants[0], "UserGrant")
+	if status, body := send("POST", "/v1/admin/users", newUser, admin); status != http.StatusConflict {
+		t.Errorf("the same address again: %d %s, want 409 as the spec says", status, body)
+	}
+
+	status, body = send("GET", "/v1/admin/users", nil, admin)
+	var list struct {
+		Users []json.RawMessage `json:"users"`
+	}
+	if err := json.Unmarshal(body, &list); status != http.StatusOK || err != nil || len(list.Users) != 1 {
+		t.Fatalf("listing users: %d %s", status, body)
+	}
+	sameFields("the user list", body, "UserList")
+	sameFields("a listed user", list.Users[0], "User")
+
+	userPath := "/v1/admin/users/" + user.ID
+	if status, body := send("PATCH", userPath, example("PATCH /v1/admin/users/{user}", "application/json"), admin); status != http.StatusOK {
+		t.Errorf("the spec's PATCH example: %d %s", status, body)
+	}
+	// Null leaves a field as it is, which lets every field be sent alone.
+	for field := range schemaFields("UserPatch") {
+		if status, body := send("PATCH", userPath, map[string]any{field: nil}, admin); status != http.StatusOK {
+			t.Errorf("PATCH with %s null, which the spec allows: %d %s", field, status, body)
+		}
+	}
+
+	grantKey := "PUT /v1/admin/users/{user}/grants/{site}"
+	grantPath := userPath + "/grants/" + site.ID
+	role := example(grantKey, "application/json")
+	if status, body := send("PUT", grantPath, role, admin); status != http.StatusOK {
+		t.Errorf("the spec's grant example: %d %s", status, body)
+	} else {
+		sameFields("the user after a grant", body, "User")
+	}
+	for _, field := range required("GrantInput") {
+		r := copyOf(role)
+		delete(r, field)
+		status, body := send("PUT", grantPath, r, admin)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"`+field+`"`) {
+			t.Errorf("grant without %s, which the spec calls required: %d %s", field, status, body)
+		}
+	}
+	if status, body := send("DELETE", grantPath, nil, admin); status != http.StatusNoContent {
+		t.Errorf("revoking the grant: %d %s", status, body)
+	}
+	if status, body := send("DELETE", grantPath, nil, admin); status != http.StatusNotFound {
+		t.Errorf("revoking it again: %d %s, want 404 as the spec says", status, body)
+	}
+	if status, body := send("DELETE", userPath, nil, admin); status != http.StatusNoContent {
+		t.Errorf("deleting the user: %d %s", status, body)
+	}
+	if status, body := send("GET", userPath, nil, admin); status != http.StatusNotFound {
+		t.Errorf("the deleted user: %d %s, want 404 as the spec says", status, body)
 	}
 
 	// The served description is the embedded file.
