@@ -67,7 +67,7 @@ type Request struct {
 // may be newer or older than the server.
 func ParseReceipt(body []byte, site Site, req Request) (Receipt, error) {
 	var in receiptInput
-	if err := decodeJSON(body, &in, false); err != nil {
+	if err := DecodeJSON(body, &in, false); err != nil {
 		return Receipt{}, err
 	}
 	v := &validator{}
@@ -229,7 +229,7 @@ type impressionInput struct {
 // ParseImpression decodes and checks an impression body.
 func ParseImpression(body []byte, site Site, req Request) (Impression, error) {
 	var in impressionInput
-	if err := decodeJSON(body, &in, false); err != nil {
+	if err := DecodeJSON(body, &in, false); err != nil {
 		return Impression{}, err
 	}
 	v := &validator{}
@@ -254,16 +254,17 @@ func ParseImpression(body []byte, site Site, req Request) (Impression, error) {
 // name would otherwise be silently dropped.
 func DecodeSiteSettings(body []byte) (SiteSettings, error) {
 	var s SiteSettings
-	if err := decodeJSON(body, &s, true); err != nil {
+	if err := DecodeJSON(body, &s, true); err != nil {
 		return SiteSettings{}, err
 	}
 	s.Normalize()
 	return s, s.Validate()
 }
 
-// decodeJSON turns encoding/json's errors into field errors a person can act
-// on.
-func decodeJSON(body []byte, dst any, strict bool) error {
+// DecodeJSON decodes exactly one JSON object into dst and turns encoding/json's
+// errors into field errors a person can act on. Strict decoding refuses
+// unknown fields, so a misspelt name is reported rather than dropped.
+func DecodeJSON(body []byte, dst any, strict bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Invalid("body", "is empty; send a JSON object")
 	}
@@ -284,10 +285,11 @@ func decodeJSON(body []byte, dst any, strict bool) error {
 	case errors.As(err, &syn):
 		return Invalid("body", "is not valid JSON: "+syn.Error())
 	case errors.As(err, &typ):
-		if typ.Field == "" {
+		field := jsonPath(typ.Field)
+		if field == "" {
 			return Invalid("body", "must be a JSON object")
 		}
-		return Invalid(typ.Field, "must be "+jsonTypeName(typ.Type.Kind().String())+", not "+typ.Value)
+		return Invalid(field, "must be "+jsonTypeName(typ.Type.Kind().String())+", not "+typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return Invalid("body", "is not valid JSON: it ends too early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -295,6 +297,19 @@ func decodeJSON(body []byte, dst any, strict bool) error {
 		return Invalid(name, "is not a known field")
 	}
 	return Invalid("body", "is not valid JSON: "+err.Error())
+}
+
+// jsonPath drops the Go type names encoding/json puts in a path for
+// embedded structs ("NewUser.email"): our JSON names are all lower case.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && !(p[0] >= 'A' && p[0] <= 'Z') {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 func jsonTypeName(kind string) string {

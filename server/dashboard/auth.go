@@ -1,10 +1,8 @@
 package dashboard
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -140,16 +138,7 @@ func decodeBody(c echo.Context, dst any) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		var typ *json.UnmarshalTypeError
-		if errors.As(err, &typ) && typ.Field != "" {
-			return consent.Invalid(typ.Field, "has the wrong type")
-		}
-		return consent.Invalid("body", "must be a JSON object: "+err.Error())
-	}
-	return nil
+	return consent.DecodeJSON(body, dst, true)
 }
 
 func (d *dash) login(c echo.Context) error {
