@@ -118,7 +118,7 @@ func (d *dash) routes(e *echo.Echo) {
 	ops := in.Group("/users", d.requireOperator)
 	d.userRoutes(ops)
 
-	admin := e.Group("/v1/admin/users", middleware.BodyLimit(bodyLimit), httpapi.RequireAdmin(d.AdminTokenHash))
+	admin := e.Group("/v1/admin/users", httpapi.Deadline(httpapi.AdminDeadline), middleware.BodyLimit(bodyLimit), httpapi.RequireAdmin(d.AdminTokenHash))
 	d.userRoutes(admin)
 }
 

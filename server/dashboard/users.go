@@ -39,13 +39,15 @@ func (d *dash) userView(c echo.Context, u accounts.User) (userView, error) {
 	accounts.SortGrants(grants)
 	v := userView{ID: u.ID, Email: u.Email, Operator: u.Operator, CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Grants: []grantView{}}
 	for _, g := range grants {
-		name := ""
-		if s, err := d.Store.Site(ctx, g.SiteID); err == nil {
-			name = s.Name
-		} else if !errors.Is(err, consent.ErrNotFound) {
+		s, err := d.Store.Site(ctx, g.SiteID)
+		if errors.Is(err, consent.ErrNotFound) {
+			// A grant to a deleted site grants nothing; do not show it.
+			continue
+		}
+		if err != nil {
 			return userView{}, err
 		}
-		v.Grants = append(v.Grants, grantView{SiteID: g.SiteID, SiteName: name, Role: g.Role})
+		v.Grants = append(v.Grants, grantView{SiteID: g.SiteID, SiteName: s.Name, Role: g.Role})
 	}
 	return v, nil
 }

@@ -113,3 +113,22 @@ func TestOperatorManagesUsers(t *testing.T) {
 		t.Errorf("operator account lists users: %d %s", r.status, r.body)
 	}
 }
+
+// Deleting a site leaves its grants in the accounts store, but they grant
+// nothing and must not be listed as if they did.
+func TestGrantsOfDeletedSitesAreHidden(t *testing.T) {
+	forEachStore(t, func(t *testing.T, h *harness) {
+		kept, gone := h.createSite("Kept"), h.createSite("Gone")
+		u := h.createUser("ola@example.no", [2]string{kept.ID, "owner"}, [2]string{gone.ID, "viewer"})
+		if len(u.Grants) != 2 {
+			t.Fatalf("grants before the delete: %+v", u.Grants)
+		}
+		if err := h.store.DeleteSite(t.Context(), gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		r := h.admin("GET", "/v1/admin/users/"+u.ID, "")
+		if r.status != http.StatusOK || strings.Contains(string(r.body), gone.ID) || !strings.Contains(string(r.body), kept.ID) {
+			t.Errorf("user after a site was deleted: %d %s", r.status, r.body)
+		}
+	})
+}

@@ -98,7 +98,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 		e.GET("/demo", s.demo)
 	}
 
-	public := e.Group("/v1/sites/:site", deadline(publicDeadline))
+	public := e.Group("/v1/sites/:site", Deadline(publicDeadline))
 	public.GET("/config", s.bannerConfig)
 	public.POST("/receipts", s.postReceipt)
 	public.OPTIONS("/receipts", s.preflight)
@@ -106,7 +106,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	public.OPTIONS("/impressions", s.preflight)
 	public.GET("/consents/:consent", s.consentRecord)
 
-	admin := e.Group("/v1/admin", deadline(adminDeadline), middleware.BodyLimit(adminBodyLimit), RequireAdmin(opt.AdminTokenHash))
+	admin := e.Group("/v1/admin", Deadline(AdminDeadline), middleware.BodyLimit(adminBodyLimit), RequireAdmin(opt.AdminTokenHash))
 	admin.GET("/sites", s.listSites)
 	admin.POST("/sites", s.createSite)
 	admin.GET("/sites/:site", s.getSite)
@@ -124,11 +124,11 @@ func New(store consent.Store, opt Options) *echo.Echo {
 // read a year of counters.
 const (
 	publicDeadline = 5 * time.Second
-	adminDeadline  = 15 * time.Second
+	AdminDeadline  = 15 * time.Second
 )
 
-// deadline bounds the request's context; stores honour it.
-func deadline(d time.Duration) echo.MiddlewareFunc {
+// Deadline bounds the request's context; stores honour it.
+func Deadline(d time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
