@@ -5,11 +5,17 @@
 # scripts/loadgen against it, prints a summary, and stops and removes
 # everything it started.
 #
-# Usage: scripts/load.sh [--store=redis|bolt] [--sites=N] [--profile] [loadgen flags...]
+# Usage: scripts/load.sh [--store=redis|bolt] [--sites=N] [--profile] [--consentd=BIN]
+#                       [--redis-options=QUERY] [loadgen flags...]
 #   --store=bolt   run consentd on the embedded store instead of Redis
 #   --sites=N      create N sites and spread the receipts over them (default 1)
 #   --profile      record a system-wide CPU profile with perf during the run and
 #                  print where the time went (needs perf and permission to use it)
+#   --consentd=BIN run this consentd binary instead of building one from the
+#                  checkout (to compare two builds, run A, B, A, B)
+#   --redis-options=QUERY
+#                  append QUERY to consentd's SAMTYKKE_REDIS_URL, e.g.
+#                  autopipeline=false (see server/store/redisstore)
 #   anything else is passed to loadgen, e.g. -c 64 -d 15s -warmup 2s (see loadgen -h)
 #
 # The exit status is loadgen's: 0 only when every request succeeded.
@@ -19,6 +25,8 @@ cd "$(dirname "$0")/.."
 store=redis
 nsites=1
 profile=false
+consentd_bin=""
+redis_options=""
 loadgen_args=()
 for arg in "$@"; do
 	case "$arg" in
@@ -26,10 +34,16 @@ for arg in "$@"; do
 	--store=*) echo "load.sh: --store must be redis or bolt" >&2; exit 2 ;;
 	--sites=*) nsites=${arg#--sites=} ;;
 	--profile) profile=true ;;
+	--consentd=*) consentd_bin=${arg#--consentd=} ;;
+	--redis-options=*) redis_options=${arg#--redis-options=} ;;
 	--) ;;
 	*) loadgen_args+=("$arg") ;;
 	esac
 done
+if [ -n "$consentd_bin" ] && ! [ -x "$consentd_bin" ]; then
+	echo "load.sh: --consentd=$consentd_bin is not an executable file" >&2
+	exit 2
+fi
 if ! [[ "$nsites" =~ ^[0-9]+$ ]] || [ "$nsites" -lt 1 ] || [ "$nsites" -gt 100 ]; then
 	echo "load.sh: --sites must be between 1 and 100" >&2
 	exit 2
@@ -93,7 +107,12 @@ echo "go           $(go version)"
 echo "load before  $(uptime)"
 
 echo "== building"
-go build -o "$tmp/consentd" ./server/cmd/consentd
+if [ -n "$consentd_bin" ]; then
+	cp "$consentd_bin" "$tmp/consentd"
+	echo "consentd     prebuilt, $(sha256sum "$consentd_bin" | cut -c1-12)"
+else
+	go build -o "$tmp/consentd" ./server/cmd/consentd
+fi
 go build -o "$tmp/loadgen" ./scripts/loadgen
 
 redis_cli=()
@@ -118,7 +137,7 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 token="load-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 env_store=(SAMTYKKE_DATA_DIR="$tmp/data")
-[ "$store" = redis ] && env_store=(SAMTYKKE_REDIS_URL="redis://127.0.0.1:$rport/0")
+[ "$store" = redis ] && env_store=(SAMTYKKE_REDIS_URL="redis://127.0.0.1:$rport/0${redis_options:+?$redis_options}")
 env "${env_store[@]}" SAMTYKKE_ADDR="127.0.0.1:$port" SAMTYKKE_ADMIN_TOKEN="$token" \
 	SAMTYKKE_DEMO=false SAMTYKKE_LOG_FORMAT=json SAMTYKKE_PUBLIC_URL="$base" \
 	"$tmp/consentd" >"$tmp/consentd.log" 2>&1 &
@@ -133,7 +152,7 @@ for i in $(seq 150); do
 	fi
 	sleep 0.1
 done
-echo "consentd     $base (pid $consentd_pid, store $store)"
+echo "consentd     $base (pid $consentd_pid, store $store${redis_options:+, redis options $redis_options})"
 
 origin=https://load.example
 ids=()
@@ -197,6 +216,8 @@ if [ "$store" = redis ]; then
 		{ grep -E '^cmdstat_(evalsha|eval|hincrby|xadd):' || true; } | sed 's/^cmdstat_/redis cmd    /'
 	evalsha_us=$("${redis_cli[@]}" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
 	echo "evalsha      ${evalsha_us:-n/a} µs per call (save_receipt.lua inside Redis)"
+	reads=$("${redis_cli[@]}" info stats | tr -d '\r' | sed -n 's/^total_reads_processed://p')
+	echo "redis reads  ${reads:-0} socket reads, $(per "$stored" "${reads:-0}" 1)receipts per read (more: clients pipeline)"
 	mem_after=$("${redis_cli[@]}" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
 	echo "used_memory  $mem_before -> $mem_after bytes, $(per $((mem_after - mem_before)) "$stored" 1)bytes per receipt"
 	aof=$(du -sb "$tmp/redis" | cut -f1)
@@ -222,5 +243,13 @@ if [ "$profile" = true ]; then
 	echo "== consentd: where its time goes (with callees, % of consentd)"
 	perf report -i "$tmp/perf.data" --stdio --children --comm consentd --percentage relative --sort symbol -g none --percent-limit 5 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | grep -v '\[k\]' | head -40
+	if [ "$store" = redis ]; then
+		echo "== redis-server: kernel vs its own code"
+		perf report -i "$tmp/perf.data" --stdio --no-children --pid "$redis_pid" --percentage relative --sort dso -g none 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -4
+		echo "== redis-server: hottest functions (self time, % of redis-server)"
+		perf report -i "$tmp/perf.data" --stdio --no-children --pid "$redis_pid" --percentage relative --sort dso,symbol -g none --percent-limit 1 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -30
+	fi
 fi
 exit "$loadgen_rc"
