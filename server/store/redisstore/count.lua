@@ -19,15 +19,36 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then
 	return 0
 end
-for i = 7, #ARGV do
-	redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
-	redis.call('HINCRBY', KEYS[3], ARGV[i], 1)
+-- As in save_receipt.lua: one HMGET and one HSET per bucket, and the bucket
+-- upkeep only from the write that finds the first field missing (the bucket
+-- is new, or new to impressions).
+local fields = {unpack(ARGV, 7)}
+local function add1(key)
+	local v = redis.call('HMGET', key, unpack(fields))
+	-- kv is field, value, …; a field named twice counts twice, as with
+	-- HINCRBY.
+	local kv, at, n = {}, {}, 0
+	for i = 1, #fields do
+		local f = fields[i]
+		if at[f] then
+			kv[at[f]] = kv[at[f]] + 1
+		else
+			kv[n + 1], kv[n + 2] = f, (tonumber(v[i]) or 0) + 1
+			n = n + 2
+			at[f] = n
+		end
+	end
+	redis.call('HSET', key, unpack(kv))
+	return not v[1]
 end
-redis.call('EXPIRE', KEYS[2], ARGV[1], 'NX')
-redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
--- See save_receipt.lua: the janitor finds old buckets through these.
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[5])
-redis.call('EXPIRE', KEYS[4], ARGV[1])
-redis.call('ZADD', KEYS[5], ARGV[4], ARGV[6])
-redis.call('EXPIRE', KEYS[5], ARGV[2])
+if add1(KEYS[2]) then
+	redis.call('EXPIRE', KEYS[2], ARGV[1], 'NX')
+	redis.call('ZADD', KEYS[4], ARGV[3], ARGV[5])
+	redis.call('EXPIRE', KEYS[4], ARGV[1])
+end
+if add1(KEYS[3]) then
+	redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
+	redis.call('ZADD', KEYS[5], ARGV[4], ARGV[6])
+	redis.call('EXPIRE', KEYS[5], ARGV[2])
+end
 return 1

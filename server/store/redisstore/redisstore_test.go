@@ -55,6 +55,14 @@ func TestConformance(t *testing.T) {
 	)
 }
 
+// TestConformancePlain runs the suite with the hot path on the plain client
+// instead of the autopipeliner.
+func TestConformancePlain(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) consent.Store {
+		return redisstore.New(redistest.Start(t).Client(), redisstore.WithAutoPipeline(false))
+	})
+}
+
 // TestConformanceCluster runs the suite on a 3-master Redis Cluster: every
 // script, pipeline and delete must stay within one slot or fan out to every
 // master.

@@ -11,11 +11,12 @@ import (
 )
 
 // newClient builds a client from a URL in one of the forms the package
-// comment lists; it does not connect.
-func newClient(raw string) (redis.UniversalClient, error) {
+// comment lists, and returns the store options the URL sets; it does not
+// connect.
+func newClient(raw string) (redis.UniversalClient, []Option, error) {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
-		return nil, fmt.Errorf("invalid Redis URL %q: want redis://host:port", redactURL(raw))
+		return nil, nil, fmt.Errorf("invalid Redis URL %q: want redis://host:port", redactURL(raw))
 	}
 	cluster := false
 	switch scheme {
@@ -23,7 +24,7 @@ func newClient(raw string) (redis.UniversalClient, error) {
 	case "redis+cluster", "rediss+cluster":
 		scheme, cluster = strings.TrimSuffix(scheme, "+cluster"), true
 	default:
-		return nil, fmt.Errorf("invalid Redis URL scheme %q: want redis, rediss, redis+cluster or rediss+cluster", scheme)
+		return nil, nil, fmt.Errorf("invalid Redis URL scheme %q: want redis, rediss, redis+cluster or rediss+cluster", scheme)
 	}
 
 	// net/url rejects a comma-separated host list, so split it off first.
@@ -38,7 +39,7 @@ func newClient(raw string) (redis.UniversalClient, error) {
 	addrs := strings.Split(hosts, ",")
 	for _, a := range addrs {
 		if a == "" && len(addrs) > 1 {
-			return nil, fmt.Errorf("invalid Redis URL %q: empty address in host list", redactURL(raw))
+			return nil, nil, fmt.Errorf("invalid Redis URL %q: empty address in host list", redactURL(raw))
 		}
 	}
 	if len(addrs) > 1 {
@@ -47,32 +48,41 @@ func newClient(raw string) (redis.UniversalClient, error) {
 
 	u, err := url.Parse(scheme + "://" + userinfo + addrs[0] + tail)
 	if err != nil {
-		return nil, fmt.Errorf("invalid Redis URL %q: %v", redactURL(raw), errors.Unwrap(err))
+		return nil, nil, fmt.Errorf("invalid Redis URL %q: %v", redactURL(raw), errors.Unwrap(err))
 	}
 	q := u.Query()
 	if q.Has("cluster") {
 		on, err := strconv.ParseBool(q.Get("cluster"))
 		if err != nil {
-			return nil, fmt.Errorf("invalid Redis URL %q: cluster=%q is not true or false", redactURL(raw), q.Get("cluster"))
+			return nil, nil, fmt.Errorf("invalid Redis URL %q: cluster=%q is not true or false", redactURL(raw), q.Get("cluster"))
 		}
 		cluster = cluster || on
 		q.Del("cluster")
+	}
+	var opts []Option
+	if q.Has("autopipeline") {
+		on, err := strconv.ParseBool(q.Get("autopipeline"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("invalid Redis URL %q: autopipeline=%q is not true or false", redactURL(raw), q.Get("autopipeline"))
+		}
+		opts = append(opts, WithAutoPipeline(on))
+		q.Del("autopipeline")
 	}
 
 	if !cluster {
 		u.RawQuery = q.Encode()
 		opt, err := redis.ParseURL(u.String())
 		if err != nil {
-			return nil, fmt.Errorf("invalid Redis URL %q: %v", redactURL(raw), err)
+			return nil, nil, fmt.Errorf("invalid Redis URL %q: %v", redactURL(raw), err)
 		}
 		// The request's deadline, not only the client's own timeouts,
 		// bounds every call.
 		opt.ContextTimeoutEnabled = true
-		return redis.NewClient(opt), nil
+		return redis.NewClient(opt), opts, nil
 	}
 
 	if db := strings.Trim(u.Path, "/"); db != "" && db != "0" {
-		return nil, fmt.Errorf("invalid Redis URL %q: Redis Cluster has only database 0, not %s", redactURL(raw), db)
+		return nil, nil, fmt.Errorf("invalid Redis URL %q: Redis Cluster has only database 0, not %s", redactURL(raw), db)
 	}
 	u.Path = ""
 	for _, a := range addrs[1:] {
@@ -81,10 +91,10 @@ func newClient(raw string) (redis.UniversalClient, error) {
 	u.RawQuery = q.Encode()
 	opt, err := redis.ParseClusterURL(u.String())
 	if err != nil {
-		return nil, fmt.Errorf("invalid Redis Cluster URL %q: %v", redactURL(raw), err)
+		return nil, nil, fmt.Errorf("invalid Redis Cluster URL %q: %v", redactURL(raw), err)
 	}
 	opt.ContextTimeoutEnabled = true
-	return redis.NewClusterClient(opt), nil
+	return redis.NewClusterClient(opt), opts, nil
 }
 
 // redactURL hides a password for error messages and logs.

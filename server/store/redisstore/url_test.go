@@ -40,7 +40,7 @@ func TestNewClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			c, err := newClient(tt.url)
+			c, _, err := newClient(tt.url)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want one containing %q", err, tt.err)
@@ -86,13 +86,49 @@ func TestNewClient(t *testing.T) {
 }
 
 func TestNewClientKeepsOptions(t *testing.T) {
-	c, err := newClient("redis+cluster://a:7000,b:7000?read_timeout=1500ms")
+	c, _, err := newClient("redis+cluster://a:7000,b:7000?read_timeout=1500ms")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	if got := c.(*redis.ClusterClient).Options().ReadTimeout; got != 1500*time.Millisecond {
 		t.Errorf("read_timeout = %v, want 1.5s", got)
+	}
+}
+
+// autopipeline=true|false is the store's, not go-redis's: it is taken out
+// of the URL before go-redis parses the rest.
+func TestNewClientAutoPipelineOption(t *testing.T) {
+	for _, tt := range []struct {
+		url  string
+		want bool
+		err  string
+	}{
+		{url: "redis://a:6379/0", want: defaultAutoPipeline},
+		{url: "redis://a:6379/0?autopipeline=false", want: false},
+		{url: "redis://a:6379/0?read_timeout=1s&autopipeline=true", want: true},
+		{url: "redis+cluster://a:7000,b:7000?autopipeline=0", want: false},
+		{url: "redis://a:6379?autopipeline=perhaps", err: "not true or false"},
+	} {
+		c, opts, err := newClient(tt.url)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: err = %v, want one containing %q", tt.url, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.url, err)
+			continue
+		}
+		cfg := config{autoPipeline: defaultAutoPipeline}
+		for _, o := range opts {
+			o(&cfg)
+		}
+		if cfg.autoPipeline != tt.want {
+			t.Errorf("%s: autopipeline = %v, want %v", tt.url, cfg.autoPipeline, tt.want)
+		}
+		c.Close()
 	}
 }
 
