@@ -213,9 +213,10 @@ if [ "$store" = redis ]; then
 	redis_cpu=$(awk -v a="$(cpu_seconds "$redis_pid")" -v b="$redis_cpu0" 'BEGIN { printf "%.2f", a - b }')
 	echo "redis CPU    ${redis_cpu} s, $(per "$redis_cpu" "$stored" 1000000)µs per receipt"
 	"${redis_cli[@]}" info commandstats | tr -d '\r' |
-		{ grep -E '^cmdstat_(evalsha|eval|hincrby|xadd):' || true; } | sed 's/^cmdstat_/redis cmd    /'
+		{ grep -E '^cmdstat_(evalsha|eval|hincrby|hset|xadd):' || true; } | sed 's/^cmdstat_/redis cmd    /'
 	evalsha_us=$("${redis_cli[@]}" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
-	echo "evalsha      ${evalsha_us:-n/a} µs per call (save_receipt.lua inside Redis)"
+	evalsha_calls=$("${redis_cli[@]}" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')
+	echo "evalsha      ${evalsha_us:-n/a} µs per call (the receipt script inside Redis), $(per "$stored" "${evalsha_calls:-0}" 1)receipts per call"
 	reads=$("${redis_cli[@]}" info stats | tr -d '\r' | sed -n 's/^total_reads_processed://p')
 	echo "redis reads  ${reads:-0} socket reads, $(per "$stored" "${reads:-0}" 1)receipts per read (more: clients pipeline)"
 	mem_after=$("${redis_cli[@]}" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
