@@ -55,11 +55,11 @@ func TestConformance(t *testing.T) {
 	)
 }
 
-// TestConformancePlain runs the suite with the hot path on the plain client
-// instead of the autopipeliner.
+// TestConformancePlain runs the suite with a script call per receipt, on
+// the plain client instead of the autopipeliner.
 func TestConformancePlain(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) consent.Store {
-		return redisstore.New(redistest.Start(t).Client(), redisstore.WithAutoPipeline(false))
+		return redisstore.New(redistest.Start(t).Client(), redisstore.WithAutoPipeline(false), redisstore.WithGroupCommit(false))
 	})
 }
 
@@ -426,6 +426,20 @@ func TestOpenErrors(t *testing.T) {
 func BenchmarkSaveReceipt(b *testing.B) {
 	rs := redistest.Start(b)
 	storetest.BenchSaveReceipt(b, open(b, rs.URL()))
+}
+
+// BenchmarkSaveReceiptOptions compares the write path with group commit
+// and autopipelining each on and off.
+func BenchmarkSaveReceiptOptions(b *testing.B) {
+	for _, o := range []struct {
+		name   string
+		gc, ap bool
+	}{{"plain", false, false}, {"autopipeline", false, true}, {"groupcommit", true, false}, {"both", true, true}} {
+		b.Run(o.name, func(b *testing.B) {
+			rs := redistest.Start(b)
+			storetest.BenchSaveReceipt(b, redisstore.New(rs.Client(), redisstore.WithGroupCommit(o.gc), redisstore.WithAutoPipeline(o.ap)))
+		})
+	}
 }
 
 func BenchmarkCounters365(b *testing.B) {

@@ -68,6 +68,14 @@ func newClient(raw string) (redis.UniversalClient, []Option, error) {
 		opts = append(opts, WithAutoPipeline(on))
 		q.Del("autopipeline")
 	}
+	if q.Has("groupcommit") {
+		on, err := strconv.ParseBool(q.Get("groupcommit"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("invalid Redis URL %q: groupcommit=%q is not true or false", redactURL(raw), q.Get("groupcommit"))
+		}
+		opts = append(opts, WithGroupCommit(on))
+		q.Del("groupcommit")
+	}
 
 	if !cluster {
 		u.RawQuery = q.Encode()

@@ -96,19 +96,23 @@ func TestNewClientKeepsOptions(t *testing.T) {
 	}
 }
 
-// autopipeline=true|false is the store's, not go-redis's: it is taken out
-// of the URL before go-redis parses the rest.
-func TestNewClientAutoPipelineOption(t *testing.T) {
+// autopipeline= and groupcommit= are the store's, not go-redis's: they are
+// taken out of the URL before go-redis parses the rest.
+func TestNewClientStoreOptions(t *testing.T) {
 	for _, tt := range []struct {
-		url  string
-		want bool
-		err  string
+		url    string
+		want   bool // autopipeline
+		wantGC bool
+		err    string
 	}{
-		{url: "redis://a:6379/0", want: defaultAutoPipeline},
-		{url: "redis://a:6379/0?autopipeline=false", want: false},
-		{url: "redis://a:6379/0?read_timeout=1s&autopipeline=true", want: true},
-		{url: "redis+cluster://a:7000,b:7000?autopipeline=0", want: false},
+		{url: "redis://a:6379/0", want: defaultAutoPipeline, wantGC: defaultGroupCommit},
+		{url: "redis://a:6379/0?autopipeline=false", want: false, wantGC: defaultGroupCommit},
+		{url: "redis://a:6379/0?read_timeout=1s&autopipeline=true", want: true, wantGC: defaultGroupCommit},
+		{url: "redis+cluster://a:7000,b:7000?autopipeline=0", want: false, wantGC: defaultGroupCommit},
+		{url: "redis://a:6379/0?groupcommit=false&dial_timeout=1s", want: defaultAutoPipeline, wantGC: false},
+		{url: "redis://a:6379/0?groupcommit=false&autopipeline=false", want: false, wantGC: false},
 		{url: "redis://a:6379?autopipeline=perhaps", err: "not true or false"},
+		{url: "redis://a:6379?groupcommit=", err: "not true or false"},
 	} {
 		c, opts, err := newClient(tt.url)
 		if tt.err != "" {
@@ -121,12 +125,12 @@ func TestNewClientAutoPipelineOption(t *testing.T) {
 			t.Errorf("%s: %v", tt.url, err)
 			continue
 		}
-		cfg := config{autoPipeline: defaultAutoPipeline}
+		cfg := config{autoPipeline: defaultAutoPipeline, groupCommit: defaultGroupCommit}
 		for _, o := range opts {
 			o(&cfg)
 		}
-		if cfg.autoPipeline != tt.want {
-			t.Errorf("%s: autopipeline = %v, want %v", tt.url, cfg.autoPipeline, tt.want)
+		if cfg.autoPipeline != tt.want || cfg.groupCommit != tt.wantGC {
+			t.Errorf("%s: autopipeline = %v, groupcommit = %v; want %v, %v", tt.url, cfg.autoPipeline, cfg.groupCommit, tt.want, tt.wantGC)
 		}
 		c.Close()
 	}

@@ -194,15 +194,15 @@ func TestLateReceiptAfterNewestDeleted(t *testing.T) {
 }
 
 // Receipts saved from many goroutines at once, through the autopipeliner or
-// not, all arrive once, with ids that never run before their server time,
+// not, in group commits or not, all arrive once, with ids that never run before their server time,
 // and "late" covers every gap.
 func TestConcurrentSaves(t *testing.T) {
-	for _, ap := range []bool{true, false} {
-		t.Run("autopipeline="+strconv.FormatBool(ap), func(t *testing.T) {
+	for _, opt := range []struct{ ap, gc bool }{{true, true}, {true, false}, {false, true}, {false, false}} {
+		t.Run("autopipeline="+strconv.FormatBool(opt.ap)+",groupcommit="+strconv.FormatBool(opt.gc), func(t *testing.T) {
 			ctx := context.Background()
 			rs := redistest.Start(t)
 			c := rs.Client()
-			s := redisstore.New(c, redisstore.WithAutoPipeline(ap))
+			s := redisstore.New(c, redisstore.WithAutoPipeline(opt.ap), redisstore.WithGroupCommit(opt.gc))
 			site := storetest.NewSite(t, "many1")
 			if err := s.CreateSite(ctx, site); err != nil {
 				t.Fatal(err)
