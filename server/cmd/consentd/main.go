@@ -43,7 +43,7 @@ func main() {
 	// target makes it collect often under load; a larger one trades a few
 	// megabytes for CPU. GOGC in the environment still wins.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
+		debug.SetGCPercent(400)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
