@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -17,14 +16,6 @@ import (
 // pages. Receipts and impressions are sent as text/plain so that browsers
 // send them without a CORS preflight (sendBeacon cannot do one at all); the
 // origin check below is therefore an authorization check, not CORS.
-
-func contextWithTimeout(c echo.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(c.Request().Context(), d)
-}
-
-// storeTimeout bounds a store call, so a hung store gives a quick 503 that
-// the snippet retries, not a hung page.
-const storeTimeout = 3 * time.Second
 
 // bannerConfig answers what the snippet needs to show the banner. It is
 // readable from any origin: it holds nothing a visitor's page may not see.
@@ -74,8 +65,7 @@ func (s *server) postReceipt(c echo.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := contextWithTimeout(c, storeTimeout)
-	defer cancel()
+	ctx := c.Request().Context() // bounded by the group's Deadline
 	start := time.Now()
 	stored, created, err := s.store.SaveReceipt(ctx, r, r.CounterFields())
 	s.Metrics.StoreWrite.WithLabelValues("receipt").Observe(time.Since(start).Seconds())
@@ -116,8 +106,7 @@ func (s *server) postImpression(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := contextWithTimeout(c, storeTimeout)
-	defer cancel()
+	ctx := c.Request().Context() // bounded by the group's Deadline
 	start := time.Now()
 	err = s.store.CountImpression(ctx, site.ID, imp.At, imp.CounterFields())
 	s.Metrics.StoreWrite.WithLabelValues("impression").Observe(time.Since(start).Seconds())
@@ -213,8 +202,7 @@ func (s *server) consentRecord(c echo.Context) error {
 		return siteError(err, c.Param("site"))
 	}
 	consentID := strings.ToLower(c.Param("consent"))
-	ctx, cancel := contextWithTimeout(c, storeTimeout)
-	defer cancel()
+	ctx := c.Request().Context() // bounded by the group's Deadline
 	receipts, err := s.store.Receipts(ctx, site.ID, consentID)
 	if err != nil {
 		return err

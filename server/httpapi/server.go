@@ -120,10 +120,11 @@ func New(store consent.Store, opt Options) *echo.Echo {
 }
 
 // Deadlines of whole requests, so a hung store answers 503 instead of
-// holding the request open: visitors' requests are short, admin ones may
+// holding the request open. A visitor's request is one or two store calls,
+// so a quick 503 (which the snippet retries) beats waiting; admin ones may
 // read a year of counters.
 const (
-	publicDeadline = 5 * time.Second
+	publicDeadline = 3 * time.Second
 	AdminDeadline  = 15 * time.Second
 )
 
@@ -200,7 +201,7 @@ func (s *server) healthz(c echo.Context) error {
 // readyz fails while the store cannot be reached, so a load balancer sends
 // visitors' receipts to a replica that can store them.
 func (s *server) readyz(c echo.Context) error {
-	ctx, cancel := contextWithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("store not ready", "err", err)
