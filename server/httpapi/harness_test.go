@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/httpapi"
+	"github.com/samtykke/samtykke/server/internal/logtest"
 	"github.com/samtykke/samtykke/server/internal/redistest"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/store/boltstore"
@@ -36,7 +36,7 @@ type harness struct {
 	t       *testing.T
 	srv     *httptest.Server
 	store   consent.Store
-	logs    *syncBuffer
+	logs    *logtest.Buffer
 	reg     *prometheus.Registry
 	redis   *redistest.Server // nil on the embedded store
 	dataDir string            // the embedded store's directory
@@ -71,7 +71,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 }
 
 func newHarness(t *testing.T, st consent.Store) *harness {
-	h := &harness{t: t, store: st, logs: &syncBuffer{}, reg: prometheus.NewRegistry(),
+	h := &harness{t: t, store: st, logs: &logtest.Buffer{}, reg: prometheus.NewRegistry(),
 		now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := httpapi.New(st, httpapi.Options{
@@ -258,21 +258,4 @@ func (h *harness) stats(siteID string) consent.Stats {
 // metric returns the text exposition of the metrics registry.
 func (h *harness) metrics() string {
 	return string(h.do("GET", "/metrics", "", nil).body)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -14,26 +14,9 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/internal/logtest"
 	"github.com/samtykke/samtykke/server/store/boltstore"
 )
-
-// lockedBuffer lets the test read what run printed while run still writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -47,12 +30,12 @@ func freeAddr(t *testing.T) string {
 
 // start runs consentd in-process until the returned stop is called; stop
 // returns run's error.
-func start(t *testing.T, env map[string]string) (base string, stdout *lockedBuffer, stop func() error) {
+func start(t *testing.T, env map[string]string) (base string, stdout *logtest.Buffer, stop func() error) {
 	t.Helper()
 	addr := freeAddr(t)
 	env["SAMTYKKE_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	stdout, stderr := &logtest.Buffer{}, &logtest.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, stdout, stderr) }()
 	base = "http://" + addr

@@ -29,6 +29,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/samtykke/samtykke/server/internal/logtest"
 	"github.com/samtykke/samtykke/server/internal/redistest"
 )
 
@@ -343,8 +344,8 @@ type consentd struct {
 	name   string
 	base   string
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *logtest.Buffer
+	stderr *logtest.Buffer
 	done   chan struct{}
 	err    error
 	client *http.Client
@@ -365,7 +366,7 @@ func start(t *testing.T, bin, redisURL string) *consentd {
 	name := "replica-" + strconv.Itoa(replicaNames.n)
 	replicaNames.Unlock()
 
-	c := &consentd{name: name, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}),
+	c := &consentd{name: name, stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, done: make(chan struct{}),
 		client: &http.Client{Timeout: 10 * time.Second}}
 	c.cmd = exec.Command(bin)
 	env := []string{}
@@ -539,22 +540,4 @@ func (c *consentd) stop(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Errorf("%s did not exit within 15 s of SIGTERM", c.name)
 	}
-}
-
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

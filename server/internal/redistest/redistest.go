@@ -9,7 +9,6 @@
 package redistest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -24,6 +23,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/samtykke/samtykke/server/internal/logtest"
 )
 
 // startTimeout bounds how long a server may take to answer PING; loading a
@@ -47,7 +48,7 @@ type Server struct {
 
 type process struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *logtest.Buffer
 	done chan struct{} // closed when the process has exited
 	err  error         // Wait's result, valid once done is closed
 }
@@ -121,7 +122,7 @@ func (s *Server) launch() error {
 	}
 	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
-	out := &syncBuffer{}
+	out := &logtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -211,25 +212,6 @@ func (s *Server) Restart() {
 	if err := s.launch(); err != nil {
 		s.t.Fatalf("redistest: restart redis-server on %s: %v", s.Addr, err)
 	}
-}
-
-// syncBuffer collects a process's output; os/exec writes to it from its own
-// goroutine while a test may read it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // Cluster is a Redis Cluster of masters only, one process each.
