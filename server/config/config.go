@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -21,6 +22,10 @@ import (
 type Config struct {
 	// Addr is where the HTTP server listens.
 	Addr string
+	// MetricsAddr, when set, is a second listener for operators: /metrics,
+	// /healthz and /readyz, and /metrics leaves the public listener. Empty
+	// keeps /metrics on Addr, which suits a single binary on a laptop.
+	MetricsAddr string
 	// DataDir holds the embedded store; unused when RedisURL is set.
 	DataDir string
 	// RedisURL switches the store to Redis (single server, Sentinel or Cluster).
@@ -41,6 +46,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
+	// IngestRate is how many receipts and impressions per second one
+	// network (/24 or /48) may send to one site; 0 turns the limit off.
+	IngestRate float64
 }
 
 // setting describes one option: its flag, variable, default and how to parse
@@ -56,6 +64,17 @@ var settings = []setting{
 			return errors.New("must be host:port or :port, such as :8080")
 		}
 		c.Addr = v
+		return nil
+	}},
+	{"metrics-addr", "SAMTYKKE_METRICS_ADDR", "", "address of a second listener for /metrics, /healthz and /readyz only (default: /metrics on -addr)", func(c *Config, v string) error {
+		if v == "" {
+			c.MetricsAddr = ""
+			return nil
+		}
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return errors.New("must be host:port or :port, such as :9464")
+		}
+		c.MetricsAddr = v
 		return nil
 	}},
 	{"data-dir", "SAMTYKKE_DATA_DIR", "./data", "directory of the embedded store", func(c *Config, v string) error {
@@ -124,6 +143,14 @@ var settings = []setting{
 		c.ShutdownTimeout = d
 		return nil
 	}},
+	{"ingest-rate", "SAMTYKKE_INGEST_RATE", "10", "receipts and impressions per second one network (/24 or /48) may send to one site, in bursts of 20 s of it; 0 turns the limit off", func(c *Config, v string) error {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			return errors.New("must be a number of receipts per second such as 10, or 0 for no limit")
+		}
+		c.IngestRate = r
+		return nil
+	}},
 	{"log-format", "SAMTYKKE_LOG_FORMAT", "text", "log format: text or json", func(c *Config, v string) error {
 		if v != "text" && v != "json" {
 			return errors.New(`must be "text" or "json"`)
@@ -166,6 +193,9 @@ func Load(args []string, getenv func(string) string, usageOut io.Writer) (Config
 			}
 			return Config{}, fmt.Errorf("%s: %q %w", source, v, err)
 		}
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		return Config{}, fmt.Errorf("SAMTYKKE_METRICS_ADDR: %q is SAMTYKKE_ADDR too; leave it empty to serve /metrics there", c.MetricsAddr)
 	}
 	if c.PublicURL == "" {
 		_, port, _ := net.SplitHostPort(c.Addr)

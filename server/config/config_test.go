@@ -63,3 +63,38 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		}
 	}
 }
+
+// The operators' listener and the ingestion limit (issue 12, items 8 and 9).
+func TestLoadMetricsAddrAndIngestRate(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "" || c.IngestRate != 10 {
+		t.Errorf("defaults: MetricsAddr %q (want empty: /metrics on the main listener), IngestRate %v (want 10)", c.MetricsAddr, c.IngestRate)
+	}
+	c, err = Load([]string{"-ingest-rate", "0"}, env(map[string]string{"SAMTYKKE_METRICS_ADDR": "127.0.0.1:9464", "SAMTYKKE_INGEST_RATE": "50"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "127.0.0.1:9464" || c.IngestRate != 0 {
+		t.Errorf("MetricsAddr %q, IngestRate %v; want 127.0.0.1:9464 and 0 (the flag's)", c.MetricsAddr, c.IngestRate)
+	}
+	if c, err := Load(nil, env(map[string]string{"SAMTYKKE_INGEST_RATE": "2.5"}), io.Discard); err != nil || c.IngestRate != 2.5 {
+		t.Errorf("SAMTYKKE_INGEST_RATE=2.5: %v %v", c.IngestRate, err)
+	}
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SAMTYKKE_METRICS_ADDR": "9464"}, "SAMTYKKE_METRICS_ADDR"},
+		{map[string]string{"SAMTYKKE_METRICS_ADDR": ":8080"}, "SAMTYKKE_METRICS_ADDR"},
+		{map[string]string{"SAMTYKKE_INGEST_RATE": "-1"}, "SAMTYKKE_INGEST_RATE"},
+		{map[string]string{"SAMTYKKE_INGEST_RATE": "lots"}, "SAMTYKKE_INGEST_RATE"},
+		{map[string]string{"SAMTYKKE_INGEST_RATE": "NaN"}, "SAMTYKKE_INGEST_RATE"},
+	} {
+		if _, err := Load(nil, env(tt.env), io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Load(%v) error = %v, want it to mention %q", tt.env, err, tt.want)
+		}
+	}
+}

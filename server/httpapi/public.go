@@ -49,7 +49,7 @@ func (s *server) postReceipt(c echo.Context) (err error) {
 			s.Metrics.Receipts.WithLabelValues("rejected").Inc()
 		}
 	}()
-	site, body, err := s.ingestPreamble(c)
+	site, body, err := s.ingestPreamble(c, "receipt")
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *server) postReceipt(c echo.Context) (err error) {
 }
 
 func (s *server) postImpression(c echo.Context) error {
-	site, body, err := s.ingestPreamble(c)
+	site, body, err := s.ingestPreamble(c, "impression")
 	if err != nil {
 		return err
 	}
@@ -119,8 +119,9 @@ func (s *server) postImpression(c echo.Context) error {
 }
 
 // ingestPreamble resolves the site, checks the page's origin against it,
-// allows that origin to read the answer, and reads the body.
-func (s *server) ingestPreamble(c echo.Context) (consent.Site, []byte, error) {
+// allows that origin to read the answer, applies the ingestion limit, and
+// reads the body. op names the operation in the limit's metric.
+func (s *server) ingestPreamble(c echo.Context, op string) (consent.Site, []byte, error) {
 	// Refusals must be readable by the page too: the snippet drops a receipt
 	// it is told is refused for good (403, 404, 422) and retries the rest,
 	// but a response it may not read looks like a network error.
@@ -135,6 +136,15 @@ func (s *server) ingestPreamble(c echo.Context) (consent.Site, []byte, error) {
 	}
 	if _, err := s.checkOrigin(c, site); err != nil {
 		return site, nil, err
+	}
+	// After the site and origin checks, so that unknown sites and foreign
+	// origins (already refused) take no room in the limiter; before the
+	// body is read, so that a flood costs little.
+	if s.limiter != nil {
+		if ok, wait := s.limiter.allow(site.ID, consent.TruncateIP(c.RealIP())); !ok {
+			s.Metrics.IngestLimited.WithLabelValues(op).Inc()
+			return site, nil, rateLimited(wait)
+		}
 	}
 	body, err := readLimited(c)
 	return site, body, err
@@ -154,6 +164,14 @@ func readLimited(c echo.Context) ([]byte, error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, tooLarge
+	}
+	if err != nil {
+		// A body that stalls or breaks off is the client's failure (408 or
+		// 400), and its net error must not reach the log: it names the
+		// client's address and port.
+		if cf := clientFailure(err, c.Request(), nil); cf != nil {
+			return nil, cf
+		}
 	}
 	return body, err
 }

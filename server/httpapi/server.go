@@ -5,11 +5,14 @@ package httpapi
 
 import (
 	"context"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,7 +26,8 @@ import (
 
 // Options configures the API.
 type Options struct {
-	// PublicURL is the origin browsers use to reach the server.
+	// PublicURL is the origin browsers use to reach the server. When it is
+	// https, every response carries Strict-Transport-Security.
 	PublicURL string
 	// AdminTokenHash is the SHA-256 of the admin API's bearer token.
 	AdminTokenHash [32]byte
@@ -33,8 +37,13 @@ type Options struct {
 	DemoSiteID string
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics
-	// Gatherer serves /metrics.
+	// Gatherer, when set, serves /metrics. consentd leaves it unset on the
+	// public handler when metrics have a listener of their own (Ops).
 	Gatherer prometheus.Gatherer
+	// IngestRate is how many receipts and impressions per second one
+	// network (the /24 or /48 consent.TruncateIP keeps) may send to one
+	// site, with bursts of IngestBurstSeconds of it; 0 turns the limit off.
+	IngestRate float64
 	// Now is the clock; tests set it.
 	Now func() time.Time
 	// SiteCacheTTL bounds how stale a replica's view of a site may be.
@@ -58,39 +67,31 @@ const (
 
 type server struct {
 	Options
-	store consent.Store
-	sites *SiteCache
-	log   *slog.Logger
+	store   consent.Store
+	sites   *SiteCache
+	log     *slog.Logger
+	limiter *ingestLimiter // nil when IngestRate is 0
+	hsts    bool
+	e       *echo.Echo
+	// routes holds "METHOD template" of every registered route (echo's
+	// catch-alls for groups left out), templates their paths, and methods
+	// the methods in use. They are filled once every route, mounted ones
+	// included, is registered, and only read afterwards.
+	routes    map[string]bool
+	templates map[string]bool
+	methods   []string
 }
 
 // New returns the echo instance serving the whole API.
 func New(store consent.Store, opt Options) *echo.Echo {
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
-	if opt.Logger == nil {
-		opt.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opt.SiteCacheTTL == 0 {
-		opt.SiteCacheTTL = 5 * time.Second
-	}
-	s := &server{Options: opt, store: store, log: opt.Logger}
-	s.sites = opt.SiteCache
-	if s.sites == nil {
-		s.sites = NewSiteCache(store, opt.SiteCacheTTL, opt.Now)
-	}
-
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = ipExtractor(opt.TrustedProxies)
-
-	e.Use(middleware.Recover())
-	e.Use(s.observe)
+	s := newServer(store, opt)
+	e := s.e
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{})))
+	if opt.Gatherer != nil {
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{})))
+	}
 	e.GET("/openapi.json", s.openAPI)
 	e.GET("/samtykke.js", s.script)
 	e.GET("/", s.home)
@@ -116,7 +117,114 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	if opt.Mount != nil {
 		opt.Mount(e)
 	}
+	s.indexRoutes()
 	return e
+}
+
+// Ops returns the handler of the operators' listener (SAMTYKKE_METRICS_ADDR):
+// /metrics, /healthz and /readyz, with the same middleware, request metrics
+// and error answers as the public one, so that probes and scrapes never
+// travel through the public listener or its proxy.
+func Ops(store consent.Store, opt Options) *echo.Echo {
+	opt.DemoSiteID, opt.Mount, opt.IngestRate = "", nil, 0
+	s := newServer(store, opt)
+	s.e.GET("/healthz", s.healthz)
+	s.e.GET("/readyz", s.readyz)
+	if opt.Gatherer != nil {
+		s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{})))
+	}
+	s.indexRoutes()
+	return s.e
+}
+
+func newServer(store consent.Store, opt Options) *server {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.SiteCacheTTL == 0 {
+		opt.SiteCacheTTL = 5 * time.Second
+	}
+	s := &server{Options: opt, store: store, log: opt.Logger, hsts: strings.HasPrefix(opt.PublicURL, "https://")}
+	s.sites = opt.SiteCache
+	if s.sites == nil {
+		s.sites = NewSiteCache(store, opt.SiteCacheTTL, opt.Now)
+	}
+	if opt.IngestRate > 0 {
+		s.limiter = newIngestLimiter(opt.IngestRate, opt.Now)
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(opt.TrustedProxies)
+	e.Pre(s.pre)
+	e.Use(s.observe)
+	e.Use(middleware.Recover())
+	s.e = e
+	return s
+}
+
+// indexRoutes records the registered routes for the label of the request
+// metrics and for 405 answers.
+func (s *server) indexRoutes() {
+	s.routes, s.templates = map[string]bool{}, map[string]bool{}
+	seen := map[string]bool{}
+	for _, r := range s.e.Routes() {
+		if r.Method == echo.RouteNotFound {
+			continue
+		}
+		if r.Method == http.MethodHead {
+			// pre answers HEAD with the GET route, so a HEAD route of
+			// its own would never be reached.
+			panic("httpapi: register GET " + r.Path + ", not HEAD: HEAD is served by the GET route")
+		}
+		s.routes[r.Method+" "+r.Path] = true
+		s.templates[r.Path] = true
+		if !seen[r.Method] {
+			seen[r.Method] = true
+			s.methods = append(s.methods, r.Method)
+		}
+	}
+	sort.Strings(s.methods)
+}
+
+// HSTS for a year once the public URL is https. Not includeSubDomains: the
+// operator's other hosts under the same domain are not ours to decide.
+const hstsValue = "max-age=31536000"
+
+// headKey marks a HEAD request that pre handed to the router as GET.
+const headKey = "samtykke.head"
+
+// pre runs before routing. It sets the headers every response carries, and
+// makes HEAD work wherever GET does: echo routes by method and no route
+// registers HEAD, so the request is routed as GET and turned back into
+// HEAD by observe, right after routing. Handlers, the metrics and net/http
+// then see HEAD, and net/http sends the GET answer's headers without its
+// body.
+func (s *server) pre(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if s.hsts {
+			h.Set("Strict-Transport-Security", hstsValue)
+		}
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+			c.Set(headKey, true)
+		}
+		return next(c)
+	}
+}
+
+// routingMethod is the method the router used for c.
+func routingMethod(c echo.Context) string {
+	if c.Get(headKey) != nil {
+		return http.MethodGet
+	}
+	return c.Request().Method
 }
 
 // Deadlines of whole requests, so a hung store answers 503 instead of
@@ -141,8 +249,13 @@ func Deadline(d time.Duration) echo.MiddlewareFunc {
 }
 
 // HTTPServer wraps the handler with timeouts that keep slow clients from
-// holding connections open for ever.
-func HTTPServer(addr string, h http.Handler) *http.Server {
+// holding connections open for ever. net/http's own messages (a panic that
+// escaped, a failed TLS handshake) name the client's address and port; they
+// reach log with every address cut to its network.
+func HTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
@@ -151,7 +264,17 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          stdlog.New(serverLog{log}, "", 0),
 	}
+}
+
+// serverLog turns the http.Server's log lines into warnings without any
+// full address in them.
+type serverLog struct{ log *slog.Logger }
+
+func (l serverLog) Write(p []byte) (int, error) {
+	l.log.Warn("http server", "err", scrubAddrs(strings.TrimSpace(string(p)), nil))
+	return len(p), nil
 }
 
 // ipExtractor believes X-Forwarded-For only from the configured proxies.
@@ -169,10 +292,18 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// observe records request metrics and a log line per request. The log has
+// observe records request metrics and a log line per request. Every label
+// comes from a fixed set (metrics.Method, metrics.Code, routeOf); the log has
 // the route template and a truncated client address, never the full one.
 func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if c.Get(headKey) != nil {
+			c.Request().Method = http.MethodHead // see pre
+		}
+		// The connection's context, before group middleware replaces it
+		// with one of its own that ends with the handler: handleError asks
+		// it whether the client is still there.
+		c.Set(connCtxKey, c.Request().Context())
 		start := time.Now()
 		s.Metrics.InFlight.Inc()
 		defer s.Metrics.InFlight.Dec()
@@ -180,15 +311,16 @@ func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		status := c.Response().Status
-		route := routeOf(c)
+		route := s.routeOf(c)
+		method := metrics.Method(c.Request().Method)
 		elapsed := time.Since(start)
-		s.Metrics.HTTPDuration.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+		s.Metrics.HTTPDuration.WithLabelValues(route, method, metrics.Code(status)).Observe(elapsed.Seconds())
 		level := slog.LevelDebug
 		if status >= 500 {
 			level = slog.LevelWarn
 		}
 		s.log.Log(c.Request().Context(), level, "request",
-			"method", c.Request().Method, "route", route, "status", status,
+			"method", method, "route", route, "status", status,
 			"duration_ms", float64(elapsed.Microseconds())/1000, "ip", consent.TruncateIP(c.RealIP()))
 		return nil
 	}

@@ -5,7 +5,9 @@
 package metrics
 
 import (
+	"net/http"
 	"runtime"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,6 +35,11 @@ type Metrics struct {
 	HTTPDuration *prometheus.HistogramVec
 	// InFlight is the number of requests being served.
 	InFlight prometheus.Gauge
+	// IngestLimited counts receipts and impressions refused with 429 by
+	// the per-site, per-network ingestion limit, by operation (receipt,
+	// impression). The site is not a label: the log does not name it
+	// either, and the dashboard has the site's own numbers.
+	IngestLimited *prometheus.CounterVec
 }
 
 // Build describes the running binary for samtykke_build_info.
@@ -81,6 +88,10 @@ func New(reg prometheus.Registerer, build Build) *Metrics {
 			Namespace: Namespace, Name: "http_requests_in_flight",
 			Help: "HTTP requests being served.",
 		}),
+		IngestLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "ingest_rate_limited_total",
+			Help: "Receipts and impressions refused with 429 by the per-site, per-network limit (SAMTYKKE_INGEST_RATE), by operation.",
+		}, []string{"op"}),
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: Namespace, Name: "build_info",
@@ -89,7 +100,7 @@ func New(reg prometheus.Registerer, build Build) *Metrics {
 	})
 	buildInfo.Set(1)
 	reg.MustRegister(m.Receipts, m.Decisions, m.Actions, m.Impressions, m.StoreWrite,
-		m.StoreErrors, m.HTTPDuration, m.InFlight, buildInfo)
+		m.StoreErrors, m.HTTPDuration, m.InFlight, m.IngestLimited, buildInfo)
 	// Series with zero values from the start, so that rate() and alerts work
 	// before the first event of each kind.
 	for _, o := range []string{"stored", "duplicate", "rejected"} {
@@ -97,6 +108,7 @@ func New(reg prometheus.Registerer, build Build) *Metrics {
 	}
 	for _, op := range []string{"receipt", "impression"} {
 		m.StoreErrors.WithLabelValues(op)
+		m.IngestLimited.WithLabelValues(op)
 	}
 	return m
 }
@@ -106,4 +118,32 @@ func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// Label values of the request histogram come from fixed sets, whatever the
+// client sends: every distinct value is a series kept for the life of the
+// process, so a label a client controls is a memory leak anyone can drive.
+
+// methods are the request methods of RFC 9110 and PATCH.
+var methods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// Method returns m when it is a standard method and "other" otherwise.
+func Method(m string) string {
+	if methods[m] {
+		return m
+	}
+	return "other"
+}
+
+// Code returns a response status as a label value: the code when it is one
+// net/http knows, "other" for anything else a handler might write.
+func Code(status int) string {
+	if http.StatusText(status) == "" {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }

@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -91,15 +92,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	build := buildInfo()
 	reg := metrics.NewRegistry()
+	m := metrics.New(reg, build)
 	sites := httpapi.NewSiteCache(store, 5*time.Second, time.Now)
-	handler := httpapi.New(store, httpapi.Options{
+	opts := httpapi.Options{
 		PublicURL:      cfg.PublicURL,
 		AdminTokenHash: tokenHash,
 		TrustedProxies: cfg.TrustedProxies,
 		DemoSiteID:     demoID,
 		Logger:         log,
-		Metrics:        metrics.New(reg, build),
+		Metrics:        m,
 		Gatherer:       reg,
+		IngestRate:     cfg.IngestRate,
 		SiteCache:      sites,
 		Mount: dashboard.Mount(dashboard.Deps{
 			Store:          store,
@@ -109,15 +112,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Logger:         log,
 			SiteChanged:    sites.Forget,
 		}),
-	})
-	srv := httpapi.HTTPServer(cfg.Addr, handler)
+	}
+	var opsHandler http.Handler
+	if cfg.MetricsAddr != "" {
+		// /metrics moves to the operators' listener; health answers on
+		// both, for probes there and load balancers here.
+		opsHandler = httpapi.Ops(store, opts)
+		opts.Gatherer = nil
+	}
+	srv := httpapi.HTTPServer(cfg.Addr, httpapi.New(store, opts), log)
 	// Listen before announcing, so a taken port fails with a clear message.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("SAMTYKKE_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("consentd started", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
-		"store", storeName, "version", build.Version)
+	defer ln.Close()
+	var opsSrv *http.Server
+	var opsLn net.Listener
+	metricsAt := ln.Addr().String()
+	if opsHandler != nil {
+		opsSrv = httpapi.HTTPServer(cfg.MetricsAddr, opsHandler, log)
+		if opsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("SAMTYKKE_METRICS_ADDR: cannot listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		defer opsLn.Close()
+		metricsAt = opsLn.Addr().String()
+	}
+	log.Info("consentd started", "addr", ln.Addr().String(), "metrics_addr", metricsAt, "public_url", cfg.PublicURL,
+		"store", storeName, "version", build.Version, "ingest_rate", cfg.IngestRate)
 	printWelcome(stdout, cfg, newToken)
 
 	// Retention runs in every replica; a purge is idempotent, so replicas
@@ -130,19 +152,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 	defer func() { stopJanitor(); <-janitorDone }()
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- fmt.Errorf("http server: %w", srv.Serve(ln)) }()
+	if opsSrv != nil {
+		go func() { serveErr <- fmt.Errorf("metrics server: %w", opsSrv.Serve(opsLn)) }()
+	}
 	select {
 	case err := <-serveErr:
-		return fmt.Errorf("http server: %w", err)
+		srv.Close()
+		if opsSrv != nil {
+			opsSrv.Close()
+		}
+		return err
 	case <-ctx.Done():
 	}
 
+	// In order: the public listener stops accepting and finishes its
+	// requests in flight while the operators' listener still answers
+	// (Prometheus sees the drain, probes still get answers); then the
+	// operators' listener; then the store.
 	log.Info("shutting down: finishing requests in flight", "timeout", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		if opsSrv != nil {
+			opsSrv.Close()
+		}
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if opsSrv != nil {
+		if err := opsSrv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown of the metrics listener: %w", err)
+		}
 	}
 	stopJanitor()
 	<-janitorDone
@@ -315,7 +356,12 @@ func printWelcome(w io.Writer, cfg config.Config, newToken string) {
 		fmt.Fprintf(w, "  Demo:      %s/demo\n", cfg.PublicURL)
 	}
 	fmt.Fprintf(w, "  Dashboard: %s/dashboard (sign in with the admin token, then add users)\n", cfg.PublicURL)
-	fmt.Fprintf(w, "  Metrics:   %s/metrics\n  API:       %s/openapi.json\n", cfg.PublicURL, cfg.PublicURL)
+	if cfg.MetricsAddr != "" {
+		fmt.Fprintf(w, "  Metrics:   http://%s/metrics (SAMTYKKE_METRICS_ADDR)\n", cfg.MetricsAddr)
+	} else {
+		fmt.Fprintf(w, "  Metrics:   %s/metrics\n", cfg.PublicURL)
+	}
+	fmt.Fprintf(w, "  API:       %s/openapi.json\n", cfg.PublicURL)
 	token := "$SAMTYKKE_ADMIN_TOKEN"
 	switch {
 	case newToken != "":
