@@ -90,11 +90,28 @@ type Session struct {
 	// operator flag is read from the user on every request instead, so that
 	// taking it away takes effect at once.
 	Operator bool `json:"operator"`
+	// AdminToken is set for sessions opened with the admin token: the
+	// AdminTokenFingerprint of the token they were opened with. A session
+	// whose fingerprint is not the token in force is refused, so changing
+	// SAMTYKKE_ADMIN_TOKEN (after a leak) ends them all.
+	AdminToken string `json:"admin_token,omitempty"`
 	// CSRFToken must come back in a header with every change the browser
 	// asks for.
 	CSRFToken string    `json:"csrf_token"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// FailedSignIns are the wrong passwords given for the user's account
+	// between their previous sign-in and this one, shown to them for as
+	// long as the session lasts.
+	FailedSignIns *FailedSignIns `json:"failed_sign_ins,omitempty"`
+}
+
+// AdminTokenFingerprint is what a session keeps of the admin token it was
+// opened with: a hash of the token's SHA-256, so that the session record
+// does not hold the hash that the admin API checks against.
+func AdminTokenFingerprint(tokenHash [32]byte) string {
+	sum := sha256.Sum256(append([]byte("samtykke dashboard session\x00"), tokenHash[:]...))
+	return hex.EncodeToString(sum[:16])
 }
 
 // SessionLifetime is how long a sign-in lasts. Twelve hours covers a working
@@ -270,14 +287,29 @@ type Store interface {
 	// DeleteUserSessions ends every session of a user.
 	DeleteUserSessions(ctx context.Context, userID string) error
 
-	// AddFailure counts one failed sign-in under key. The first failure
-	// opens a window of length window; failures in it add up, and the
-	// count starts again after it. It returns the count and when the window
-	// ends. Replicas on one database share the count.
-	AddFailure(ctx context.Context, key string, window time.Duration, now time.Time) (n int, resetAt time.Time, err error)
-	// Failures returns the count of key's open window (0 when none) and
-	// when it ends.
-	Failures(ctx context.Context, key string, now time.Time) (n int, resetAt time.Time, err error)
-	// ClearFailures forgets key's failures (after a successful sign-in).
-	ClearFailures(ctx context.Context, key string) error
+	// DeleteAllSessions ends every session: users' and those opened with
+	// the admin token.
+	DeleteAllSessions(ctx context.Context) error
+
+	// ReserveAttempt counts one sign-in attempt under every key, if each
+	// has room under its Limit at now, and otherwise counts none and says
+	// when all will have room. Check and count are one atomic step, on
+	// every replica sharing the database: of many attempts at once, no more
+	// than a limit allows get through. A key's window opens with its first
+	// attempt and its record goes once the window is over.
+	ReserveAttempt(ctx context.Context, keys []ThrottleKey, now time.Time) (Reservation, error)
+	// ReleaseAttempt takes one attempt back from each key's open window
+	// (the sign-in succeeded); a key with none is left alone.
+	ReleaseAttempt(ctx context.Context, keys []string, now time.Time) error
+	// NoteFailedSignIn adds a wrong password for a user's account, given
+	// at at from network (already truncated), to what TakeFailedSignIns
+	// returns. Notes are kept for FailedSignInsKept after the last one.
+	NoteFailedSignIn(ctx context.Context, userID, network string, at time.Time) error
+	// TakeFailedSignIns returns and forgets the notes of a user's account
+	// (a zero count when none).
+	TakeFailedSignIns(ctx context.Context, userID string) (FailedSignIns, error)
+
+	// SetSettingOnce is consent.Store's: the throttle keeps its HMAC key
+	// as a server-wide setting.
+	SetSettingOnce(ctx context.Context, key, value string) (string, error)
 }

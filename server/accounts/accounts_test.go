@@ -91,14 +91,16 @@ func TestThrottle(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	th := accounts.NewThrottle(st, func() time.Time { return now })
 	for i := 0; i < accounts.EmailLimit.Max; i++ {
-		if err := th.Check(ctx, "kari@example.no", "203.0.113.9"); err != nil {
+		a, err := th.Begin(ctx, "kari@example.no", "203.0.113.9")
+		if err != nil {
 			t.Fatalf("attempt %d refused: %v", i+1, err)
 		}
-		if err := th.Fail(ctx, "Kari@example.no", "203.0.113.9"); err != nil {
+		if err := a.Failed(ctx, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	err = th.Check(ctx, "kari@example.no", "198.51.100.1")
+	// The address is locked on that network, however it is typed ...
+	_, err = th.Begin(ctx, " Kari@Example.no", "203.0.113.77")
 	var tm *accounts.TooManyAttempts
 	if !errors.As(err, &tm) || tm.RetryAfter != accounts.EmailLimit.Window {
 		t.Fatalf("after %d failures: %v, want TooManyAttempts for the window", accounts.EmailLimit.Max, err)
@@ -106,18 +108,74 @@ func TestThrottle(t *testing.T) {
 	if !strings.Contains(tm.Error(), "15 minutes") {
 		t.Errorf("message %q does not say when to retry", tm.Error())
 	}
-	// Another address from the same network is still allowed (30 per /24).
-	if err := th.Check(ctx, "ola@example.no", "203.0.113.200"); err != nil {
-		t.Errorf("another address: %v", err)
+	// ... but not on another network, and another address is not locked
+	// on that one (30 per /24).
+	if _, err := th.Begin(ctx, "kari@example.no", "198.51.100.1"); err != nil {
+		t.Errorf("the address from another network: %v", err)
 	}
-	for i := 0; i < accounts.NetworkLimit.Max; i++ {
-		_ = th.Fail(ctx, "", "203.0.113.7")
+	a, err := th.Begin(ctx, "ola@example.no", "203.0.113.200")
+	if err != nil {
+		t.Fatalf("another address: %v", err)
 	}
-	if err := th.Check(ctx, "ola@example.no", "203.0.113.200"); !errors.As(err, &tm) {
+	// A success gives its attempt back.
+	if err := a.Succeeded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < accounts.NetworkLimit.Max-accounts.EmailLimit.Max; i++ {
+		if _, err := th.Begin(ctx, "", "203.0.113.7"); err != nil {
+			t.Fatalf("network attempt %d: %v", i+1, err)
+		}
+	}
+	if _, err := th.Begin(ctx, "ola@example.no", "203.0.113.200"); !errors.As(err, &tm) {
 		t.Errorf("a network past its limit: %v", err)
 	}
 	now = now.Add(accounts.EmailLimit.Window)
-	if err := th.Check(ctx, "kari@example.no", "198.51.100.1"); err != nil {
+	if _, err := th.Begin(ctx, "kari@example.no", "203.0.113.9"); err != nil {
 		t.Errorf("after the window: %v", err)
+	}
+}
+
+func TestDelayAfter(t *testing.T) {
+	l := accounts.Limit{Free: 10, Delay: time.Second, MaxDelay: time.Minute}
+	for _, tt := range []struct {
+		n    int
+		want time.Duration
+	}{
+		{0, 0}, {1, 0}, {10, 0}, {11, time.Second}, {12, 2 * time.Second}, {13, 4 * time.Second},
+		{16, 32 * time.Second}, {17, time.Minute}, {1000, time.Minute},
+	} {
+		if got := l.DelayAfter(tt.n); got != tt.want {
+			t.Errorf("DelayAfter(%d) = %v, want %v", tt.n, got, tt.want)
+		}
+	}
+	if d := (accounts.Limit{Max: 5}).DelayAfter(100); d != 0 {
+		t.Errorf("a limit without delays delays %v", d)
+	}
+	for _, tt := range []struct {
+		after time.Duration
+		want  string
+	}{
+		{time.Second, "try again in 1 seconds"},
+		{1500 * time.Millisecond, "try again in 2 seconds"},
+		{59 * time.Second, "try again in 59 seconds"},
+		{15 * time.Minute, "try again in 15 minutes"},
+	} {
+		if got := (&accounts.TooManyAttempts{RetryAfter: tt.after}).Error(); !strings.HasSuffix(got, tt.want) {
+			t.Errorf("TooManyAttempts{%v} = %q, want … %q", tt.after, got, tt.want)
+		}
+	}
+}
+
+func TestAccountKey(t *testing.T) {
+	k1, k2 := []byte("0123456789abcdef"), []byte("fedcba9876543210")
+	a := accounts.AccountKey(k1, "kari@example.no")
+	if a != accounts.AccountKey(k1, " Kari@Example.NO ") {
+		t.Error("one address typed two ways has two keys")
+	}
+	if a == accounts.AccountKey(k2, "kari@example.no") || a == accounts.AccountKey(k1, "ola@example.no") {
+		t.Error("the key does not depend on the HMAC key and the address")
+	}
+	if strings.Contains(a, "kari") || len(a) != 32 {
+		t.Errorf("AccountKey = %q", a)
 	}
 }

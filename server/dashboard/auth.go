@@ -68,6 +68,18 @@ func (d *dash) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		// A session opened with the admin token lasts only as long as that
+		// token: after a restart with a new one (the old one leaked), the
+		// old sessions must not keep its powers. The record is left to
+		// expire rather than deleted, so that during a rolling restart a
+		// replica still on the old token does not end the new sessions.
+		if se.UserID == "" {
+			want := accounts.AdminTokenFingerprint(d.AdminTokenHash)
+			if subtle.ConstantTimeCompare([]byte(se.AdminToken), []byte(want)) != 1 {
+				return httpapi.NewError(http.StatusUnauthorized, "unauthorized",
+					"the admin token has changed since you signed in; sign in again")
+			}
+		}
 		p := principal{Session: se, Operator: se.Operator}
 		if se.UserID != "" {
 			u, err := d.Accounts.User(ctx, se.UserID)
@@ -164,13 +176,22 @@ func (d *dash) login(c echo.Context) error {
 			return &consent.ValidationError{Fields: fs}
 		}
 	}
-	if err := d.throttle.Check(ctx, email, ip); err != nil {
+	if in.AdminToken != "" {
+		// The admin token is limited per network only: it names no
+		// account to protect.
+		email = ""
+	}
+	// The attempt is counted before the password is checked (see
+	// accounts.Throttle), and given back below if it was right.
+	attempt, err := d.throttle.Begin(ctx, email, ip)
+	if err != nil {
 		return tooMany(c, err)
 	}
 
 	var (
-		user accounts.User
-		ok   bool
+		user  accounts.User
+		found bool
+		ok    bool
 	)
 	if in.AdminToken != "" {
 		sum := sha256.Sum256([]byte(in.AdminToken))
@@ -180,13 +201,22 @@ func (d *dash) login(c echo.Context) error {
 		if err != nil && !errors.Is(err, consent.ErrNotFound) {
 			return err
 		}
-		found := err == nil
+		found = err == nil
 		ok = accounts.Authenticate(u, found, in.Password, d.PasswordParams)
 		user = u
 	}
 	if !ok {
-		if err := d.throttle.Fail(ctx, email, ip); err != nil {
-			d.Logger.Warn("could not count a failed sign-in", "err", err)
+		if in.AdminToken == "" {
+			// Noted for the owner, or in a throwaway record when the
+			// address has no account: the same write either way, so
+			// the answer's timing does not tell which.
+			id := ""
+			if found {
+				id = user.ID
+			}
+			if err := attempt.Failed(ctx, id); err != nil {
+				d.Logger.Warn("could not note a failed sign-in", "err", err)
+			}
 		}
 		field, msg := "password", "wrong e-mail address or password"
 		if in.AdminToken != "" {
@@ -195,16 +225,27 @@ func (d *dash) login(c echo.Context) error {
 		return &httpapi.Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: msg,
 			Fields: []consent.FieldError{{Field: field, Message: msg}}}
 	}
-	if err := d.throttle.Succeed(ctx, email); err != nil {
-		d.Logger.Warn("could not clear failed sign-ins", "err", err)
+	if err := attempt.Succeeded(ctx); err != nil {
+		d.Logger.Warn("could not give back a sign-in attempt", "err", err)
 	}
 	token, se := accounts.NewSession(user.ID, in.AdminToken != "", d.Now())
+	if in.AdminToken != "" {
+		se.AdminToken = accounts.AdminTokenFingerprint(d.AdminTokenHash)
+	} else {
+		// What happened to the account since the owner's last sign-in.
+		f, err := d.Accounts.TakeFailedSignIns(ctx, user.ID)
+		if err != nil {
+			d.Logger.Warn("could not read failed sign-ins", "err", err)
+		} else if f.Count > 0 {
+			se.FailedSignIns = &f
+		}
+	}
 	if err := d.Accounts.CreateSession(ctx, se); err != nil {
 		return err
 	}
 	c.SetCookie(d.cookie(token, se.ExpiresAt))
 	p := principal{User: user, Operator: user.Operator || se.Operator, Session: se}
-	return c.JSON(http.StatusOK, map[string]any{"user": p.view(), "csrf_token": se.CSRFToken, "expires_at": se.ExpiresAt})
+	return c.JSON(http.StatusOK, p.sessionView())
 }
 
 func tooMany(c echo.Context, err error) error {
@@ -219,8 +260,16 @@ func tooMany(c echo.Context, err error) error {
 }
 
 func (d *dash) session(c echo.Context) error {
-	p := principalOf(c)
-	return c.JSON(http.StatusOK, map[string]any{"user": p.view(), "csrf_token": p.Session.CSRFToken, "expires_at": p.Session.ExpiresAt})
+	return c.JSON(http.StatusOK, principalOf(c).sessionView())
+}
+
+// sessionView is what sign-in and GET /session answer.
+func (p principal) sessionView() map[string]any {
+	v := map[string]any{"user": p.view(), "csrf_token": p.Session.CSRFToken, "expires_at": p.Session.ExpiresAt}
+	if p.Session.FailedSignIns != nil {
+		v["failed_sign_ins"] = p.Session.FailedSignIns
+	}
+	return v
 }
 
 func (d *dash) logout(c echo.Context) error {

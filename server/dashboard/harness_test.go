@@ -1,14 +1,18 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +21,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
@@ -48,6 +53,11 @@ type harness struct {
 	srv   *httptest.Server
 	e     *echo.Echo
 	store store
+	// token is this consentd's admin token.
+	token string
+	// boltDir or redisURL says where the store keeps its data, so a test
+	// can look at everything it wrote.
+	boltDir, redisURL string
 
 	mu      sync.Mutex
 	now     time.Time
@@ -56,11 +66,7 @@ type harness struct {
 
 func forEachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 	t.Run("bolt", func(t *testing.T) {
-		st, err := boltstore.Open(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, newHarness(t, st))
+		fn(t, newHarnessBolt(t))
 	})
 	t.Run("redis", func(t *testing.T) {
 		rs := redistest.Start(t)
@@ -68,24 +74,43 @@ func forEachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn(t, newHarness(t, st))
+		h := newHarness(t, st)
+		h.redisURL = rs.URL()
+		fn(t, h)
 	})
 }
 
 func newHarnessBolt(t *testing.T) *harness {
-	st, err := boltstore.Open(t.TempDir())
+	dir := t.TempDir()
+	st, err := boltstore.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newHarness(t, st)
+	h := newHarness(t, st)
+	h.boltDir = dir
+	return h
 }
 
 func newHarness(t *testing.T, st store) *harness {
-	h := &harness{t: t, store: st, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	// Cleanups run last first: the store closes after the servers.
+	t.Cleanup(func() { st.Close() })
+	return start(t, st, adminToken, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+}
+
+// restart is another consentd on the same store, started with another
+// admin token (the old one stays up: a replica not yet restarted).
+func (h *harness) restart(token string) *harness {
+	h2 := start(h.t, h.store, token, h.clock())
+	h2.boltDir, h2.redisURL = h.boltDir, h.redisURL
+	return h2
+}
+
+func start(t *testing.T, st store, token string, now time.Time) *harness {
+	h := &harness{t: t, store: st, token: token, now: now}
 	reg := prometheus.NewRegistry()
 	h.e = httpapi.New(st, httpapi.Options{
 		PublicURL:      publicURL,
-		AdminTokenHash: sha256.Sum256([]byte(adminToken)),
+		AdminTokenHash: sha256.Sum256([]byte(token)),
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Metrics:        metrics.New(reg, metrics.Build{Version: "test", Revision: "test"}),
 		Gatherer:       reg,
@@ -93,7 +118,7 @@ func newHarness(t *testing.T, st store) *harness {
 		SiteCacheTTL:   time.Millisecond,
 		Mount: dashboard.Mount(dashboard.Deps{
 			Store: st, Accounts: st, PublicURL: publicURL,
-			AdminTokenHash: sha256.Sum256([]byte(adminToken)),
+			AdminTokenHash: sha256.Sum256([]byte(token)),
 			Now:            h.clock,
 			PasswordParams: accounts.TestParams,
 			SiteChanged: func(id string) {
@@ -104,10 +129,7 @@ func newHarness(t *testing.T, st store) *harness {
 		}),
 	})
 	h.srv = httptest.NewServer(h.e)
-	t.Cleanup(func() {
-		h.srv.Close()
-		st.Close()
-	})
+	t.Cleanup(h.srv.Close)
 	return h
 }
 
@@ -184,20 +206,30 @@ func (h *harness) browser() *client {
 
 func (h *harness) do(c *http.Client, method, path, body string, headers map[string]string) response {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	r, err := h.try(c, method, path, body, headers)
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	return r
+}
+
+// try is do for other goroutines than the test's, which may not call
+// t.Fatal.
+func (h *harness) try(c *http.Client, method, path, body string, headers map[string]string) (response, error) {
+	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		return response{}, err
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		h.t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{res.StatusCode, res.Header, b}
+	b, err := io.ReadAll(res.Body)
+	return response{res.StatusCode, res.Header, b}, err
 }
 
 // call sends a request as the dashboard script would.
@@ -248,7 +280,7 @@ func (c *client) mustLogin(email string) {
 // operator signs in with the admin token.
 func (h *harness) operator() *client {
 	c := h.browser()
-	r := c.call("POST", "/dashboard/api/login", mustJSON(map[string]string{"admin_token": adminToken}))
+	r := c.call("POST", "/dashboard/api/login", mustJSON(map[string]string{"admin_token": h.token}))
 	if r.status != http.StatusOK {
 		h.t.Fatalf("operator login: %d %s", r.status, r.body)
 	}
@@ -263,7 +295,7 @@ func (h *harness) operator() *client {
 func (h *harness) admin(method, path, body string) response {
 	h.t.Helper()
 	return h.do(h.srv.Client(), method, path, body, map[string]string{
-		"Authorization": "Bearer " + adminToken, "Content-Type": "application/json"})
+		"Authorization": "Bearer " + h.token, "Content-Type": "application/json"})
 }
 
 type userView struct {
@@ -365,4 +397,64 @@ func query(kv ...string) string {
 		v.Set(kv[i], kv[i+1])
 	}
 	return "?" + v.Encode()
+}
+
+// storeHolds reports where the store keeps the text s, in any key or
+// value: the database file for bbolt (read as bytes, as a thief of a
+// backup would), every key and value for Redis.
+func (h *harness) storeHolds(s string) []string {
+	h.t.Helper()
+	var where []string
+	switch {
+	case h.boltDir != "":
+		b, err := os.ReadFile(filepath.Join(h.boltDir, boltstore.FileName))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if bytes.Contains(bytes.ToLower(b), []byte(strings.ToLower(s))) {
+			where = append(where, boltstore.FileName)
+		}
+	case h.redisURL != "":
+		opt, err := redis.ParseURL(h.redisURL)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		c := redis.NewClient(opt)
+		defer c.Close()
+		ctx := context.Background()
+		keys, err := c.Keys(ctx, "*").Result()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for _, k := range keys {
+			var vals []string
+			switch c.Type(ctx, k).Val() {
+			case "string":
+				vals = []string{c.Get(ctx, k).Val()}
+			case "hash":
+				for f, v := range c.HGetAll(ctx, k).Val() {
+					vals = append(vals, f, v)
+				}
+			case "set":
+				vals = c.SMembers(ctx, k).Val()
+			case "list":
+				vals = c.LRange(ctx, k, 0, -1).Val()
+			case "zset":
+				vals = c.ZRange(ctx, k, 0, -1).Val()
+			case "stream":
+				for _, m := range c.XRange(ctx, k, "-", "+").Val() {
+					vals = append(vals, fmt.Sprint(m.Values))
+				}
+			}
+			for _, v := range append(vals, k) {
+				if strings.Contains(strings.ToLower(v), strings.ToLower(s)) {
+					where = append(where, k)
+					break
+				}
+			}
+		}
+	default:
+		h.t.Fatal("storeHolds: the harness does not know where its store is")
+	}
+	return where
 }

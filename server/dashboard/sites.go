@@ -62,7 +62,26 @@ func (d *dash) listSites(c echo.Context) error {
 		out[i] = siteSummary{ID: s.ID, Name: s.Name, Origins: s.Origins, Role: roles[s.ID], ConfigVersion: s.ConfigVersion}
 	}
 	p := principalOf(c)
-	return c.JSON(http.StatusOK, map[string]any{"sites": out, "can_create": true, "operator": p.Operator})
+	return c.JSON(http.StatusOK, map[string]any{"sites": out, "can_create": mayCreateSites(p, roles), "operator": p.Operator})
+}
+
+// mayCreateSites decides who may create sites: operators, and users who own
+// a site (that still exists). A viewer is a marketer who reads numbers; a
+// site they created would make them its owner, with the power to change
+// what a banner asks and to pick the vendors it loads, which is exactly
+// what their role withholds. Users without any grant are in the same
+// place: an operator grants them a site, or makes them an operator.
+// roles are the principal's roles on the sites visible to them.
+func mayCreateSites(p principal, roles map[string]accounts.Role) bool {
+	if p.Operator {
+		return true
+	}
+	for _, r := range roles {
+		if r == accounts.Owner {
+			return true
+		}
+	}
+	return false
 }
 
 // siteView is a site as the dashboard shows it.
@@ -98,15 +117,23 @@ func readSettings(c echo.Context) (consent.SiteSettings, error) {
 	return consent.DecodeSiteSettings(body)
 }
 
-// createSite creates a site; the user who creates it owns it. Any signed-in
-// user may create sites (operators see them all).
+// createSite creates a site; the user who creates it owns it. Only those
+// mayCreateSites allows may (operators see every site anyway).
 func (d *dash) createSite(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := principalOf(c)
+	_, roles, err := d.visibleSites(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !mayCreateSites(p, roles) {
+		return httpapi.NewError(http.StatusForbidden, "forbidden",
+			"only operators and owners of a site may add sites; ask an operator")
+	}
 	settings, err := readSettings(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	p := principalOf(c)
 	site := consent.Site{ID: httpapi.NewSiteID()}
 	site.Apply(settings, d.Now().UTC())
 	if err := d.Store.CreateSite(ctx, site); err != nil {

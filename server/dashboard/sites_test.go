@@ -10,13 +10,15 @@ import (
 
 func TestSiteSetup(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		h.createUser("kari@example.no")
+		older := h.createSite("Eldre")
+		h.createUser("kari@example.no", [2]string{older.ID, "owner"})
 		b := h.browser()
 		b.mustLogin("kari@example.no")
 
-		// An empty list says there is nothing yet; creating a site makes
-		// its creator the owner.
-		if r := b.call("GET", "/dashboard/api/sites", ""); !strings.Contains(string(r.body), `"sites":[]`) {
+		// The owner of a site may add more (TestCreateSiteWho), and
+		// creating one makes its creator the owner.
+		if r := b.call("GET", "/dashboard/api/sites", ""); !strings.Contains(string(r.body), `"can_create":true`) ||
+			strings.Count(string(r.body), `"role":"owner"`) != 1 {
 			t.Errorf("first list: %s", r.body)
 		}
 		r := b.call("POST", "/dashboard/api/sites", `{"name":"Sykkel","origins":["https://sykkel.example"],

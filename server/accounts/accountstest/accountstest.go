@@ -31,9 +31,13 @@ func Run(t *testing.T, open Opener) {
 		{"Grants", testGrants},
 		{"Sessions", testSessions},
 		{"SessionExpiry", testSessionExpiry},
-		{"Failures", testFailures},
+		{"AdminTokenSession", testAdminTokenSession},
+		{"DeleteAllSessions", testDeleteAllSessions},
+		{"ReserveAttempt", testReserveAttempt},
+		{"ReleaseAttempt", testReleaseAttempt},
+		{"FailedSignIns", testFailedSignIns},
 		{"ConcurrentCreate", testConcurrentCreate},
-		{"ConcurrentFailures", testConcurrentFailures},
+		{"ConcurrentReserve", testConcurrentReserve},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -382,48 +386,189 @@ func testSessionExpiry(t *testing.T, s accounts.Store) {
 	}
 }
 
-func testFailures(t *testing.T, s accounts.Store) {
-	// Real time: Redis expires the window by TTL.
-	now := time.Now().UTC()
-	window := 3 * time.Second
-	if n, _, err := s.Failures(ctx, "email:a@example.com", now); err != nil || n != 0 {
-		t.Fatalf("Failures with none: %d, %v", n, err)
-	}
-	var reset time.Time
-	for i := 1; i <= 3; i++ {
-		n, r, err := s.AddFailure(ctx, "email:a@example.com", window, now.Add(time.Duration(i)*10*time.Millisecond))
-		if err != nil || n != i {
-			t.Fatalf("AddFailure #%d = %d, %v", i, n, err)
-		}
-		if i == 1 {
-			reset = r
-		} else if !r.Equal(reset) {
-			t.Errorf("the window moved: %v then %v", reset, r)
-		}
-	}
-	if d := reset.Sub(now); d < window-time.Second || d > window+time.Second {
-		t.Errorf("window ends %v after the first failure, want about %v", d, window)
-	}
-	n, r, err := s.Failures(ctx, "email:a@example.com", now.Add(time.Second))
-	if err != nil || n != 3 || r.Sub(reset).Abs() > time.Second {
-		t.Errorf("Failures = %d, %v, %v; want 3 until %v", n, r, err, reset)
-	}
-	if n, _, _ := s.Failures(ctx, "email:b@example.com", now); n != 0 {
-		t.Errorf("another key has %d failures", n)
-	}
-	if n, _, _ := s.Failures(ctx, "email:a@example.com", now.Add(window+time.Second)); n != 0 {
-		t.Errorf("Failures after the window: %d, want 0", n)
-	}
-	// A failure after the window starts a new count.
-	time.Sleep(time.Until(reset.Add(200 * time.Millisecond)))
-	if n, _, err := s.AddFailure(ctx, "email:a@example.com", window, time.Now().UTC()); err != nil || n != 1 {
-		t.Errorf("AddFailure after the window = %d, %v; want 1", n, err)
-	}
-	if err := s.ClearFailures(ctx, "email:a@example.com"); err != nil {
+func testAdminTokenSession(t *testing.T, s accounts.Store) {
+	_, op := accounts.NewSession("", true, t0)
+	op.AdminToken = accounts.AdminTokenFingerprint([32]byte{1, 2, 3})
+	op.FailedSignIns = &accounts.FailedSignIns{Count: 2, Last: t0, LastNetwork: "192.0.2.0/24"}
+	if err := s.CreateSession(ctx, op); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := s.Failures(ctx, "email:a@example.com", time.Now().UTC()); n != 0 {
-		t.Errorf("Failures after ClearFailures: %d", n)
+	got, err := s.Session(ctx, op.TokenHash, t0)
+	if err != nil || got.AdminToken != op.AdminToken || got.FailedSignIns == nil || *got.FailedSignIns != *op.FailedSignIns {
+		t.Errorf("Session = %+v, %v; want the admin token's fingerprint and the notice kept", got, err)
+	}
+	if op.AdminToken == accounts.AdminTokenFingerprint([32]byte{1, 2, 4}) {
+		t.Error("two admin tokens have one fingerprint")
+	}
+}
+
+func testDeleteAllSessions(t *testing.T, s accounts.Store) {
+	a, b := NewUser(t, false), NewUser(t, true)
+	create(t, s, a)
+	create(t, s, b)
+	var all []accounts.Session
+	for _, id := range []string{a.ID, a.ID, b.ID, ""} {
+		_, se := accounts.NewSession(id, id == "", t0)
+		if err := s.CreateSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, se)
+	}
+	if err := s.DeleteAllSessions(ctx); err != nil {
+		t.Fatalf("DeleteAllSessions: %v", err)
+	}
+	for _, se := range all {
+		if _, err := s.Session(ctx, se.TokenHash, t0); !errors.Is(err, consent.ErrNotFound) {
+			t.Errorf("session of %q after DeleteAllSessions: %v", se.UserID, err)
+		}
+	}
+	if us, _ := s.Users(ctx); len(us) != 2 {
+		t.Errorf("DeleteAllSessions removed users: %d left", len(us))
+	}
+	// Signing in works as before, and a second call with nothing to end
+	// is no error.
+	_, again := accounts.NewSession(a.ID, false, t0)
+	if err := s.CreateSession(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, again.TokenHash, t0); err != nil {
+		t.Errorf("a new session after DeleteAllSessions: %v", err)
+	}
+	if err := s.DeleteUserSessions(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteAllSessions(ctx); err != nil {
+		t.Errorf("DeleteAllSessions with none: %v", err)
+	}
+}
+
+func reserve(t *testing.T, s accounts.Store, now time.Time, keys ...accounts.ThrottleKey) accounts.Reservation {
+	t.Helper()
+	r, err := s.ReserveAttempt(ctx, keys, now)
+	if err != nil {
+		t.Fatalf("ReserveAttempt: %v", err)
+	}
+	return r
+}
+
+func testReserveAttempt(t *testing.T, s accounts.Store) {
+	// Times are the caller's: the stores judge windows and delays by now,
+	// so these tests need no sleeping.
+	capped := accounts.Limit{Max: 3, Window: 15 * time.Minute}
+	k := accounts.ThrottleKey{Key: "n:192.0.2.0", Limit: capped}
+	for i := 1; i <= 3; i++ {
+		if r := reserve(t, s, t0.Add(time.Duration(i)*time.Second), k); !r.OK {
+			t.Fatalf("attempt %d of %d refused: %+v", i, capped.Max, r)
+		}
+	}
+	if r := reserve(t, s, t0.Add(time.Minute), k); r.OK || !r.RetryAt.Equal(t0.Add(time.Second+capped.Window)) {
+		t.Errorf("attempt past the cap: %+v; want refused until the window opened by the first ends", r)
+	}
+	if r := reserve(t, s, t0.Add(time.Second+capped.Window), k); !r.OK {
+		t.Errorf("attempt after the window: %+v", r)
+	}
+
+	// All or none: a key without room keeps the others from counting.
+	full := accounts.ThrottleKey{Key: "an:x:192.0.2.0", Limit: accounts.Limit{Max: 1, Window: time.Hour}}
+	roomy := accounts.ThrottleKey{Key: "a:x", Limit: accounts.Limit{Max: 3, Window: time.Hour}}
+	if r := reserve(t, s, t0, full, roomy); !r.OK {
+		t.Fatalf("first attempt on two keys: %+v", r)
+	}
+	for range 3 {
+		if r := reserve(t, s, t0, full, roomy); r.OK || !r.RetryAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("attempt with one key full: %+v", r)
+		}
+	}
+	for i := 2; i <= 3; i++ {
+		if r := reserve(t, s, t0, roomy); !r.OK {
+			t.Errorf("attempt %d on the other key alone refused: refused attempts were counted", i)
+		}
+	}
+
+	// Delays grow after the free attempts, as Limit.DelayAfter says.
+	slow := accounts.Limit{Window: time.Hour, Free: 2, Delay: time.Second, MaxDelay: 4 * time.Second}
+	d := accounts.ThrottleKey{Key: "a:slow", Limit: slow}
+	now := t0
+	var waits []time.Duration
+	for n := 1; n <= 7; n++ {
+		if r := reserve(t, s, now, d); !r.OK {
+			t.Fatalf("attempt %d at its time refused: %+v", n, r)
+		}
+		wait := slow.DelayAfter(n)
+		if wait > 0 {
+			r := reserve(t, s, now.Add(wait-time.Millisecond), d)
+			if r.OK || !r.RetryAt.Equal(now.Add(wait)) {
+				t.Errorf("attempt %d, %v early: %+v; want refused until %v", n+1, time.Millisecond, r, now.Add(wait))
+			}
+		}
+		waits = append(waits, wait)
+		now = now.Add(wait)
+	}
+	want := []time.Duration{0, 0, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second, 4 * time.Second}
+	if fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Errorf("delays %v, want %v", waits, want)
+	}
+}
+
+func testReleaseAttempt(t *testing.T, s accounts.Store) {
+	k := accounts.ThrottleKey{Key: "an:y:198.51.100.0", Limit: accounts.Limit{Max: 2, Window: time.Hour}}
+	reserve(t, s, t0, k)
+	reserve(t, s, t0, k)
+	if r := reserve(t, s, t0, k); r.OK {
+		t.Fatal("attempt past the cap counted")
+	}
+	if err := s.ReleaseAttempt(ctx, []string{k.Key, "a:nothing-here"}, t0); err != nil {
+		t.Fatalf("ReleaseAttempt: %v", err)
+	}
+	if r := reserve(t, s, t0, k); !r.OK {
+		t.Errorf("attempt after one was released: %+v", r)
+	}
+	if r := reserve(t, s, t0, k); r.OK {
+		t.Error("a release freed more than one attempt")
+	}
+	// Releasing more than was counted does not bank attempts.
+	for range 3 {
+		if err := s.ReleaseAttempt(ctx, []string{k.Key}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reserve(t, s, t0, k)
+	reserve(t, s, t0, k)
+	if r := reserve(t, s, t0, k); r.OK {
+		t.Error("releases past zero were banked as attempts")
+	}
+}
+
+func testFailedSignIns(t *testing.T, s accounts.Store) {
+	u := NewUser(t, false)
+	create(t, s, u)
+	if f, err := s.TakeFailedSignIns(ctx, u.ID); err != nil || f.Count != 0 {
+		t.Fatalf("TakeFailedSignIns with none: %+v, %v", f, err)
+	}
+	for i, net := range []string{"192.0.2.0/24", "198.51.100.0/24", "2001:db8:1::/48"} {
+		if err := s.NoteFailedSignIn(ctx, u.ID, net, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatalf("NoteFailedSignIn: %v", err)
+		}
+	}
+	if err := s.NoteFailedSignIn(ctx, accounts.NoUser, "203.0.113.0/24", t0); err != nil {
+		t.Fatalf("NoteFailedSignIn(NoUser): %v", err)
+	}
+	want := accounts.FailedSignIns{Count: 3, Last: t0.Add(2 * time.Minute), LastNetwork: "2001:db8:1::/48"}
+	if f, err := s.TakeFailedSignIns(ctx, u.ID); err != nil || f != want {
+		t.Errorf("TakeFailedSignIns = %+v, %v; want %+v", f, err, want)
+	}
+	if f, _ := s.TakeFailedSignIns(ctx, u.ID); f.Count != 0 {
+		t.Errorf("a second TakeFailedSignIns = %+v, want none", f)
+	}
+	// Deleting the user forgets their notes.
+	if err := s.NoteFailedSignIn(ctx, u.ID, "192.0.2.0/24", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.TakeFailedSignIns(ctx, u.ID); f.Count != 0 {
+		t.Errorf("notes left after DeleteUser: %+v", f)
 	}
 }
 
@@ -460,22 +605,33 @@ func testConcurrentCreate(t *testing.T, s accounts.Store) {
 	}
 }
 
-// Failures counted from many requests at once are all counted.
-func testConcurrentFailures(t *testing.T, s accounts.Store) {
-	const n = 20
-	now := time.Now().UTC()
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
+// Of many attempts at once (many replicas), no more than the cap count.
+func testConcurrentReserve(t *testing.T, s accounts.Store) {
+	const n = 50
+	k := accounts.ThrottleKey{Key: "an:z:198.51.100.0", Limit: accounts.Limit{Max: 5, Window: time.Minute}}
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		ok int
+	)
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, _, err := s.AddFailure(ctx, "net:198.51.100.0", time.Minute, now); err != nil {
+			r, err := s.ReserveAttempt(ctx, []accounts.ThrottleKey{k}, t0)
+			if err != nil {
 				t.Error(err)
+				return
+			}
+			if r.OK {
+				mu.Lock()
+				ok++
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if got, _, err := s.Failures(ctx, "net:198.51.100.0", now); err != nil || got != n {
-		t.Errorf("Failures = %d, %v; want %d", got, err, n)
+	if ok != k.Limit.Max {
+		t.Errorf("%d of %d concurrent attempts counted, want %d", ok, n, k.Limit.Max)
 	}
 }

@@ -39,7 +39,11 @@ var (
 	bktSiteGrants   = []byte("site_grants")
 	bktSessions     = []byte("sessions")
 	bktUserSessions = []byte("user_sessions")
-	bktFailures     = []byte("failures")
+	bktThrottle     = []byte("throttle")
+	// bktLegacyFailures held failed sign-ins of earlier releases, keyed by
+	// the address in clear; the first throttle write deletes it.
+	bktLegacyFailures = []byte("failures")
+	bktFailedSignIns  = []byte("failed_sign_ins")
 )
 
 // acct returns the nested bucket name of the accounts bucket, creating both
@@ -163,6 +167,13 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 			return err
 		}
 		if err := emails.Delete([]byte(old.Email)); err != nil {
+			return err
+		}
+		failed, err := acct(tx, bktFailedSignIns)
+		if err != nil {
+			return err
+		}
+		if err := failed.Delete([]byte(id)); err != nil {
 			return err
 		}
 		grants, err := acct(tx, bktGrants)
@@ -474,50 +485,113 @@ func deleteUserSessions(tx *bolt.Tx, userID string) error {
 	return nil
 }
 
-type failureWindow struct {
+func (s *Store) DeleteAllSessions(ctx context.Context) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		root, err := tx.CreateBucketIfNotExists(bktAccounts)
+		if err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bktSessions, bktUserSessions} {
+			if err := root.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// throttleWindow is one key's record in the throttle bucket.
+type throttleWindow struct {
 	N     int       `json:"n"`
 	Reset time.Time `json:"reset"`
+	// Next is when the key's next attempt may come (Limit.DelayAfter).
+	Next time.Time `json:"next,omitzero"`
 }
 
-// maxFailureKeys bounds the failures bucket: past it, a write sweeps the
+// maxThrottleKeys bounds the throttle bucket: past it, a write sweeps the
 // windows that are over, so made-up addresses cannot grow the file for ever.
-const maxFailureKeys = 1000
+const maxThrottleKeys = 1000
 
-func (s *Store) AddFailure(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
-	var w failureWindow
+// ReserveAttempt is one read-write transaction, which bbolt runs one at a
+// time: the check and the count cannot interleave with another attempt's.
+func (s *Store) ReserveAttempt(ctx context.Context, keys []accounts.ThrottleKey, now time.Time) (accounts.Reservation, error) {
+	var res accounts.Reservation
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		b, err := acct(tx, bktFailures)
+		res = accounts.Reservation{}
+		b, err := throttleBucket(tx)
 		if err != nil {
 			return err
 		}
-		w = failureWindow{}
-		if data := b.Get([]byte(key)); data != nil {
-			if err := decode(data, &w); err != nil {
+		ws := make([]throttleWindow, len(keys))
+		for i, k := range keys {
+			if data := b.Get([]byte(k.Key)); data != nil {
+				if err := decode(data, &ws[i]); err != nil {
+					return err
+				}
+			}
+			if !now.Before(ws[i].Reset) {
+				ws[i] = throttleWindow{Reset: now.UTC().Add(k.Limit.Window)}
+			}
+			var at time.Time
+			switch {
+			case k.Limit.Max > 0 && ws[i].N >= k.Limit.Max:
+				at = ws[i].Reset
+			case now.Before(ws[i].Next):
+				at = ws[i].Next
+			default:
+				continue
+			}
+			if at.After(res.RetryAt) {
+				res.RetryAt = at
+			}
+		}
+		if !res.RetryAt.IsZero() {
+			return nil // refused: nothing is counted
+		}
+		if b.Stats().KeyN > maxThrottleKeys {
+			if err := sweepThrottle(b, now); err != nil {
 				return err
 			}
 		}
-		if !now.Before(w.Reset) {
-			w = failureWindow{Reset: now.UTC().Add(window)}
-		}
-		w.N++
-		if b.Stats().KeyN > maxFailureKeys {
-			if err := sweepFailures(b, now); err != nil {
+		for i, k := range keys {
+			ws[i].N++
+			if d := k.Limit.DelayAfter(ws[i].N); d > 0 {
+				ws[i].Next = now.UTC().Add(d)
+			}
+			data, err := json.Marshal(ws[i])
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(k.Key), data); err != nil {
 				return err
 			}
 		}
-		data, err := json.Marshal(w)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(key), data)
+		res.OK = true
+		return nil
 	})
-	return w.N, w.Reset, err
+	return res, err
 }
 
-func sweepFailures(b *bolt.Bucket, now time.Time) error {
+// throttleBucket returns the throttle bucket. The first write also drops
+// the "failures" bucket of earlier releases, which was keyed by addresses
+// in clear.
+func throttleBucket(tx *bolt.Tx) (*bolt.Bucket, error) {
+	b, err := acct(tx, bktThrottle)
+	if err != nil {
+		return nil, err
+	}
+	if root := tx.Bucket(bktAccounts); root.Bucket(bktLegacyFailures) != nil {
+		if err := root.DeleteBucket(bktLegacyFailures); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func sweepThrottle(b *bolt.Bucket, now time.Time) error {
 	var gone [][]byte
 	err := b.ForEach(func(k, v []byte) error {
-		var w failureWindow
+		var w throttleWindow
 		if json.Unmarshal(v, &w) != nil || !now.Before(w.Reset) {
 			gone = append(gone, append([]byte(nil), k...))
 		}
@@ -534,33 +608,81 @@ func sweepFailures(b *bolt.Bucket, now time.Time) error {
 	return nil
 }
 
-func (s *Store) Failures(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
-	var w failureWindow
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		b, _ := acct(tx, bktFailures)
-		if b == nil {
-			return nil
-		}
-		if data := b.Get([]byte(key)); data != nil {
-			return decode(data, &w)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	if !now.Before(w.Reset) {
-		return 0, time.Time{}, nil
-	}
-	return w.N, w.Reset, nil
-}
-
-func (s *Store) ClearFailures(ctx context.Context, key string) error {
+func (s *Store) ReleaseAttempt(ctx context.Context, keys []string, now time.Time) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		b, err := acct(tx, bktFailures)
+		b, err := throttleBucket(tx)
 		if err != nil {
 			return err
 		}
-		return b.Delete([]byte(key))
+		for _, k := range keys {
+			data := b.Get([]byte(k))
+			if data == nil {
+				continue
+			}
+			var w throttleWindow
+			if err := decode(data, &w); err != nil {
+				return err
+			}
+			if w.N <= 0 || !now.Before(w.Reset) {
+				continue
+			}
+			w.N--
+			if data, err = json.Marshal(w); err != nil {
+				return err
+			}
+			if err := b.Put([]byte(k), data); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+}
+
+func (s *Store) NoteFailedSignIn(ctx context.Context, userID, network string, at time.Time) error {
+	if userID == "" {
+		return errors.New("boltstore: NoteFailedSignIn needs a user id")
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		b, err := acct(tx, bktFailedSignIns)
+		if err != nil {
+			return err
+		}
+		var f accounts.FailedSignIns
+		if data := b.Get([]byte(userID)); data != nil {
+			if err := decode(data, &f); err != nil {
+				return err
+			}
+		}
+		// Notes nobody read in time are forgotten, as Redis's TTL does.
+		if !at.Before(f.Last.Add(accounts.FailedSignInsKept)) {
+			f = accounts.FailedSignIns{}
+		}
+		f.Count++
+		f.Last, f.LastNetwork = at.UTC(), network
+		data, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(userID), data)
+	})
+}
+
+func (s *Store) TakeFailedSignIns(ctx context.Context, userID string) (accounts.FailedSignIns, error) {
+	var f accounts.FailedSignIns
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		f = accounts.FailedSignIns{}
+		b, err := acct(tx, bktFailedSignIns)
+		if err != nil {
+			return err
+		}
+		data := b.Get([]byte(userID))
+		if data == nil {
+			return nil
+		}
+		if err := decode(data, &f); err != nil {
+			return err
+		}
+		return b.Delete([]byte(userID))
+	})
+	return f, err
 }

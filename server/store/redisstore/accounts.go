@@ -41,9 +41,18 @@ var (
 	createSessionSrc string
 	createSession    = redis.NewScript(createSessionSrc)
 
-	//go:embed accounts_add_failure.lua
-	addFailureSrc string
-	addFailure    = redis.NewScript(addFailureSrc)
+	//go:embed accounts_reserve_attempt.lua
+	reserveAttemptSrc string
+	reserveAttempt    = redis.NewScript(reserveAttemptSrc)
+
+	//go:embed accounts_release_attempt.lua
+	releaseAttemptSrc string
+	releaseAttempt    = redis.NewScript(releaseAttemptSrc)
+
+	// addFailure is the name under which redisstore.go's list of scripts
+	// that Open loads knows the throttle's script; it is the reservation
+	// now. (Scripts not loaded are sent once in full, then run by SHA.)
+	addFailure = reserveAttempt
 )
 
 // maxTxRetries bounds optimistic retries; only a storm of concurrent edits
@@ -141,7 +150,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 			return err
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Del(ctx, uk, emailKey(u.Email), gk, sk)
+			p.Del(ctx, uk, emailKey(u.Email), gk, sk, failedSignInsKey(id))
 			p.SRem(ctx, usersKey(), id)
 			for _, site := range sites {
 				p.HDel(ctx, siteGrantsKey(site), id)
@@ -357,38 +366,114 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	}, sk)
 }
 
-func (s *Store) AddFailure(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
-	nowMS := now.UnixMilli()
-	res, err := addFailure.Run(ctx, s.rdb, []string{failureKey(key)},
-		strconv.FormatInt(nowMS, 10), strconv.FormatInt(nowMS+window.Milliseconds(), 10),
-		strconv.FormatInt(window.Milliseconds(), 10)).Slice()
-	if err != nil {
-		return 0, time.Time{}, unavailable(err)
-	}
-	n, _ := res[0].(int64)
-	resetStr, _ := res[1].(string)
-	reset, err := strconv.ParseInt(resetStr, 10, 64)
-	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("redisstore: failure window %q: %w", resetStr, err)
-	}
-	return int(n), time.UnixMilli(reset).UTC(), nil
+// DeleteAllSessions reads every list of sessions (one per user, and the
+// admin token's) under WATCH and deletes them with their sessions in one
+// MULTI, retrying if a session was opened or a user added in between.
+func (s *Store) DeleteAllSessions(ctx context.Context) error {
+	return s.watched(ctx, func(tx *redis.Tx) error {
+		ids, err := tx.SMembers(ctx, usersKey()).Result()
+		if err != nil {
+			return err
+		}
+		lists := []string{userSessionsKey("")}
+		for _, id := range ids {
+			lists = append(lists, userSessionsKey(id))
+		}
+		if err := tx.Watch(ctx, lists...).Err(); err != nil {
+			return err
+		}
+		var members []*redis.StringSliceCmd
+		if _, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, l := range lists {
+				members = append(members, p.SMembers(ctx, l))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, l := range lists {
+				for _, t := range members[i].Val() {
+					p.Del(ctx, sessionKey(t))
+				}
+				p.Del(ctx, l)
+			}
+			return nil
+		})
+		return err
+	}, usersKey(), userSessionsKey(""))
 }
 
-func (s *Store) Failures(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
-	vals, err := s.rdb.HMGet(ctx, failureKey(key), "n", "reset").Result()
+func (s *Store) ReserveAttempt(ctx context.Context, keys []accounts.ThrottleKey, now time.Time) (accounts.Reservation, error) {
+	if len(keys) == 0 {
+		return accounts.Reservation{OK: true}, nil
+	}
+	ks := make([]string, len(keys))
+	args := []any{strconv.FormatInt(now.UnixMilli(), 10)}
+	for i, k := range keys {
+		ks[i] = throttleKey(k.Key)
+		l := k.Limit
+		args = append(args, l.Max, l.Window.Milliseconds(), l.Free, l.Delay.Milliseconds(), l.MaxDelay.Milliseconds())
+	}
+	res, err := reserveAttempt.Run(ctx, s.rdb, ks, args...).Slice()
 	if err != nil {
-		return 0, time.Time{}, unavailable(err)
+		return accounts.Reservation{}, unavailable(err)
 	}
-	ns, _ := vals[0].(string)
-	rs, _ := vals[1].(string)
-	n, err1 := strconv.Atoi(ns)
-	reset, err2 := strconv.ParseInt(rs, 10, 64)
-	if err1 != nil || err2 != nil || reset <= now.UnixMilli() {
-		return 0, time.Time{}, nil
+	if len(res) != 2 {
+		return accounts.Reservation{}, fmt.Errorf("redisstore: reserve attempt answered %v", res)
 	}
-	return n, time.UnixMilli(reset).UTC(), nil
+	if ok, _ := res[0].(int64); ok == 1 {
+		return accounts.Reservation{OK: true}, nil
+	}
+	atStr, _ := res[1].(string)
+	at, err := strconv.ParseInt(atStr, 10, 64)
+	if err != nil {
+		return accounts.Reservation{}, fmt.Errorf("redisstore: throttle window %q: %w", atStr, err)
+	}
+	return accounts.Reservation{RetryAt: time.UnixMilli(at).UTC()}, nil
 }
 
-func (s *Store) ClearFailures(ctx context.Context, key string) error {
-	return unavailable(s.rdb.Del(ctx, failureKey(key)).Err())
+func (s *Store) ReleaseAttempt(ctx context.Context, keys []string, now time.Time) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	ks := make([]string, len(keys))
+	for i, k := range keys {
+		ks[i] = throttleKey(k)
+	}
+	return unavailable(releaseAttempt.Run(ctx, s.rdb, ks, strconv.FormatInt(now.UnixMilli(), 10)).Err())
+}
+
+func (s *Store) NoteFailedSignIn(ctx context.Context, userID, network string, at time.Time) error {
+	if userID == "" {
+		return errors.New("redisstore: NoteFailedSignIn needs a user id")
+	}
+	k := failedSignInsKey(userID)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, k, "n", 1)
+		p.HSet(ctx, k, "last", strconv.FormatInt(at.UnixMilli(), 10), "net", network)
+		p.PExpire(ctx, k, accounts.FailedSignInsKept)
+		return nil
+	})
+	return unavailable(err)
+}
+
+func (s *Store) TakeFailedSignIns(ctx context.Context, userID string) (accounts.FailedSignIns, error) {
+	k := failedSignInsKey(userID)
+	var all *redis.MapStringStringCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.HGetAll(ctx, k)
+		p.Del(ctx, k)
+		return nil
+	})
+	if err != nil {
+		return accounts.FailedSignIns{}, unavailable(err)
+	}
+	m := all.Val()
+	n, _ := strconv.Atoi(m["n"])
+	last, _ := strconv.ParseInt(m["last"], 10, 64)
+	if n <= 0 {
+		return accounts.FailedSignIns{}, nil
+	}
+	return accounts.FailedSignIns{Count: n, Last: time.UnixMilli(last).UTC(), LastNetwork: m["net"]}, nil
 }

@@ -61,16 +61,21 @@ func TestAccountKeyLayout(t *testing.T) {
 	if err := s.CreateSession(ctx, se); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.AddFailure(ctx, "email:"+u.Email, time.Minute, now); err != nil {
+	lim := accounts.Limit{Max: 5, Window: time.Minute}
+	if _, err := s.ReserveAttempt(ctx, []accounts.ThrottleKey{{Key: "n:192.0.2.0", Limit: lim}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NoteFailedSignIn(ctx, u.ID, "192.0.2.0/24", now); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"samtykke:{accounts}:email:" + u.Email,
-		"samtykke:{accounts}:fail:email:" + u.Email,
+		"samtykke:{accounts}:failed-sign-ins:" + u.ID,
 		"samtykke:{accounts}:grants:" + u.ID,
 		"samtykke:{accounts}:session:" + se.TokenHash,
 		"samtykke:{accounts}:sessions:" + u.ID,
 		"samtykke:{accounts}:site-grants:shop",
+		"samtykke:{accounts}:throttle:n:192.0.2.0",
 		"samtykke:{accounts}:user:" + u.ID,
 		"samtykke:{accounts}:users",
 	}
@@ -83,8 +88,11 @@ func TestAccountKeyLayout(t *testing.T) {
 			t.Errorf("TTL of %s = %v, want the session's lifetime", k, ttl)
 		}
 	}
-	if ttl := c.PTTL(ctx, "samtykke:{accounts}:fail:email:"+u.Email).Val(); ttl <= 0 || ttl > time.Minute {
-		t.Errorf("failure window TTL = %v, want at most a minute", ttl)
+	if ttl := c.PTTL(ctx, "samtykke:{accounts}:throttle:n:192.0.2.0").Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("throttle window TTL = %v, want at most a minute", ttl)
+	}
+	if ttl := c.PTTL(ctx, "samtykke:{accounts}:failed-sign-ins:"+u.ID).Val(); ttl <= accounts.FailedSignInsKept-time.Minute || ttl > accounts.FailedSignInsKept {
+		t.Errorf("failed sign-ins TTL = %v, want %v", ttl, accounts.FailedSignInsKept)
 	}
 	if ttl := c.TTL(ctx, "samtykke:{accounts}:user:"+u.ID).Val(); ttl != -1 {
 		t.Errorf("a user expires (%v)", ttl)

@@ -117,7 +117,12 @@ func siteKeysPattern(siteID string) string {
 //	samtykke:{accounts}:site-grants:<site id>   HASH    user id → grant JSON (reverse index)
 //	samtykke:{accounts}:session:<token sha256>  STRING  session JSON; TTL = the session's lifetime
 //	samtykke:{accounts}:sessions:<user id>      SET     token hashes of the user's sessions; expires with the last
-//	samtykke:{accounts}:fail:<key>              HASH    n, reset (ms) of a failed sign-in window; expires with it
+//	samtykke:{accounts}:throttle:<key>          HASH    n, reset (ms), next (ms) of a key's sign-in attempts
+//	                                                    (accounts.Throttle); expires with its window. A key is
+//	                                                    n:<network>, an:<HMAC of address>:<network> or
+//	                                                    a:<HMAC of address>: never the address typed
+//	samtykke:{accounts}:failed-sign-ins:<user id> HASH  n, last (ms), net: wrong passwords since the user's
+//	                                                    last sign-in; expires 90 days after the last
 
 const accountsTag = keyPrefix + "{accounts}:"
 
@@ -130,5 +135,6 @@ func sessionKey(tokenHash string) string { return accountsTag + "session:" + tok
 
 // userSessionsKey of the empty user id collects sessions opened with the
 // admin token.
-func userSessionsKey(userID string) string { return accountsTag + "sessions:" + userID }
-func failureKey(key string) string         { return accountsTag + "fail:" + key }
+func userSessionsKey(userID string) string  { return accountsTag + "sessions:" + userID }
+func throttleKey(key string) string         { return accountsTag + "throttle:" + key }
+func failedSignInsKey(userID string) string { return accountsTag + "failed-sign-ins:" + userID }
