@@ -207,7 +207,12 @@ func CleanPageURL(raw string) (string, error) {
 		return "", errors.New("must be an absolute http(s) URL")
 	}
 	clean := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	return truncate(clean.String(), 2048), nil
+	s := truncate(clean.String(), 2048)
+	// Nor half a %XX escape: the result must still be a URL.
+	if i := strings.LastIndexByte(s, '%'); i >= 0 && i > len(s)-3 {
+		s = s[:i]
+	}
+	return s, nil
 }
 
 // Impression is one display of the banner; it carries no personal data.
@@ -294,6 +299,9 @@ func DecodeJSON(body []byte, dst any, strict bool) error {
 		return Invalid("body", "is not valid JSON: it ends too early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			return Invalid("body", "has a field with an empty name")
+		}
 		return Invalid(name, "is not a known field")
 	}
 	return Invalid("body", "is not valid JSON: "+err.Error())

@@ -183,7 +183,9 @@ func checkOrigin(o string) string {
 	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#") {
 		return "must be scheme://host[:port] only, without a path, query or fragment"
 	}
-	if u.Host != strings.ToLower(u.Host) {
+	// Browsers send the scheme and host in lower case, so anything else
+	// could never match.
+	if o != strings.ToLower(o) {
 		return "must be written in lower case"
 	}
 	host := u.Hostname()
@@ -192,8 +194,10 @@ func checkOrigin(o string) string {
 			return "has an invalid host name"
 		}
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		// Browsers write the port in plain decimal, and not at all when it
+		// is empty.
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != p {
 			return "has an invalid port"
 		}
 	}
