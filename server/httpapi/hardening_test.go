@@ -434,3 +434,95 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Error("/demo served the same nonce twice")
 	}
 }
+
+// One network may send a site only so many receipts and impressions; the
+// rest get 429 with Retry-After and the usual error body, and are counted
+// without naming the site (issue 12, item 9).
+func TestIngestRateLimit(t *testing.T) {
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWith(t, st, func(o *httpapi.Options) { o.IngestRate = 1 })
+	s := h.createSite(siteJSON)
+	other := h.createSite(siteJSON)
+	from := func(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
+	burst := 1 * httpapi.IngestBurstSeconds
+	for i := 0; i < burst; i++ {
+		if r := h.postReceipt(s.ID, mustJSON(receipt(s, nil)), from("203.0.113.77")); r.status != http.StatusCreated {
+			t.Fatalf("receipt %d of a burst of %d: %d %s", i+1, burst, r.status, r.body)
+		}
+	}
+	r := h.postReceipt(s.ID, mustJSON(receipt(s, nil)), from("203.0.113.200")) // same /24
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
+		t.Fatalf("receipt over the limit: %d Retry-After %q %s", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	if code := r.json(t)["error"].(map[string]any)["code"]; code != "rate_limited" {
+		t.Errorf("error code %v, want rate_limited", code)
+	}
+	if r.header.Get("Access-Control-Allow-Origin") != shopOrigin {
+		t.Errorf("the page cannot read the 429 (no Access-Control-Allow-Origin), so it cannot see Retry-After")
+	}
+	imp := `{"config_version":"` + s.ConfigVersion + `","language":"nb"}`
+	if r := h.do("POST", "/v1/sites/"+s.ID+"/impressions", imp, map[string]string{"Origin": shopOrigin, "X-Forwarded-For": "203.0.113.5"}); r.status != http.StatusTooManyRequests {
+		t.Errorf("impression over the shared limit: %d", r.status)
+	}
+	// Other networks, and other sites from the same network, are not held up.
+	if r := h.postReceipt(s.ID, mustJSON(receipt(s, nil)), from("198.51.100.7")); r.status != http.StatusCreated {
+		t.Errorf("another network: %d", r.status)
+	}
+	if r := h.postReceipt(other.ID, mustJSON(receipt(other, nil)), from("203.0.113.77")); r.status != http.StatusCreated {
+		t.Errorf("another site from the limited network: %d", r.status)
+	}
+	// A second later one more is allowed.
+	h.advance(time.Second)
+	if r := h.postReceipt(s.ID, mustJSON(receipt(s, nil)), from("203.0.113.77")); r.status != http.StatusCreated {
+		t.Errorf("after Retry-After: %d %s", r.status, r.body)
+	}
+	if r := h.postReceipt(s.ID, mustJSON(receipt(s, nil)), from("203.0.113.77")); r.status != http.StatusTooManyRequests {
+		t.Errorf("the refilled token was used twice: %d", r.status)
+	}
+	m := h.metrics()
+	for _, want := range []string{`samtykke_ingest_rate_limited_total{op="receipt"} 2`, `samtykke_ingest_rate_limited_total{op="impression"} 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if st := h.stats(s.ID); st.Totals.Decisions != int64(burst+2) || st.Totals.Impressions != 0 {
+		t.Errorf("refused requests were stored: %+v", st.Totals)
+	}
+}
+
+// IngestRate 0 is no limit: the load scripts measure the server itself.
+func TestIngestRateZeroIsOff(t *testing.T) {
+	h := boltHarness(t)
+	s := h.createSite(siteJSON)
+	for i := 0; i < 3*httpapi.IngestBurstSeconds; i++ {
+		if r := h.postReceipt(s.ID, mustJSON(receipt(s, nil))); r.status != http.StatusCreated {
+			t.Fatalf("receipt %d without a limit: %d %s", i+1, r.status, r.body)
+		}
+	}
+}
+
+// net/http's own log lines (here: a panic no middleware caught) name the
+// client's address and port; the http.Server consentd uses logs them cut to
+// the network.
+func TestServerErrorLogHasNoClientAddress(t *testing.T) {
+	logs := &logtest.Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := httpapi.HTTPServer("", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }), log)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	conn := clientAt(t, "127.0.0.77", ln.Addr().String())
+	_, port, _ := net.SplitHostPort(conn.LocalAddr().String())
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.Copy(io.Discard, conn) // the server closes the connection after the panic
+	waitFor(t, "the panic to be logged", func() bool { return strings.Contains(logs.String(), "boom") })
+	if l := logs.String(); strings.Contains(l, "127.0.0.77") || strings.Contains(l, ":"+port) || !strings.Contains(l, "127.0.0.0/24") {
+		t.Errorf("the server's log line about the client:\n%s", l)
+	}
+}

@@ -71,10 +71,15 @@ func forEachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 }
 
 func newHarness(t *testing.T, st consent.Store) *harness {
+	return newHarnessWith(t, st, nil)
+}
+
+// newHarnessWith is newHarness with the options changed by edit.
+func newHarnessWith(t *testing.T, st consent.Store, edit func(*httpapi.Options)) *harness {
 	h := &harness{t: t, store: st, logs: &logtest.Buffer{}, reg: prometheus.NewRegistry(),
 		now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e := httpapi.New(st, httpapi.Options{
+	opt := httpapi.Options{
 		PublicURL:      "https://consent.example.net",
 		AdminTokenHash: sha256.Sum256([]byte(adminToken)),
 		// The test client is on loopback and plays the proxy, so
@@ -86,8 +91,11 @@ func newHarness(t *testing.T, st consent.Store) *harness {
 		Gatherer:       h.reg,
 		Now:            h.clock,
 		SiteCacheTTL:   time.Millisecond,
-	})
-	h.srv = httptest.NewServer(e)
+	}
+	if edit != nil {
+		edit(&opt)
+	}
+	h.srv = httptest.NewServer(httpapi.New(st, opt))
 	t.Cleanup(func() {
 		h.srv.Close()
 		st.Close()

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -261,4 +263,121 @@ func TestRefreshConfigVersions(t *testing.T) {
 	if !strings.Contains(logs.String(), "site=stale") || strings.Contains(logs.String(), "site=current") {
 		t.Errorf("log: %s", logs.String())
 	}
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		return -1
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// SAMTYKKE_METRICS_ADDR moves /metrics off the public listener onto one of
+// its own, which answers the health checks too; both stop on the signal
+// (issue 12, item 8).
+func TestMetricsListener(t *testing.T) {
+	ops := freeAddr(t)
+	env := map[string]string{"SAMTYKKE_DATA_DIR": t.TempDir(), "SAMTYKKE_ADMIN_TOKEN": "an-operator-chosen-token",
+		"SAMTYKKE_METRICS_ADDR": ops}
+	base, out, stop := start(t, env)
+	for _, tt := range []struct {
+		url  string
+		want int
+	}{
+		{"http://" + ops + "/metrics", http.StatusOK},
+		{"http://" + ops + "/healthz", http.StatusOK},
+		{"http://" + ops + "/readyz", http.StatusOK},
+		{"http://" + ops + "/demo", http.StatusNotFound},
+		{"http://" + ops + "/v1/admin/sites", http.StatusNotFound},
+		{base + "/metrics", http.StatusNotFound},
+		{base + "/healthz", http.StatusOK},
+		{base + "/readyz", http.StatusOK},
+	} {
+		if got := get(t, tt.url); got != tt.want {
+			t.Errorf("GET %s: %d, want %d", tt.url, got, tt.want)
+		}
+	}
+	if !strings.Contains(out.String(), "http://"+ops+"/metrics") {
+		t.Errorf("the welcome text does not say where the metrics are:\n%s", out.String())
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after the signal, want nil", err)
+	}
+	for _, u := range []string{base + "/healthz", "http://" + ops + "/healthz"} {
+		if get(t, u) != -1 {
+			t.Errorf("%s still answers after shutdown", u)
+		}
+	}
+}
+
+// Without it, /metrics stays where it always was: the single binary on a
+// laptop needs no second port.
+func TestMetricsOnMainListenerByDefault(t *testing.T) {
+	base, _, _ := start(t, map[string]string{"SAMTYKKE_DATA_DIR": t.TempDir(), "SAMTYKKE_ADMIN_TOKEN": "an-operator-chosen-token"})
+	if got := get(t, base+"/metrics"); got != http.StatusOK {
+		t.Errorf("GET /metrics on the main listener: %d", got)
+	}
+}
+
+// Out of the box, one network flooding a site with receipts (as a script
+// with a forged Origin does) is refused with 429 before long; a visitor's
+// browser never gets there (issue 12, item 9).
+func TestIngestLimitOnByDefault(t *testing.T) {
+	base, _, _ := start(t, map[string]string{"SAMTYKKE_DATA_DIR": t.TempDir(), "SAMTYKKE_ADMIN_TOKEN": "an-operator-chosen-token",
+		"SAMTYKKE_DEMO": "false"})
+	req, _ := http.NewRequest("POST", base+"/v1/admin/sites", strings.NewReader(
+		`{"name":"Fjord Books","origins":["https://fjordbooks.no"],"privacy_policy_url":"https://fjordbooks.no/personvern"}`))
+	req.Header.Set("Authorization", "Bearer an-operator-chosen-token")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var site struct {
+		ID            string `json:"id"`
+		ConfigVersion string `json:"config_version"`
+	}
+	json.NewDecoder(res.Body).Decode(&site)
+	res.Body.Close()
+	// A browser's page view: one impression, one decision, and an outbox
+	// retry of the same receipt. Ten of them pass.
+	post := func(what, body string) *http.Response {
+		req, _ := http.NewRequest("POST", base+"/v1/sites/"+site.ID+"/"+what, strings.NewReader(body))
+		req.Header.Set("Origin", "https://fjordbooks.no")
+		req.Header.Set("Content-Type", "text/plain")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	receipt := func(i int) string {
+		return fmt.Sprintf(`{"receipt_id":"6f1c2a3b-0000-4000-8000-%012d","consent_id":"5e0b1a2c-0000-4000-8000-%012d",`+
+			`"action":"accept_all","choices":{"necessary":true,"statistics":true,"marketing":true},"config_version":%q,`+
+			`"language":"en","page_url":"https://fjordbooks.no/","surface":"banner","gpc":false,"client_time":%q}`,
+			i, i, site.ConfigVersion, time.Now().UTC().Format(time.RFC3339))
+	}
+	for i := 0; i < 10; i++ {
+		imp := post("impressions", fmt.Sprintf(`{"config_version":%q,"language":"en"}`, site.ConfigVersion))
+		first, retry := post("receipts", receipt(i)), post("receipts", receipt(i))
+		if imp.StatusCode != http.StatusNoContent || first.StatusCode != http.StatusCreated || retry.StatusCode != http.StatusOK {
+			t.Fatalf("page view %d: impression %d, receipt %d, retry %d", i+1, imp.StatusCode, first.StatusCode, retry.StatusCode)
+		}
+	}
+	// A flood meets the limit.
+	for i := 10; i < 1000; i++ {
+		res := post("receipts", receipt(i))
+		if res.StatusCode == http.StatusTooManyRequests {
+			if res.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+			return
+		}
+	}
+	t.Error("1,000 receipts from one address to one site were all accepted")
 }
