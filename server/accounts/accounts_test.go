@@ -91,7 +91,7 @@ func TestThrottle(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	th := accounts.NewThrottle(st, func() time.Time { return now })
 	for i := 0; i < accounts.EmailLimit.Max; i++ {
-		a, err := th.Begin(ctx, "kari@example.no", "203.0.113.9")
+		a, err := th.Begin(ctx, "kari@example.no", "203.0.113.9", "")
 		if err != nil {
 			t.Fatalf("attempt %d refused: %v", i+1, err)
 		}
@@ -100,7 +100,7 @@ func TestThrottle(t *testing.T) {
 		}
 	}
 	// The address is locked on that network, however it is typed ...
-	_, err = th.Begin(ctx, " Kari@Example.no", "203.0.113.77")
+	_, err = th.Begin(ctx, " Kari@Example.no", "203.0.113.77", "")
 	var tm *accounts.TooManyAttempts
 	if !errors.As(err, &tm) || tm.RetryAfter != accounts.EmailLimit.Window {
 		t.Fatalf("after %d failures: %v, want TooManyAttempts for the window", accounts.EmailLimit.Max, err)
@@ -110,10 +110,10 @@ func TestThrottle(t *testing.T) {
 	}
 	// ... but not on another network, and another address is not locked
 	// on that one (30 per /24).
-	if _, err := th.Begin(ctx, "kari@example.no", "198.51.100.1"); err != nil {
+	if _, err := th.Begin(ctx, "kari@example.no", "198.51.100.1", ""); err != nil {
 		t.Errorf("the address from another network: %v", err)
 	}
-	a, err := th.Begin(ctx, "ola@example.no", "203.0.113.200")
+	a, err := th.Begin(ctx, "ola@example.no", "203.0.113.200", "")
 	if err != nil {
 		t.Fatalf("another address: %v", err)
 	}
@@ -122,15 +122,15 @@ func TestThrottle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < accounts.NetworkLimit.Max-accounts.EmailLimit.Max; i++ {
-		if _, err := th.Begin(ctx, "", "203.0.113.7"); err != nil {
+		if _, err := th.Begin(ctx, "", "203.0.113.7", ""); err != nil {
 			t.Fatalf("network attempt %d: %v", i+1, err)
 		}
 	}
-	if _, err := th.Begin(ctx, "ola@example.no", "203.0.113.200"); !errors.As(err, &tm) {
+	if _, err := th.Begin(ctx, "ola@example.no", "203.0.113.200", ""); !errors.As(err, &tm) {
 		t.Errorf("a network past its limit: %v", err)
 	}
 	now = now.Add(accounts.EmailLimit.Window)
-	if _, err := th.Begin(ctx, "kari@example.no", "203.0.113.9"); err != nil {
+	if _, err := th.Begin(ctx, "kari@example.no", "203.0.113.9", ""); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
 }
@@ -177,5 +177,70 @@ func TestAccountKey(t *testing.T) {
 	}
 	if strings.Contains(a, "kari") || len(a) != 32 {
 		t.Errorf("AccountKey = %q", a)
+	}
+}
+
+// A browser where the owner signed in is limited on its own: guesses from
+// its network, or from anywhere, do not keep it out. A token is good only
+// for its account, for a year, and cannot be made up.
+func TestKnownDevice(t *testing.T) {
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	th := accounts.NewThrottle(st, func() time.Time { return now })
+	device, err := th.DeviceToken(ctx, "Kari@example.no")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Guessers lock both accounts on the owner's network.
+	lock := func(email string) {
+		t.Helper()
+		for i := 0; i < accounts.EmailLimit.Max; i++ {
+			if _, err := th.Begin(ctx, email, "203.0.113.9", ""); err != nil {
+				t.Fatalf("guess %d at %s: %v", i+1, email, err)
+			}
+		}
+	}
+	lock("kari@example.no")
+	lock("ola@example.no")
+	var tm *accounts.TooManyAttempts
+	tests := []struct {
+		name   string
+		email  string
+		device string
+		ok     bool
+	}{
+		{"the owner's browser", "kari@example.no", device, true},
+		{"no device token", "kari@example.no", "", false},
+		{"another account's token", "ola@example.no", device, false},
+		{"a made-up token", "kari@example.no", device[:len(device)-2] + "AA", false},
+		{"not a token", "kari@example.no", "kari@example.no", false},
+	}
+	for _, tt := range tests {
+		_, err := th.Begin(ctx, tt.email, "203.0.113.10", tt.device)
+		if tt.ok && err != nil || !tt.ok && !errors.As(err, &tm) {
+			t.Errorf("%s: %v, want allowed %v", tt.name, err, tt.ok)
+		}
+	}
+	// A year later the token is no longer good.
+	saved := now
+	now = now.Add(accounts.DeviceLifetime + time.Hour)
+	lock("kari@example.no")
+	if _, err := th.Begin(ctx, "kari@example.no", "203.0.113.10", device); !errors.As(err, &tm) {
+		t.Errorf("a token past its lifetime: %v", err)
+	}
+	now = saved
+	// The browser's own limit: 5 per window, like a network's per account.
+	for i := 1; i < accounts.EmailLimit.Max; i++ {
+		if _, err := th.Begin(ctx, "kari@example.no", "198.51.100.1", device); err != nil {
+			t.Fatalf("attempt %d from the known browser: %v", i+1, err)
+		}
+	}
+	if _, err := th.Begin(ctx, "kari@example.no", "198.51.100.1", device); !errors.As(err, &tm) {
+		t.Errorf("a known browser past its own limit: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -19,6 +20,11 @@ import (
 // CookieName is the session cookie. Its path is /dashboard, so the public
 // API and the snippet never receive it.
 const CookieName = "samtykke_session"
+
+// DeviceCookieName marks a browser where a user signed in before; it goes
+// only to the sign-in route, and lets that browser through while guessers
+// elsewhere slow the account down (accounts.Throttle.Begin).
+const DeviceCookieName = "samtykke_device"
 
 // CSRFHeader carries the session's CSRF token on every change.
 const CSRFHeader = "X-CSRF-Token"
@@ -164,7 +170,11 @@ func (d *dash) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	ip := c.RealIP()
 	email := accounts.NormalizeEmail(in.Email)
-	if in.AdminToken == "" {
+	if in.AdminToken != "" {
+		// The admin token is limited per network only: it names no
+		// account to protect.
+		email = ""
+	} else {
 		var fs []consent.FieldError
 		if email == "" {
 			fs = append(fs, consent.FieldError{Field: "email", Message: "is required"})
@@ -176,14 +186,13 @@ func (d *dash) login(c echo.Context) error {
 			return &consent.ValidationError{Fields: fs}
 		}
 	}
-	if in.AdminToken != "" {
-		// The admin token is limited per network only: it names no
-		// account to protect.
-		email = ""
-	}
 	// The attempt is counted before the password is checked (see
 	// accounts.Throttle), and given back below if it was right.
-	attempt, err := d.throttle.Begin(ctx, email, ip)
+	device := ""
+	if ck, err := c.Cookie(DeviceCookieName); err == nil {
+		device = ck.Value
+	}
+	attempt, err := d.throttle.Begin(ctx, email, ip, device)
 	if err != nil {
 		return tooMany(c, err)
 	}
@@ -214,7 +223,9 @@ func (d *dash) login(c echo.Context) error {
 			if found {
 				id = user.ID
 			}
-			if err := attempt.Failed(ctx, id); err != nil {
+			// Not cancelled with the request: a guesser who hangs up
+			// must not keep the owner from being told.
+			if err := attempt.Failed(context.WithoutCancel(ctx), id); err != nil {
 				d.Logger.Warn("could not note a failed sign-in", "err", err)
 			}
 		}
@@ -225,7 +236,7 @@ func (d *dash) login(c echo.Context) error {
 		return &httpapi.Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: msg,
 			Fields: []consent.FieldError{{Field: field, Message: msg}}}
 	}
-	if err := attempt.Succeeded(ctx); err != nil {
+	if err := attempt.Succeeded(context.WithoutCancel(ctx)); err != nil {
 		d.Logger.Warn("could not give back a sign-in attempt", "err", err)
 	}
 	token, se := accounts.NewSession(user.ID, in.AdminToken != "", d.Now())
@@ -244,6 +255,16 @@ func (d *dash) login(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(d.cookie(token, se.ExpiresAt))
+	if in.AdminToken == "" {
+		// This browser is now known for the account (see Throttle.Begin).
+		if tok, err := d.throttle.DeviceToken(ctx, email); err != nil {
+			d.Logger.Warn("could not make a device token", "err", err)
+		} else {
+			c.SetCookie(&http.Cookie{Name: DeviceCookieName, Value: tok, Path: "/dashboard/api/login",
+				MaxAge: int(accounts.DeviceLifetime / time.Second), HttpOnly: true, Secure: d.secure,
+				SameSite: http.SameSiteStrictMode})
+		}
+	}
 	p := principal{User: user, Operator: user.Operator || se.Operator, Session: se}
 	return c.JSON(http.StatusOK, p.sessionView())
 }

@@ -204,6 +204,12 @@ func TestLockoutNotAWeapon(t *testing.T) {
 		// Guesses from many networks are slowed down, account-wide, more
 		// with each one, and never locked for the whole window.
 		h.createUser("ola@example.no")
+		// Ola signed in at home yesterday: that browser is known.
+		home := h.browser()
+		home.mustLogin("ola@example.no")
+		if home.device == "" {
+			t.Fatal("no device cookie after signing in")
+		}
 		guess := func(net int) response {
 			g := h.browser()
 			g.ip = fmt.Sprintf("192.0.%d.9", net)
@@ -237,7 +243,18 @@ func TestLockoutNotAWeapon(t *testing.T) {
 		if len(waits) < 2 || waits[len(waits)-1] <= waits[0] {
 			t.Errorf("waits between guesses from many networks: %v s; want growing ones", waits)
 		}
-		// The owner waits as long as a guesser at most, not 15 minutes.
+		// A guess just now: the account is slowed down. From the known
+		// browser, on a network it never used, Ola signs in at once.
+		net++
+		if r := guess(net); r.status != http.StatusTooManyRequests {
+			t.Fatalf("a guess right after one: %d %s", r.status, r.body)
+		}
+		home.ip = "100.64.0.9"
+		if r := home.login("ola@example.no", password); r.status != http.StatusOK {
+			t.Errorf("the owner's known browser during an attack: %d %s", r.status, r.body)
+		}
+		// In a browser never used before, the owner waits as long as a
+		// guesser at most, not 15 minutes.
 		ola := h.browser()
 		ola.ip = "198.51.100.99"
 		r = ola.login("ola@example.no", password)

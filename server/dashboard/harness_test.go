@@ -198,6 +198,9 @@ type client struct {
 	// jar would not send the Secure cookie to the plain-http test server;
 	// the client keeps it by hand instead.
 	cookie string
+	// device is the device cookie, sent to the sign-in route only, as its
+	// path says.
+	device string
 }
 
 func (h *harness) browser() *client {
@@ -236,8 +239,15 @@ func (h *harness) try(c *http.Client, method, path, body string, headers map[str
 func (c *client) call(method, path, body string) response {
 	c.h.t.Helper()
 	hd := map[string]string{"X-Forwarded-For": c.ip}
+	var cookies []string
 	if c.cookie != "" {
-		hd["Cookie"] = dashboard.CookieName + "=" + c.cookie
+		cookies = append(cookies, dashboard.CookieName+"="+c.cookie)
+	}
+	if c.device != "" && path == "/dashboard/api/login" {
+		cookies = append(cookies, dashboard.DeviceCookieName+"="+c.device)
+	}
+	if cookies != nil {
+		hd["Cookie"] = strings.Join(cookies, "; ")
 	}
 	if method != http.MethodGet {
 		hd["Content-Type"] = "application/json"
@@ -250,8 +260,11 @@ func (c *client) call(method, path, body string) response {
 	}
 	r := c.h.do(c.http, method, path, body, hd)
 	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
-		if ck.Name == dashboard.CookieName {
+		switch ck.Name {
+		case dashboard.CookieName:
 			c.cookie = ck.Value
+		case dashboard.DeviceCookieName:
+			c.device = ck.Value
 		}
 	}
 	return r
