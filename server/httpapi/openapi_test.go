@@ -316,8 +316,8 @@ func TestOpenAPIStatuses(t *testing.T) {
 	ops := openapiOperations(doc)
 	admin := []string{"401"}
 	want := map[string][]string{
-		"POST /v1/sites/{site}/receipts":          {"201", "200", "400", "403", "404", "413", "422", "503"},
-		"POST /v1/sites/{site}/impressions":       {"204", "400", "403", "404", "413", "422", "503"},
+		"POST /v1/sites/{site}/receipts":          {"201", "200", "400", "403", "404", "408", "413", "422", "429", "503"},
+		"POST /v1/sites/{site}/impressions":       {"204", "400", "403", "404", "408", "413", "422", "429", "503"},
 		"OPTIONS /v1/sites/{site}/receipts":       {"204", "403", "404"},
 		"OPTIONS /v1/sites/{site}/impressions":    {"204", "403", "404"},
 		"GET /v1/sites/{site}/config":             {"200", "304", "404", "503"},
@@ -365,6 +365,9 @@ func TestOpenAPIStatuses(t *testing.T) {
 			headers, _ := resp["headers"].(map[string]any)
 			if status == "503" && headers["Retry-After"] == nil {
 				t.Errorf("%s: 503 without a Retry-After header", key)
+			}
+			if status == "429" && headers["Retry-After"] == nil {
+				t.Errorf("%s: 429 without a Retry-After header", key)
 			}
 			if status == "401" && headers["WWW-Authenticate"] == nil {
 				t.Errorf("%s: 401 without a WWW-Authenticate header", key)
