@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,110 @@ func TestBannerNamesTheSettingsButton(t *testing.T) {
 		tx := DefaultTexts(lang)
 		if !strings.Contains(tx["banner.body"], tx["button.cookie_settings"]) {
 			t.Errorf("%s: banner.body does not mention the button %q", lang, tx["button.cookie_settings"])
+		}
+	}
+}
+
+// The first layer says that some cookies come from third parties and
+// where they are listed (the "Customize" layer), as Nordic regulators
+// prefer, in the words of the button the visitor sees.
+func TestBannerNamesThirdPartiesAndWhereTheyAreListed(t *testing.T) {
+	third := map[string]string{"en": "third parties", "nb": "tredjeparter", "nn": "tredjepartar", "sv": "tredje parter",
+		"da": "tredjeparter", "fi": "kolmannet osapuolet", "de": "Drittanbietern"}
+	for _, lang := range Languages {
+		tx := DefaultTexts(lang)
+		if !strings.Contains(tx["banner.body"], third[lang]) {
+			t.Errorf("%s: banner.body does not mention third parties (%q)", lang, third[lang])
+		}
+		if !strings.Contains(tx["banner.body"], tx["banner.customize"]) {
+			t.Errorf("%s: banner.body does not name the button %q under which the vendors are listed", lang, tx["banner.customize"])
+		}
+	}
+}
+
+// Wording fixed after a review language by language (issue 19); each entry
+// is a text key and what it must, or must not, say.
+func TestReviewedWording(t *testing.T) {
+	tests := []struct {
+		lang, key    string
+		want, reject string
+	}{
+		{"en", "purpose.statistics.description", "Used to", "Help us"},
+		{"nb", "settings.body", "Velg hva vi får bruke", "vi kan bruke"},
+		{"nn", "purpose.statistics.description", "brukar", "bruker"},
+		{"nn", "settings.body", "Vel kva vi får bruke", "når som helst"},
+		{"nn", "banner.body", "kva tid som helst", "når som helst"},
+		{"sv", "settings.title", "Kakinställningar", "Inställningar för kakor"},
+		{"sv", "banner.body", "”Kakinställningar”", ""},
+		{"da", "purpose.necessary.description", "Sørger for, at hjemmesiden fungerer, og", "Kræves"},
+		{"da", "banner.body", "»Cookieindstillinger«", "“"},
+		{"da", "settings.given_at", "Afgivet", ""},
+		{"fi", "purpose.statistics.description", "Nämä evästeet", "Auttavat"},
+		{"fi", "banner.body", "tarvitsee välttämättömiä evästeitä toimiakseen", "pitävät sivuston toiminnassa"},
+		{"fi", "settings.session", "Istunnon ajan", ""},
+	}
+	for _, tt := range tests {
+		got := DefaultTexts(tt.lang)[tt.key]
+		if !strings.Contains(got, tt.want) || (tt.reject != "" && strings.Contains(got, tt.reject)) {
+			t.Errorf("%s %s = %q; want it to say %q and not %q", tt.lang, tt.key, got, tt.want, tt.reject)
+		}
+	}
+	// One name for the settings: what the banner calls the button is what
+	// the button and the settings layer are called (Swedish had two).
+	for _, lang := range []string{"sv", "da", "fi", "de", "en"} {
+		tx := DefaultTexts(lang)
+		if tx["settings.title"] != tx["button.cookie_settings"] {
+			t.Errorf("%s: settings titled %q, button named %q", lang, tx["settings.title"], tx["button.cookie_settings"])
+		}
+	}
+}
+
+// The duration units are "singular|plural" in every language.
+func TestDurationUnits(t *testing.T) {
+	for _, lang := range Languages {
+		for _, k := range []string{"settings.minutes", "settings.hours", "settings.days", "settings.years"} {
+			forms := strings.Split(DefaultTexts(lang)[k], "|")
+			if len(forms) != 2 || strings.TrimSpace(forms[0]) != forms[0] || forms[0] == "" || strings.TrimSpace(forms[1]) != forms[1] || forms[1] == "" ||
+				strings.ContainsAny(forms[0]+forms[1], "0123456789{}") {
+				t.Errorf("%s %s = %q, want \"singular|plural\"", lang, k, DefaultTexts(lang)[k])
+			}
+		}
+	}
+}
+
+// Cookies of less than a day keep their real lifetime (Hotjar's and
+// HubSpot's session cookies last 30 minutes), session cookies say so, and
+// duration_days stays what snippets from before duration_minutes read.
+func TestCookieDurations(t *testing.T) {
+	want := map[string]int{
+		"_ga": 730 * 24 * 60, "_hjSessionUser_*": 365 * 24 * 60, "_hjSession_*": 30, "_hjAbsoluteSessionInProgress": 30,
+		"_hjIncludedInSessionSample_*": 30, "_hjTLDTest": 0, "_fbp": 90 * 24 * 60, "__hstc": 180 * 24 * 60, "__hssc": 30, "__hssrc": 0,
+	}
+	seen := 0
+	for _, v := range vendorCatalogue {
+		for _, c := range v.Cookies {
+			if c.DurationDays != c.DurationMinutes/(24*60) || c.DurationMinutes < 0 {
+				t.Errorf("%s: %d minutes but %d days", c.Name, c.DurationMinutes, c.DurationDays)
+			}
+			if m, ok := want[c.Name]; ok {
+				seen++
+				if c.DurationMinutes != m {
+					t.Errorf("%s lasts %d minutes, want %d", c.Name, c.DurationMinutes, m)
+				}
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("found %d of the %d cookies checked", seen, len(want))
+	}
+	site := SiteSettings{Name: "Butikk", ConsentLifetimeDays: 182, Integrations: Integrations{Hotjar: &Hotjar{SiteID: 1}}}
+	b, err := json.Marshal(site.purposes(DefaultTexts("en")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`{"name":"samtykke","duration_minutes":262080,"duration_days":182}`, `{"name":"_hjSession_*","duration_minutes":30,"duration_days":0}`} {
+		if !strings.Contains(string(b), s) {
+			t.Errorf("the config's cookies lack %s:\n%s", s, b)
 		}
 	}
 }

@@ -12,12 +12,31 @@ type Vendor struct {
 	Cookies       []Cookie  `json:"cookies"`
 }
 
-// Cookie is one cookie a vendor sets. DurationDays 0 means it lasts for the
-// browser session. A trailing "*" in Name stands for an id-specific suffix.
+// Cookie is one cookie a vendor sets. A trailing "*" in Name stands for an
+// id-specific suffix.
 type Cookie struct {
-	Name         string `json:"name"`
-	DurationDays int    `json:"duration_days"`
+	Name string `json:"name"`
+	// DurationMinutes is how long the cookie lasts; 0 means until the
+	// browser closes (a session cookie).
+	DurationMinutes int `json:"duration_minutes"`
+	// DurationDays is the same in whole days, rounded down, so 0 also for a
+	// cookie of less than a day. It is kept for snippets cached from before
+	// DurationMinutes existed.
+	DurationDays int `json:"duration_days"`
 }
+
+// Minutes in an hour and in a day, for cookie lifetimes.
+const (
+	minutesPerHour = 60
+	minutesPerDay  = 24 * minutesPerHour
+)
+
+// cookie returns a cookie lasting minutes (0: the browser session).
+func cookie(name string, minutes int) Cookie {
+	return Cookie{Name: name, DurationMinutes: minutes, DurationDays: minutes / minutesPerDay}
+}
+
+func days(n int) int { return n * minutesPerDay }
 
 // Vendor ids double as the keys of Integrations in JSON.
 const (
@@ -35,7 +54,7 @@ var vendorCatalogue = map[string]Vendor{
 		ID: VendorGoogleAnalytics, Name: "Google Analytics 4", Provider: "Google Ireland Limited",
 		PrivacyPolicy: "https://policies.google.com/privacy",
 		Purposes:      []Purpose{Statistics},
-		Cookies:       []Cookie{{"_ga", 730}, {"_ga_*", 730}},
+		Cookies:       []Cookie{cookie("_ga", days(730)), cookie("_ga_*", days(730))},
 	},
 	VendorGoogleTagManager: {
 		// GTM itself sets no cookie; it loads the tags configured in the
@@ -50,22 +69,23 @@ var vendorCatalogue = map[string]Vendor{
 		PrivacyPolicy: "https://www.hotjar.com/legal/policies/privacy/",
 		Purposes:      []Purpose{Statistics},
 		Cookies: []Cookie{
-			{"_hjSessionUser_*", 365}, {"_hjSession_*", 0}, {"_hjAbsoluteSessionInProgress", 0},
-			{"_hjIncludedInSessionSample_*", 0}, {"_hjTLDTest", 0}, {"_hjFirstSeen", 0},
+			cookie("_hjSessionUser_*", days(365)), cookie("_hjSession_*", 30), cookie("_hjAbsoluteSessionInProgress", 30),
+			cookie("_hjIncludedInSessionSample_*", 30), cookie("_hjTLDTest", 0), cookie("_hjFirstSeen", 30),
 		},
 	},
 	VendorMetaPixel: {
 		ID: VendorMetaPixel, Name: "Meta Pixel", Provider: "Meta Platforms Ireland Limited",
 		PrivacyPolicy: "https://www.facebook.com/privacy/policy/",
 		Purposes:      []Purpose{Marketing},
-		Cookies:       []Cookie{{"_fbp", 90}, {"_fbc", 90}},
+		Cookies:       []Cookie{cookie("_fbp", days(90)), cookie("_fbc", days(90))},
 	},
 	VendorHubSpot: {
 		ID: VendorHubSpot, Name: "HubSpot", Provider: "HubSpot, Inc.",
 		PrivacyPolicy: "https://legal.hubspot.com/privacy-policy",
 		Purposes:      []Purpose{Marketing},
 		Cookies: []Cookie{
-			{"__hstc", 180}, {"hubspotutk", 180}, {"__hssc", 0}, {"__hssrc", 0}, {"messagesUtk", 180},
+			cookie("__hstc", days(180)), cookie("hubspotutk", days(180)), cookie("__hssc", 30), cookie("__hssrc", 0),
+			cookie("messagesUtk", days(180)),
 		},
 	},
 }
@@ -76,7 +96,7 @@ func samtykkeVendor(lifetimeDays int) Vendor {
 	return Vendor{
 		ID: "samtykke", Name: "Samtykke", Provider: "",
 		Purposes: []Purpose{Necessary},
-		Cookies:  []Cookie{{ConsentCookieName, lifetimeDays}},
+		Cookies:  []Cookie{cookie(ConsentCookieName, days(lifetimeDays))},
 	}
 }
 
