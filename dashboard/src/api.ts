@@ -1,5 +1,6 @@
 // The dashboard's JSON API client: the session cookie goes by itself, the
 // CSRF token is kept in memory and sent with every change.
+import type { FailedSignIns } from './format.ts';
 
 export interface FieldError {
   field: string;
@@ -63,4 +64,6 @@ export interface User {
 export interface Session {
   user: User;
   csrf_token: string;
+  /** Wrong passwords for this account since the previous sign-in. */
+  failed_sign_ins?: FailedSignIns;
 }

@@ -148,3 +148,19 @@ export function fieldTarget(field: string): { id: string; lang?: string; line?: 
   };
   return { id: map[field] || 'f-summary' };
 }
+
+/** Wrong passwords given for the signed-in user's account since their
+ * previous sign-in, as the server keeps them: the network of the last one
+ * only, never a full address. */
+export interface FailedSignIns {
+  count: number;
+  last: string;
+  last_network: string;
+}
+
+/** What the owner of an account is told after signing in. */
+export function failedSignInsText(f: FailedSignIns): string {
+  const when = new Date(f.last).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  const what = f.count == 1 ? '1 failed sign-in' : `${num(f.count)} failed sign-ins`;
+  return `${what} to your account since your last visit, the last on ${when} from the network ${f.last_network}. If that was not you, your password held; if it is a weak one, ask an operator for a new one.`;
+}

@@ -3,7 +3,7 @@
 // change or a tab switch never reloads it.
 import { api, ApiError, setCSRF, setOnSignedOut, type Session, type User } from './api.ts';
 import { announce, clear, h } from './dom.ts';
-import { parseRoute } from './format.ts';
+import { failedSignInsText, parseRoute } from './format.ts';
 import { ratesView } from './rates.ts';
 import { receiptsView } from './receipts.ts';
 import { newSiteView, setupView } from './setup.ts';
@@ -20,6 +20,8 @@ export interface SiteSummary {
 export interface Ctx {
   user: User;
   sites: SiteSummary[];
+  /** Whether the user may add sites: operators and owners of a site. */
+  canCreate: boolean;
   main: HTMLElement;
   /** Increases with every navigation; a view that awaited compares it to
    * the value it started with and stops if the user has moved on. */
@@ -114,13 +116,16 @@ async function signedIn(s: Session) {
   const c: Ctx = {
     user: s.user,
     sites: [],
+    canCreate: false,
     main,
     seq: 0,
     focusMain() {
       if (c.seq > 1) main.focus({ preventScroll: true });
     },
     async refreshSites() {
-      c.sites = (await api<{ sites: SiteSummary[] }>('GET', '/sites')).sites;
+      const list = await api<{ sites: SiteSummary[]; can_create: boolean }>('GET', '/sites');
+      c.sites = list.sites;
+      c.canCreate = list.can_create;
     },
     go(hash: string) {
       if (location.hash == hash) route();
@@ -135,9 +140,7 @@ async function signedIn(s: Session) {
     try {
       await api('POST', '/logout');
     } catch {}
-    ctx = null;
-    location.hash = '';
-    showLogin('You have signed out.');
+    signedOut('You have signed out.');
   });
   const header = h(
     'header',
@@ -152,8 +155,29 @@ async function signedIn(s: Session) {
     e.preventDefault();
     main.focus();
   });
-  clear(root, skip, header, main);
+  clear(root, skip, header, failedSignInsNotice(s), main);
   route();
+}
+
+/** Shows the sign-in form after the session was ended on purpose. */
+export function signedOut(notice: string) {
+  ctx = null;
+  location.hash = '';
+  showLogin(notice);
+}
+
+/** Tells the owner of the account of wrong passwords given for it since
+ * their previous sign-in, until they dismiss it. */
+function failedSignInsNotice(s: Session) {
+  const f = s.failed_sign_ins;
+  if (!f?.count || sessionStorage.getItem('samtykke-notice-seen') == s.csrf_token) return null;
+  const ok = h('button', { type: 'button', class: 'ghost' }, 'Dismiss');
+  const box = h('div', { class: 'notice failed-sign-ins', id: 'failed-sign-ins', role: 'alert' }, h('p', {}, failedSignInsText(f)), ok);
+  ok.addEventListener('click', () => {
+    sessionStorage.setItem('samtykke-notice-seen', s.csrf_token);
+    box.remove();
+  });
+  return box;
 }
 
 window.addEventListener('hashchange', () => route());
@@ -170,7 +194,7 @@ async function route() {
     if (path[0] == 'sites' && path[1]) {
       document.getElementById('nav-sites')?.setAttribute('aria-current', 'page');
       await siteView(c, path[1], path[2] || 'rates', query, seq);
-    } else if (path[0] == 'new') {
+    } else if (path[0] == 'new' && c.canCreate) {
       newSiteView(c);
     } else if (path[0] == 'users' && c.user.operator) {
       document.getElementById('nav-users')?.setAttribute('aria-current', 'page');
@@ -188,7 +212,7 @@ async function route() {
 
 function sitesList(c: Ctx) {
   document.title = 'Sites · Samtykke';
-  const add = h('a', { href: '#/new', class: 'button primary' }, 'Add a site');
+  const add = c.canCreate ? h('a', { href: '#/new', class: 'button primary' }, 'Add a site') : null;
   if (!c.sites.length) {
     clear(
       c.main,
@@ -197,7 +221,7 @@ function sitesList(c: Ctx) {
         'div',
         { class: 'card empty' },
         h('h2', {}, 'No sites yet'),
-        h('p', {}, c.user.operator ? 'Add the first website that will show the consent banner. You can then invite people and grant them the site.' : 'Add a website to set up its consent banner, or ask an operator to grant you an existing one.'),
+        h('p', {}, c.user.operator ? 'Add the first website that will show the consent banner. You can then invite people and grant them the site.' : c.canCreate ? 'Add a website to set up its consent banner, or ask an operator to grant you an existing one.' : 'Ask an operator to grant you a site.'),
         add,
       ),
     );

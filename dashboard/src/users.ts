@@ -1,8 +1,9 @@
 // People (operators only): create users, grant them sites as owner or
-// viewer, take grants back, reset passwords and remove users.
+// viewer, take grants back, reset passwords and remove users, and sign
+// everyone out at once.
 import { api, ApiError } from './api.ts';
 import { announce, clear, h, scroller } from './dom.ts';
-import { field, type Ctx } from './main.ts';
+import { field, signedOut, type Ctx } from './main.ts';
 
 interface UserRow {
   id: string;
@@ -99,6 +100,24 @@ export async function usersView(c: Ctx) {
       h('td', {}, h('div', { class: 'inline-controls' }, reset, del)),
     );
   });
+  const endAll = h('button', { type: 'button', class: 'danger', id: 'end-sessions' }, 'Sign everyone out');
+  const endStatus = h('p', { class: 'status', role: 'status' });
+  endAll.addEventListener('click', async () => {
+    if (!confirm('Sign everyone out of the dashboard, you too?')) return;
+    try {
+      await api('DELETE', '/users/sessions');
+      signedOut('Everyone was signed out of the dashboard, you too. Sign in again.');
+    } catch (x) {
+      endStatus.textContent = (x as ApiError).message;
+    }
+  });
+  const sessions = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'sessions-h' },
+    h('h2', { id: 'sessions-h' }, 'Sessions'),
+    h('p', {}, 'Ends every signed-in dashboard session at once, yours too: for when a session may have been stolen, on a shared computer or with a leaked cookie. Sessions opened with the admin token also end when SAMTYKKE_ADMIN_TOKEN changes.'),
+    h('div', { class: 'form-actions' }, endAll, endStatus),
+  );
   clear(
     c.main,
     h('div', { class: 'page-head' }, h('h1', {}, 'People')),
@@ -111,5 +130,6 @@ export async function usersView(c: Ctx) {
         ? scroller('People', h('table', { id: 'users-table' }, h('thead', {}, h('tr', {}, ['Person', 'Sites', 'Grant a site', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))
         : h('p', { class: 'muted' }, 'Nobody yet. Add the first person above.'),
     ),
+    sessions,
   );
 }

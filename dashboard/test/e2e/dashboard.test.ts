@@ -17,7 +17,8 @@ before(async () => {
   d = new Consentd();
   await d.start();
   browser = await launch();
-  await d.admin('POST', '/users', { email: 'kari@nordicshop.example', password: PASSWORD });
+  // Kari is an operator: only operators and owners of a site add sites.
+  await d.admin('POST', '/users', { email: 'kari@nordicshop.example', password: PASSWORD, operator: true });
 });
 
 after(async () => {
@@ -49,9 +50,13 @@ test('sign-in refuses a wrong password with a message, and the form passes axe-c
   await ctx.close();
 });
 
-test('an owner creates a site: a bad origin is refused next to its field, then the tag and the real banner preview', async () => {
+test('an operator creates a site: a bad origin is refused next to its field, then the tag and the real banner preview', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await signIn(ctx, 'kari@nordicshop.example');
+  // The wrong password of the first test is told, once, after signing in.
+  await page.locator('#failed-sign-ins').getByText(/^1 failed sign-in to your account since your last visit/).waitFor();
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  assert.equal(await page.locator('#failed-sign-ins').count(), 0);
   await page.getByText('No sites yet').waitFor();
   await page.getByRole('link', { name: 'Add a site' }).first().click();
   await page.getByLabel('Site name').fill('Nordic Shop');
@@ -235,6 +240,9 @@ test('another user sees none of it; an operator grants the site', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await signIn(ctx, 'ola@nordicshop.example');
   await page.getByText('No sites yet').waitFor();
+  // Without a site of their own, a user cannot add one.
+  await page.getByText('Ask an operator to grant you a site.').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Add a site' }).count(), 0);
   await page.goto(`${d.url}/dashboard#/sites/${site.id}/rates`);
   await page.getByText('No such site').waitFor();
   assert.equal(await page.locator('#kpi-impressions').count(), 0);
@@ -253,6 +261,12 @@ test('another user sees none of it; an operator grants the site', async () => {
   await op.locator('tr[data-user="ola@nordicshop.example"]').getByText('Nordic Shop · viewer').waitFor();
   assert.deepEqual(await axeSerious(op), []);
   await shot(op, 'dashboard-people.png');
+  // Signing everyone out ends this session too.
+  op.once('dialog', (dialog) => dialog.accept());
+  await op.getByRole('button', { name: 'Sign everyone out' }).click();
+  await op.getByText('Everyone was signed out of the dashboard, you too. Sign in again.').waitFor();
+  const after = await op.evaluate(async () => (await fetch('/dashboard/api/session')).status);
+  assert.equal(after, 401);
   await opCtx.close();
 
   const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 900 } });
