@@ -186,6 +186,24 @@ func TestCompose(t *testing.T) {
 	if len(test) == 3 && !f.routes[test[2]]["GET"] {
 		t.Errorf("consentd health check asks for %s, which the API does not serve", test[2])
 	}
+	// /metrics and the checks are on the operators' listener, which is
+	// published nowhere; the healthcheck binary asks it.
+	if cfg.MetricsAddr == "" {
+		t.Error("consentd: set SAMTYKKE_METRICS_ADDR, or /metrics is served on the published port")
+	} else {
+		_, mport, _ := net.SplitHostPort(cfg.MetricsAddr)
+		if mport == f.port {
+			t.Errorf("SAMTYKKE_METRICS_ADDR %s is the public port", cfg.MetricsAddr)
+		}
+		for _, p := range cd.Ports {
+			if m := interpolate(p); strings.HasSuffix(m, ":"+mport) {
+				t.Errorf("consentd publishes the operators' port %s (%s)", mport, p)
+			}
+		}
+		if len(test) == 3 && !f.opsRoutes[test[2]]["GET"] {
+			t.Errorf("consentd health check asks for %s, which the operators' listener does not serve", test[2])
+		}
+	}
 
 	// Redis: runs deploy/redis/redis.conf, AOF on, noeviction.
 	r := c.Services["redis"]

@@ -45,6 +45,9 @@ type codeFacts struct {
 	env map[string]bool
 	// routes maps each registered path template to its methods.
 	routes map[string]map[string]bool
+	// opsRoutes is routes of the operators' listener (SAMTYKKE_METRICS_ADDR,
+	// httpapi.Ops).
+	opsRoutes map[string]map[string]bool
 	// series maps each exposed series name (histograms as _bucket, _sum and
 	// _count) to its label names.
 	series map[string]map[string]bool
@@ -66,7 +69,8 @@ func code(t *testing.T) codeFacts {
 }
 
 func gatherFacts() (codeFacts, error) {
-	f := codeFacts{env: map[string]bool{}, routes: map[string]map[string]bool{}, series: map[string]map[string]bool{}}
+	f := codeFacts{env: map[string]bool{}, routes: map[string]map[string]bool{}, opsRoutes: map[string]map[string]bool{},
+		series: map[string]map[string]bool{}}
 
 	// Every variable config.Load asks for, and the defaults.
 	cfg, err := config.Load(nil, func(k string) string { f.env[k] = true; return "" }, io.Discard)
@@ -144,6 +148,13 @@ func gatherFacts() (codeFacts, error) {
 		}
 		f.routes[r.Path][r.Method] = true
 	}
+	ops := httpapi.Ops(st, httpapi.Options{Metrics: m, Gatherer: reg})
+	for _, r := range ops.Routes() {
+		if f.opsRoutes[r.Path] == nil {
+			f.opsRoutes[r.Path] = map[string]bool{}
+		}
+		f.opsRoutes[r.Path][r.Method] = true
+	}
 	return f, nil
 }
 
@@ -215,6 +226,9 @@ func TestCodeFacts(t *testing.T) {
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		if !f.routes[p]["GET"] {
 			t.Errorf("the API does not register GET %s", p)
+		}
+		if !f.opsRoutes[p]["GET"] {
+			t.Errorf("the operators' listener does not register GET %s", p)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -201,31 +202,6 @@ func TestKubernetes(t *testing.T) {
 	}
 	c := pod.Containers[0]
 
-	// Port: the one consentd listens on, named for the probes and Service.
-	if len(c.Ports) != 1 || strconv.Itoa(c.Ports[0].ContainerPort) != f.port {
-		t.Fatalf("containerPort %v; consentd listens on %s", c.Ports, f.port)
-	}
-	portName := c.Ports[0].Name
-	if ann := d.Spec.Template.Metadata.Annotations; ann["prometheus.io/port"] != f.port || !f.routes[ann["prometheus.io/path"]]["GET"] {
-		t.Errorf("scrape annotations %v must name port %s and a served metrics path", ann, f.port)
-	}
-
-	// Probes: readiness on /readyz (store reachable), liveness on /healthz.
-	checkProbe := func(what string, p *probe, wantPath string) {
-		if p == nil || p.HTTPGet == nil {
-			t.Errorf("no %s probe", what)
-			return
-		}
-		if p.HTTPGet.Path != wantPath || !f.routes[p.HTTPGet.Path]["GET"] {
-			t.Errorf("%s probe asks %s; want %s, served by the API (routes %v)", what, p.HTTPGet.Path, wantPath, keys(f.routes))
-		}
-		if port := p.HTTPGet.Port; port != portName && strconv.Itoa(toInt(port)) != f.port {
-			t.Errorf("%s probe port %v is neither %q nor %s", what, port, portName, f.port)
-		}
-	}
-	checkProbe("readiness", c.ReadinessProbe, "/readyz")
-	checkProbe("liveness", c.LivenessProbe, "/healthz")
-
 	// Resources.
 	for _, r := range []string{"cpu", "memory"} {
 		if c.Resources.Requests[r] == "" || c.Resources.Limits[r] == "" {
@@ -303,6 +279,42 @@ func TestKubernetes(t *testing.T) {
 	if !strings.HasSuffix(cfg.Addr, ":"+f.port) {
 		t.Errorf("SAMTYKKE_ADDR %s differs from containerPort %s", cfg.Addr, f.port)
 	}
+
+	// Ports: the public one (SAMTYKKE_ADDR), for the Service; the operators'
+	// one (SAMTYKKE_METRICS_ADDR), for the probes and the scrape, which
+	// then never pass the Service or the ingress.
+	if cfg.MetricsAddr == "" {
+		t.Fatal("SAMTYKKE_METRICS_ADDR is not set: /metrics would be served on the port the Service exposes")
+	}
+	_, metricsPort, _ := net.SplitHostPort(cfg.MetricsAddr)
+	ports := map[string]string{}
+	for _, p := range c.Ports {
+		ports[p.Name] = strconv.Itoa(p.ContainerPort)
+	}
+	if len(c.Ports) != 2 || ports["http"] != f.port || ports["metrics"] != metricsPort {
+		t.Fatalf("containerPorts %v; want http %s (consentd's port) and metrics %s (SAMTYKKE_METRICS_ADDR)", c.Ports, f.port, metricsPort)
+	}
+	portName := "http"
+	if ann := d.Spec.Template.Metadata.Annotations; ann["prometheus.io/port"] != metricsPort || !f.opsRoutes[ann["prometheus.io/path"]]["GET"] {
+		t.Errorf("scrape annotations %v must name port %s and a metrics path the operators' listener serves", ann, metricsPort)
+	}
+
+	// Probes: readiness on /readyz (store reachable), liveness on /healthz,
+	// both on the operators' listener.
+	checkProbe := func(what string, p *probe, wantPath string) {
+		if p == nil || p.HTTPGet == nil {
+			t.Errorf("no %s probe", what)
+			return
+		}
+		if p.HTTPGet.Path != wantPath || !f.opsRoutes[p.HTTPGet.Path]["GET"] {
+			t.Errorf("%s probe asks %s; want %s, served by the operators' listener (routes %v)", what, p.HTTPGet.Path, wantPath, keys(f.opsRoutes))
+		}
+		if port := p.HTTPGet.Port; port != "metrics" && strconv.Itoa(toInt(port)) != metricsPort {
+			t.Errorf("%s probe port %v is neither %q nor %s", what, port, "metrics", metricsPort)
+		}
+	}
+	checkProbe("readiness", c.ReadinessProbe, "/readyz")
+	checkProbe("liveness", c.LivenessProbe, "/healthz")
 
 	// Shutdown: the grace period covers the preStop sleep and consentd's own
 	// shutdown timeout.

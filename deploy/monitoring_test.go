@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,15 +152,21 @@ func TestPrometheusConfig(t *testing.T) {
 		if path == "" {
 			path = "/metrics"
 		}
-		if !f.routes[path]["GET"] {
+		// consentd in compose.yaml serves /metrics on SAMTYKKE_METRICS_ADDR.
+		scrapePort, served := f.port, f.routes
+		if a := interpolate(compose.Services["consentd"].Environment["SAMTYKKE_METRICS_ADDR"]); a != "" {
+			_, scrapePort, _ = net.SplitHostPort(a)
+			served = f.opsRoutes
+		}
+		if !served[path]["GET"] {
 			t.Errorf("job samtykke scrapes %s, which the API does not serve", path)
 		}
 		if len(sc.DNSSDConfigs) == 0 {
 			t.Fatal("job samtykke has no dns_sd_configs (it should find every consentd replica)")
 		}
 		for _, d := range sc.DNSSDConfigs {
-			if itoa(d.Port) != f.port {
-				t.Errorf("job samtykke scrapes port %d; consentd listens on %s", d.Port, f.port)
+			if itoa(d.Port) != scrapePort {
+				t.Errorf("job samtykke scrapes port %d; consentd serves /metrics on %s", d.Port, scrapePort)
 			}
 			for _, n := range d.Names {
 				if _, ok := compose.Services[n]; !ok {

@@ -4,8 +4,10 @@
 // it GETs /healthz (or the path given as its only argument, e.g. /readyz)
 // on this machine and exits 0 on 200, 1 otherwise.
 //
-// It reads SAMTYKKE_ADDR exactly as consentd does (through the same config
-// package), so moving consentd to another port moves the check with it.
+// It reads SAMTYKKE_ADDR and SAMTYKKE_METRICS_ADDR exactly as consentd does
+// (through the same config package), so moving consentd to another port
+// moves the check with it; with SAMTYKKE_METRICS_ADDR set it asks the
+// operators' listener.
 //
 //	healthcheck            # GET http://127.0.0.1:8080/healthz
 //	healthcheck /readyz    # readiness: also fails while the store is unreachable
@@ -67,14 +69,16 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 	return 0
 }
 
-// URL is where consentd answers path, given its environment: SAMTYKKE_ADDR
-// with an unspecified host (":8080", "0.0.0.0:8080", "[::]:8080") is reached
-// on 127.0.0.1; a specific host is used as it is.
+// URL is where consentd answers path, given its environment: on
+// SAMTYKKE_METRICS_ADDR when set (the operators' listener, which serves the
+// health checks; a check there needs no route through the public port),
+// otherwise on SAMTYKKE_ADDR. An unspecified host (":8080", "0.0.0.0:8080",
+// "[::]:8080") is reached on 127.0.0.1; a specific host is used as it is.
 func URL(getenv func(string) string, path string) (string, error) {
-	// Only the address matters here; the other settings are not read, so a
-	// value this check does not need cannot make it fail.
+	// Only the addresses matter here; the other settings are not read, so
+	// a value this check does not need cannot make it fail.
 	cfg, err := config.Load(nil, func(k string) string {
-		if k == "SAMTYKKE_ADDR" {
+		if k == "SAMTYKKE_ADDR" || k == "SAMTYKKE_METRICS_ADDR" {
 			return getenv(k)
 		}
 		return ""
@@ -82,7 +86,11 @@ func URL(getenv func(string) string, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	host, port, err := net.SplitHostPort(cfg.Addr)
+	addr := cfg.Addr
+	if cfg.MetricsAddr != "" {
+		addr = cfg.MetricsAddr
+	}
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", err
 	}

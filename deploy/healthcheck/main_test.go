@@ -26,6 +26,13 @@ func TestURL(t *testing.T) {
 			t.Errorf("SAMTYKKE_ADDR=%q: got %q, %v; want %q", tc.addr, got, err, tc.want)
 		}
 	}
+	// With an operators' listener the check asks it.
+	if got, err := URL(env(map[string]string{"SAMTYKKE_ADDR": ":8080", "SAMTYKKE_METRICS_ADDR": ":9464"}), "/readyz"); err != nil || got != "http://127.0.0.1:9464/readyz" {
+		t.Errorf("with SAMTYKKE_METRICS_ADDR=:9464: got %q, %v", got, err)
+	}
+	if _, err := URL(env(map[string]string{"SAMTYKKE_METRICS_ADDR": "nonsense"}), "/healthz"); err == nil {
+		t.Error("a bad SAMTYKKE_METRICS_ADDR must fail the check")
+	}
 	if _, err := URL(env(map[string]string{"SAMTYKKE_ADDR": "nonsense"}), "/healthz"); err == nil {
 		t.Error("a bad SAMTYKKE_ADDR must fail the check, not probe a default port")
 	}
