@@ -44,6 +44,8 @@ for s in "${scenarios[@]}"; do
 		env_store=(SAMTYKKE_REDIS_URL="redis://127.0.0.1:${!rport_var}/0")
 		echo "redis-server 127.0.0.1:${!rport_var} (deploy/redis/redis.conf: $(redis-cli -p "${!rport_var}" config get appendfsync | tail -1) fsync, AOF $(redis-cli -p "${!rport_var}" config get appendonly | tail -1))"
 	fi
+	# The ingest limit off: one loopback client floods one site on purpose.
+	env_store+=(SAMTYKKE_INGEST_RATE=0)
 	start_consentd "$s" "${env_store[@]}"
 	cport_var="consentd_port_$s"
 	base="http://127.0.0.1:${!cport_var}"

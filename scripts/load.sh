@@ -138,8 +138,10 @@ base="http://127.0.0.1:$port"
 token="load-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 env_store=(SAMTYKKE_DATA_DIR="$tmp/data")
 [ "$store" = redis ] && env_store=(SAMTYKKE_REDIS_URL="redis://127.0.0.1:$rport/0${redis_options:+?$redis_options}")
+# SAMTYKKE_INGEST_RATE=0: the load comes from one address to few sites, and
+# this measures the server itself, not its ingestion limit.
 env "${env_store[@]}" SAMTYKKE_ADDR="127.0.0.1:$port" SAMTYKKE_ADMIN_TOKEN="$token" \
-	SAMTYKKE_DEMO=false SAMTYKKE_LOG_FORMAT=json SAMTYKKE_PUBLIC_URL="$base" \
+	SAMTYKKE_DEMO=false SAMTYKKE_LOG_FORMAT=json SAMTYKKE_PUBLIC_URL="$base" SAMTYKKE_INGEST_RATE=0 \
 	"$tmp/consentd" >"$tmp/consentd.log" 2>&1 &
 consentd_pid=$!
 pids+=("$consentd_pid")

@@ -20,7 +20,9 @@ echo "== building consentd and crashcheck"
 ops_build
 start_redis main
 redis_url="redis://127.0.0.1:$redis_port_main/0"
-start_consentd main SAMTYKKE_REDIS_URL="$redis_url" SAMTYKKE_SHUTDOWN_TIMEOUT=20s
+# The ingest limit off (SAMTYKKE_INGEST_RATE=0): one loopback client floods
+# one site on purpose.
+start_consentd main SAMTYKKE_REDIS_URL="$redis_url" SAMTYKKE_SHUTDOWN_TIMEOUT=20s SAMTYKKE_INGEST_RATE=0
 base="http://127.0.0.1:$consentd_port_main"
 site=$(create_site "$base")
 echo "redis-server 127.0.0.1:$redis_port_main; consentd $base (pid $consentd_pid_main, SAMTYKKE_SHUTDOWN_TIMEOUT 20s); site $site"
@@ -43,7 +45,7 @@ echo "consentd     exited with status $status, $(awk -v a="$t0" -v b="$t1" 'BEGI
 grep -E '"msg":"(shutting down|stopped)' "$tmp/consentd-main.log" | sed 's/^/  log        /' || true
 
 sleep 1
-start_consentd main SAMTYKKE_REDIS_URL="$redis_url"
+start_consentd main SAMTYKKE_REDIS_URL="$redis_url" SAMTYKKE_INGEST_RATE=0
 echo "restarted    consentd (pid $consentd_pid_main) on the same port"
 
 reap "$sender"

@@ -381,6 +381,8 @@ func start(t *testing.T, bin, redisURL string) *consentd {
 		"SAMTYKKE_DEMO=false",
 		"SAMTYKKE_LOG_FORMAT=json",
 		"SAMTYKKE_SHUTDOWN_TIMEOUT=10s",
+		// The test floods sites from one address on purpose.
+		"SAMTYKKE_INGEST_RATE=0",
 	)
 	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr
 	if err := c.cmd.Start(); err != nil {
