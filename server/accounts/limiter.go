@@ -61,7 +61,8 @@ func (l Limit) DelayAfter(n int) time.Duration {
 //   - AccountLimit, per address from anywhere: guessers on many networks
 //     are slowed after 10 attempts in an hour, one second at first and
 //     twice as long with each further attempt, to one per minute. The owner
-//     then waits seconds, not the window.
+//     then waits at most that, not the window, and not at all in a browser
+//     where they signed in before (see Begin).
 var (
 	EmailLimit   = Limit{Max: 5, Window: 15 * time.Minute}
 	NetworkLimit = Limit{Max: 30, Window: 15 * time.Minute}

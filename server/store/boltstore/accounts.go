@@ -668,8 +668,18 @@ func (s *Store) NoteFailedSignIn(ctx context.Context, userID, network string, at
 }
 
 func (s *Store) TakeFailedSignIns(ctx context.Context, userID string) (accounts.FailedSignIns, error) {
+	// Most sign-ins have nothing to take: look before paying for a write.
+	var noted bool
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b, _ := acct(tx, bktFailedSignIns)
+		noted = b != nil && b.Get([]byte(userID)) != nil
+		return nil
+	})
+	if err != nil || !noted {
+		return accounts.FailedSignIns{}, err
+	}
 	var f accounts.FailedSignIns
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		f = accounts.FailedSignIns{}
 		b, err := acct(tx, bktFailedSignIns)
 		if err != nil {
