@@ -119,10 +119,13 @@ func siteKeysPattern(siteID string) string {
 //	samtykke:{accounts}:sessions:<user id>      SET     token hashes of the user's sessions; expires with the last
 //	samtykke:{accounts}:throttle:<key>          HASH    n, reset (ms), next (ms) of a key's sign-in attempts
 //	                                                    (accounts.Throttle); expires with its window. A key is
-//	                                                    n:<network>, an:<HMAC of address>:<network> or
-//	                                                    a:<HMAC of address>: never the address typed
-//	samtykke:{accounts}:failed-sign-ins:<user id> HASH  n, last (ms), net: wrong passwords since the user's
-//	                                                    last sign-in; expires 90 days after the last
+//	                                                    n:<network>, an:<HMAC of address>:<network>,
+//	                                                    a:<HMAC of address> or d:<device token's HMAC>: never
+//	                                                    the address typed. The HMAC key is the setting
+//	                                                    accounts_throttle_hmac_key (settingKey).
+//	samtykke:{accounts}:failed-sign-ins:<id>    HASH    n, last (ms), net: wrong passwords given for the user's
+//	                                                    account since their last sign-in; expires 90 days
+//	                                                    after the last
 
 const accountsTag = keyPrefix + "{accounts}:"
 
