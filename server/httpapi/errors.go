@@ -116,8 +116,7 @@ func clientFailure(err error, r *http.Request, connCtx context.Context) error {
 		return errClientIncomplete
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errClientIncomplete
-	case errors.Is(err, http.ErrBodyReadAfterClose), errors.Is(err, errClientTimeout),
-		errors.Is(err, errClientIncomplete), errors.Is(err, errClientGone):
+	case errors.Is(err, errClientTimeout), errors.Is(err, errClientIncomplete), errors.Is(err, errClientGone):
 		return err
 	case connCtx != nil && errors.Is(connCtx.Err(), context.Canceled):
 		return errClientGone

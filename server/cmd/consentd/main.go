@@ -357,7 +357,11 @@ func printWelcome(w io.Writer, cfg config.Config, newToken string) {
 	}
 	fmt.Fprintf(w, "  Dashboard: %s/dashboard (sign in with the admin token, then add users)\n", cfg.PublicURL)
 	if cfg.MetricsAddr != "" {
-		fmt.Fprintf(w, "  Metrics:   http://%s/metrics (SAMTYKKE_METRICS_ADDR)\n", cfg.MetricsAddr)
+		host, port, _ := net.SplitHostPort(cfg.MetricsAddr)
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "localhost"
+		}
+		fmt.Fprintf(w, "  Metrics:   http://%s/metrics (SAMTYKKE_METRICS_ADDR)\n", net.JoinHostPort(host, port))
 	} else {
 		fmt.Fprintf(w, "  Metrics:   %s/metrics\n", cfg.PublicURL)
 	}
