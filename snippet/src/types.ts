@@ -14,6 +14,9 @@ export interface Choices {
 
 export interface Cookie {
   name: string;
+  /** Lifetime in minutes; 0 until the browser closes. Absent from servers older than the banner. */
+  duration_minutes?: number;
+  /** The same in whole days, rounded down; kept for older banners. */
   duration_days: number;
 }
 

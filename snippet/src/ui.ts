@@ -4,7 +4,7 @@
 // Nothing here is built until it is shown. No texts live here: they come
 // with the site's config.
 import type { Stored } from './state.ts';
-import type { BannerConfig, Optional, Surface } from './types.ts';
+import type { BannerConfig, Cookie, Optional, Surface } from './types.ts';
 
 declare const CSS: string;
 
@@ -99,15 +99,14 @@ export function ui(ctx: UiContext) {
     host = el;
     const cur = ctx.current();
     const draft: Record<Optional, boolean> = { statistics: !!cur?.choices.statistics, marketing: !!cur?.choices.marketing };
-    const fmt = (o: Intl.NumberFormatOptions, n: number) => {
-      try {
-        return new Intl.NumberFormat(lang, o).format(n);
-      } catch {
-        return n + '';
-      }
+    // A lifetime in the largest unit that divides it (a year is 365 days),
+    // worded with the config's "singular|plural" texts.
+    const dur = (c: Cookie) => {
+      const m = c.duration_minutes ?? c.duration_days * 1440;
+      const [n, k] = m % 525600 ? (m % 1440 ? (m % 60 ? [m, 'minutes'] : [m / 60, 'hours']) : [m / 1440, 'days']) : [m / 525600, 'years'];
+      const [one, many] = t('settings.' + k).split('|');
+      return m ? n + ' ' + (n == 1 || !many ? one : many) : t('settings.session');
     };
-    const dur = (days: number) =>
-      days ? fmt({ style: 'unit', unit: days % 365 ? 'day' : 'year', unitDisplay: 'long' }, days % 365 ? days : days / 365) : t('settings.session');
     const dismiss = () => {
       if (ctx.current()) {
         close();
@@ -152,7 +151,7 @@ export function ui(ctx: UiContext) {
                       'table',
                       {},
                       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('settings.cookie')), h('th', { scope: 'col' }, t('settings.duration')))),
-                      h('tbody', {}, ...v.cookies.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, dur(c.duration_days))))),
+                      h('tbody', {}, ...v.cookies.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, dur(c))))),
                     ),
                 ),
               ),
@@ -228,7 +227,9 @@ export function ui(ctx: UiContext) {
     // A cookie with a bite taken out and three crumbs.
     path.setAttribute('d', 'M12 3a9 9 0 1 0 9 9 3 3 0 0 1-3.5-3A3 3 0 0 1 14 5.5 3 3 0 0 1 12 3zM8.5 10h.01M9 15h.01M14 14h.01');
     svg.append(path);
-    root.append(h('button', { type: 'button', class: 'w fab', 'aria-label': label, title: label, onclick: settings }, svg));
+    // The name is on screen, not only in aria-label or a hover title: the
+    // banner tells visitors to look for it, and touch screens show no titles.
+    root.append(h('button', { type: 'button', class: 'w fab', onclick: settings }, svg, label));
   }
 
   return { banner, settings, button, close };

@@ -219,7 +219,7 @@ describe('settings layer', () => {
     assert.ok((await dialog.textContent())!.includes('Always on'));
     for (const d of await dialog.locator('details').all()) await d.locator('summary').click();
     const text = (await dialog.textContent())!;
-    for (const s of ['Google Analytics 4', 'Google Ireland Limited', '_ga_*', '2 years', 'Hotjar', '_hjSessionUser_*', '1 year', 'Session', 'Meta Pixel', '_fbp', '90 days', 'HubSpot', 'hubspotutk', '180 days', 'samtykke', '182 days'])
+    for (const s of ['Google Analytics 4', 'Google Ireland Limited', '_ga_*', '2 years', 'Hotjar', '_hjSessionUser_*', '1 year', '30 minutes', 'Session', 'Meta Pixel', '_fbp', '90 days', 'HubSpot', 'hubspotutk', '180 days', 'samtykke', '182 days'])
       assert.ok(text.includes(s), s);
     assert.ok(!text.includes('Your consent'), 'no consent to show yet');
     await x.page.screenshot({ path: join(SCREENSHOTS, 'banner-settings-1366x768.png'), animations: 'disabled' });
@@ -323,14 +323,122 @@ describe('language', () => {
     });
   }
 
-  test('durations are written in the visitor’s language', async () => {
-    const x = await open(`/?lang=nb&site=${norsk.id}`);
-    await action(x.page, 'customize').click();
-    for (const d of await banner(x.page).locator('details').all()) await d.locator('summary').click();
-    const text = (await banner(x.page).locator('.panel').textContent())!.replace(/\u00a0/g, ' ');
-    for (const s of ['2 år', '90 døgn', 'Økt', 'Alltid på', 'Lagre valg']) assert.ok(text.includes(s), s + ' in ' + text);
-    await x.context.close();
-  });
+  // The wording reviewed language by language (issue 19), read back from the
+  // banner as rendered: the first layer names the third parties and the
+  // button the visitor will see, the settings layer words cookie lifetimes
+  // naturally (minutes, days, years, session), and the persistent button
+  // shows its name on screen, also on a phone.
+  const reviewed: Record<string, { title: string; body: string[]; settings: string[]; durations: string[]; button: string; given: string }> = {
+    en: {
+      title: 'Cookie settings',
+      body: ['Some of them are set by third parties, listed under “Customize”.', 'with the “Cookie settings” button'],
+      settings: ['Used to count visits and see how visitors use the site'],
+      durations: ['2 years', '1 year', '182 days', '180 days', '90 days', '30 minutes', 'Session'],
+      button: 'Cookie settings',
+      given: 'Given',
+    },
+    nb: {
+      title: 'Innstillinger for informasjonskapsler',
+      body: ['Noen av dem settes av tredjeparter, som er listet opp under «Tilpass».', 'med knappen «Informasjonskapsler»'],
+      settings: ['Velg hva vi får bruke informasjonskapsler til.'],
+      durations: ['2 år', '1 år', '182 dager', '180 dager', '90 dager', '30 minutter', 'Økt'],
+      button: 'Informasjonskapsler',
+      given: 'Gitt',
+    },
+    nn: {
+      title: 'Innstillingar for informasjonskapslar',
+      body: ['Nokre av dei blir sette av tredjepartar, som er lista opp under «Tilpass».', 'Du kan kva tid som helst endre', 'med knappen «Informasjonskapslar»'],
+      settings: ['Vel kva vi får bruke informasjonskapslar til. Du kan kva tid som helst', 'korleis besøkjande brukar nettstaden'],
+      durations: ['2 år', '1 år', '182 dagar', '180 dagar', '90 dagar', '30 minuttar', 'Økt'],
+      button: 'Informasjonskapslar',
+      given: 'Gitt',
+    },
+    sv: {
+      title: 'Kakinställningar',
+      body: ['En del av dem sätts av tredje parter, som listas under ”Anpassa”.', 'med knappen ”Kakinställningar”'],
+      settings: ['Välj vad vi får använda kakor till.'],
+      durations: ['2 år', '1 år', '182 dagar', '180 dagar', '90 dagar', '30 minuter', 'Session'],
+      button: 'Kakinställningar',
+      given: 'Lämnat',
+    },
+    da: {
+      title: 'Cookieindstillinger',
+      body: ['Nogle af dem sættes af tredjeparter, som er listet under »Tilpas«.', 'med knappen »Cookieindstillinger«'],
+      settings: ['Sørger for, at hjemmesiden fungerer, og at dit valg bliver husket.'],
+      durations: ['2 år', '1 år', '182 dage', '180 dage', '90 dage', '30 minutter', 'Session'],
+      button: 'Cookieindstillinger',
+      given: 'Afgivet',
+    },
+    fi: {
+      title: 'Evästeasetukset',
+      body: ['Osan niistä asettavat kolmannet osapuolet, jotka on lueteltu kohdassa ”Mukauta”.', 'Sivusto tarvitsee välttämättömiä evästeitä toimiakseen', 'painikkeella ”Evästeasetukset”'],
+      settings: ['Nämä evästeet kertovat meille, miten kävijät käyttävät sivustoa'],
+      durations: ['2 vuotta', '1 vuosi', '182 päivää', '180 päivää', '90 päivää', '30 minuuttia', 'Istunnon ajan'],
+      button: 'Evästeasetukset',
+      given: 'Annettu',
+    },
+    de: {
+      title: 'Cookie-Einstellungen',
+      body: ['Einige davon werden von Drittanbietern gesetzt, die unter „Anpassen“ aufgeführt sind.', 'über die Schaltfläche „Cookie-Einstellungen“'],
+      settings: ['Wählen Sie, wofür wir Cookies verwenden dürfen.'],
+      durations: ['2 Jahre', '1 Jahr', '182 Tage', '180 Tage', '90 Tage', '30 Minuten', 'Sitzung'],
+      button: 'Cookie-Einstellungen',
+      given: 'Erteilt',
+    },
+  };
+  const phone = { viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true };
+  for (const [lang, want] of Object.entries(reviewed)) {
+    test(`${lang}: reviewed wording and durations in the rendered banner, and a settings button that shows its name on a phone`, async () => {
+      const x = await open(`/?lang=${lang}`, phone);
+      const clean = (s: string | null) => s!.replace(/\u00a0/g, ' ');
+      const card = banner(x.page).locator('.card');
+      assert.equal(await card.getAttribute('lang'), lang);
+      const first = clean(await card.textContent());
+      for (const s of want.body) assert.ok(first.includes(s), `${lang} first layer: ${s} in ${first}`);
+      const [accept, reject] = await buttonBoxes(x.page);
+      for (const b of [accept, reject]) assert.ok(b.top >= 0 && b.bottom <= 640 && b.right <= 360, `${lang}: Accept and Reject in view at 360×640`);
+      await x.page.screenshot({ path: join(SCREENSHOTS, `banner-first-layer-${lang}-360x640.png`), animations: 'disabled' });
+
+      await action(x.page, 'customize').click();
+      const dialog = x.page.getByRole('dialog', { name: want.title });
+      await dialog.waitFor();
+      for (const d of await dialog.locator('details').all()) await d.locator('summary').click();
+      const second = clean(await dialog.textContent());
+      for (const s of [...want.settings, ...want.durations]) assert.ok(second.includes(s), `${lang} settings layer: ${s} in ${second}`);
+      // Each cookie's lifetime, row by row, as the vendors document it.
+      const rows = await dialog.locator('tbody tr').evaluateAll((trs) => Object.fromEntries(trs.map((tr) => [tr.children[0].textContent, tr.children[1].textContent!.replace(/\u00a0/g, ' ')])));
+      const [y2, y1, d182, d180, d90, m30, session] = want.durations;
+      assert.deepEqual(
+        [rows['_ga'], rows['_hjSessionUser_*'], rows['samtykke'], rows['__hstc'], rows['_fbp'], rows['_hjSession_*'], rows['__hssc'], rows['_hjTLDTest'], rows['__hssrc']],
+        [y2, y1, d182, d180, d90, m30, m30, session, session],
+      );
+      await action(x.page, 'accept-all').click();
+      await banner(x.page).waitFor({ state: 'detached' });
+
+      const fab = x.page.getByRole('button', { name: want.button, exact: true });
+      await fab.waitFor();
+      const seen = await x.page.evaluate(() => {
+        const b = document.getElementById('samtykke-settings')!.shadowRoot!.querySelector('button')!;
+        const text = Array.from(b.childNodes).find((n) => n.nodeType == 3)!;
+        const r = document.createRange();
+        r.selectNodeContents(text);
+        const t = r.getBoundingClientRect();
+        const s = getComputedStyle(b);
+        return { text: text.textContent, w: t.width, h: t.height, left: t.left, right: t.right, bottom: t.bottom, clipped: b.scrollWidth > b.clientWidth, color: s.color, bg: s.backgroundColor, size: s.fontSize, title: b.title, aria: b.getAttribute('aria-label') };
+      });
+      assert.equal(seen.text, want.button, 'the name is written on the button');
+      assert.ok(seen.w > 20 && seen.h >= 12 && seen.left >= 0 && seen.right <= 360 && seen.bottom <= 640 && !seen.clipped, `${lang}: label on screen ${JSON.stringify(seen)}`);
+      assert.ok(contrast(seen.color, seen.bg) >= 4.5 && parseFloat(seen.size) >= 14, `${lang}: label readable ${JSON.stringify(seen)}`);
+      assert.equal(seen.aria, null, 'the visible text is the accessible name');
+      await x.page.screenshot({ path: join(SCREENSHOTS, `settings-button-${lang}-360x640.png`), animations: 'disabled' });
+
+      await fab.tap();
+      const again = x.page.getByRole('dialog', { name: want.title });
+      await again.waitFor();
+      assert.ok(clean(await again.textContent()).includes(want.given), `${lang}: ${want.given}`);
+      await x.context.close();
+    });
+  }
 });
 
 test('works under a Content-Security-Policy without unsafe-inline or unsafe-eval, honouring the nonce', async () => {
