@@ -27,11 +27,10 @@ type Error struct {
 	Status int `json:"-"`
 	// RetryAfter, when positive, is sent as the Retry-After header (in
 	// seconds); a 503 always gets one.
-	RetryAfter int `json:"-"`
-
-	Code    string               `json:"code"`
-	Message string               `json:"message"`
-	Fields  []consent.FieldError `json:"fields,omitempty"`
+	RetryAfter int                  `json:"-"`
+	Code       string               `json:"code"`
+	Message    string               `json:"message"`
+	Fields     []consent.FieldError `json:"fields,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -71,6 +70,10 @@ func toAPIError(err error) *Error {
 	case errors.Is(err, errClientIncomplete):
 		return NewError(http.StatusBadRequest, "incomplete",
 			"the connection ended before the request did; nothing was stored, please retry")
+	case errors.Is(err, errClientGone):
+		// Nobody reads this answer; what matters is that it is not
+		// counted as the server's failure.
+		return NewError(http.StatusBadRequest, "client_closed", "the client closed the connection before the answer")
 	case errors.Is(err, consent.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return NewError(http.StatusServiceUnavailable, "unavailable",
 			"the consent store cannot be reached right now; nothing was stored, please retry")
@@ -102,9 +105,9 @@ var (
 // clientFailure classifies err as a failure of the client's connection (a
 // request body that stalled past the server's ReadTimeout, a reset, a body
 // shorter than announced, a client that left while the server worked), or
-// returns nil. connCtx is the connection's request context, which net/http
-// cancels when the client goes away.
-func clientFailure(err error, r *http.Request, connCtx context.Context) error {
+// returns nil. r's context is the connection's (see Deadline), which
+// net/http cancels when the client goes away.
+func clientFailure(err error, r *http.Request) error {
 	var op *net.OpError
 	switch {
 	case errors.As(err, &op) && op.Addr != nil && op.Addr.String() == r.RemoteAddr:
@@ -115,17 +118,16 @@ func clientFailure(err error, r *http.Request, connCtx context.Context) error {
 		}
 		return errClientIncomplete
 	case errors.Is(err, io.ErrUnexpectedEOF):
+		// A body shorter than its Content-Length. (The stores do not wrap
+		// their connections' errors with %w, so theirs do not land here.)
 		return errClientIncomplete
 	case errors.Is(err, errClientTimeout), errors.Is(err, errClientIncomplete), errors.Is(err, errClientGone):
 		return err
-	case connCtx != nil && errors.Is(connCtx.Err(), context.Canceled):
+	case errors.Is(r.Context().Err(), context.Canceled):
 		return errClientGone
 	}
 	return nil
 }
-
-// connCtxKey holds the connection's request context (set by observe).
-const connCtxKey = "samtykke.connctx"
 
 // handleError is echo's HTTPErrorHandler: it logs what needs attention and
 // answers JSON {"error": {...}}.
@@ -134,19 +136,10 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	r := c.Request()
-	connCtx, _ := c.Get(connCtxKey).(context.Context)
-	var ae *Error
-	if cf := clientFailure(err, r, connCtx); cf != nil {
-		if errors.Is(cf, errClientGone) {
-			// Nobody reads the answer; what matters is that it is not
-			// counted as the server's failure.
-			ae = NewError(http.StatusBadRequest, "client_closed", "the client closed the connection before the answer")
-		} else {
-			ae = toAPIError(cf)
-		}
-	} else {
-		ae = toAPIError(err)
+	if cf := clientFailure(err, r); cf != nil {
+		err = cf // whatever the handler made of it, and without the net error's text
 	}
+	ae := toAPIError(err)
 	if ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed {
 		ae = s.methodNotAllowed(c, ae)
 	}

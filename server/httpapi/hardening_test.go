@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/internal/logtest"
 	"github.com/samtykke/samtykke/server/metrics"
@@ -128,11 +130,15 @@ type realServer struct {
 	srv  *http.Server
 }
 
-func startRealServer(t *testing.T, readTimeout time.Duration) *realServer {
+func startRealServer(t *testing.T, readTimeout time.Duration, wrap ...func(*boltstore.Store) consent.Store) *realServer {
 	t.Helper()
-	st, err := boltstore.Open(t.TempDir())
+	bolt, err := boltstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
+	}
+	var st consent.Store = bolt
+	for _, w := range wrap {
+		st = w(bolt)
 	}
 	rs := &realServer{logs: &logtest.Buffer{}, reg: prometheus.NewRegistry()}
 	log := slog.New(slog.NewTextHandler(rs.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -284,6 +290,29 @@ func TestClientGoneIsNot5xx(t *testing.T) {
 	waitFor(t, "the request to end", func() bool { return value(rs.m.InFlight) == 0 })
 	if logs := rs.logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "status=500") {
 		t.Errorf("a client that left was logged as a server failure:\n%s", logs)
+	}
+}
+
+// slowSites is a store whose site list waits for the request to end.
+type slowSites struct{ *boltstore.Store }
+
+func (s slowSites) Sites(ctx context.Context) ([]consent.Site, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A client that leaves while the server waits on the store is not a server
+// failure either (the store gives up with the request's context).
+func TestClientLeavingMidRequestIsNot5xx(t *testing.T) {
+	rs := startRealServer(t, 10*time.Second, func(b *boltstore.Store) consent.Store { return slowSites{b} })
+	conn := clientAt(t, "127.0.0.80", rs.addr)
+	fmt.Fprintf(conn, "GET /v1/admin/sites HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", adminToken)
+	waitFor(t, "the handler to start", func() bool { return value(rs.m.InFlight) == 1 })
+	conn.Close()
+	waitFor(t, "the request to end", func() bool { return value(rs.m.InFlight) == 0 })
+	logs := rs.logs.String()
+	if strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "status=500") || !strings.Contains(logs, "status=400") {
+		t.Errorf("a client that left mid-request was logged as a server failure:\n%s", logs)
 	}
 }
 

@@ -169,7 +169,7 @@ func readLimited(c echo.Context) ([]byte, error) {
 		// A body that stalls or breaks off is the client's failure (408 or
 		// 400), and its net error must not reach the log: it names the
 		// client's address and port.
-		if cf := clientFailure(err, c.Request(), nil); cf != nil {
+		if cf := clientFailure(err, c.Request()); cf != nil {
 			return nil, cf
 		}
 	}

@@ -236,13 +236,17 @@ const (
 	AdminDeadline  = 15 * time.Second
 )
 
-// Deadline bounds the request's context; stores honour it.
+// Deadline bounds the request's context while the handler runs; stores
+// honour it. Afterwards the request has its own context back, so that
+// handleError can tell from it whether the client went away.
 func Deadline(d time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			r := c.Request()
+			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
+			c.SetRequest(r.WithContext(ctx))
+			defer c.SetRequest(r)
 			return next(c)
 		}
 	}
@@ -300,10 +304,6 @@ func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Get(headKey) != nil {
 			c.Request().Method = http.MethodHead // see pre
 		}
-		// The connection's context, before group middleware replaces it
-		// with one of its own that ends with the handler: handleError asks
-		// it whether the client is still there.
-		c.Set(connCtxKey, c.Request().Context())
 		start := time.Now()
 		s.Metrics.InFlight.Inc()
 		defer s.Metrics.InFlight.Dec()
