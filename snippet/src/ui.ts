@@ -4,7 +4,8 @@
 // Nothing here is built until it is shown. No texts live here: they come
 // with the site's config.
 import type { Stored } from './state.ts';
-import type { BannerConfig, Cookie, Optional, Surface } from './types.ts';
+import type { BannerConfig, Optional, Surface } from './types.ts';
+import { lifetime } from './lang.ts';
 
 declare const CSS: string;
 
@@ -99,14 +100,6 @@ export function ui(ctx: UiContext) {
     host = el;
     const cur = ctx.current();
     const draft: Record<Optional, boolean> = { statistics: !!cur?.choices.statistics, marketing: !!cur?.choices.marketing };
-    // A lifetime in the largest unit that divides it (a year is 365 days),
-    // worded with the config's "singular|plural" texts.
-    const dur = (c: Cookie) => {
-      const m = c.duration_minutes ?? c.duration_days * 1440;
-      const [n, k] = m % 525600 ? (m % 1440 ? (m % 60 ? [m, 'minutes'] : [m / 60, 'hours']) : [m / 1440, 'days']) : [m / 525600, 'years'];
-      const [one, many] = t('settings.' + k).split('|');
-      return m ? n + ' ' + (n == 1 || !many ? one : many) : t('settings.session');
-    };
     const dismiss = () => {
       if (ctx.current()) {
         close();
@@ -151,7 +144,7 @@ export function ui(ctx: UiContext) {
                       'table',
                       {},
                       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('settings.cookie')), h('th', { scope: 'col' }, t('settings.duration')))),
-                      h('tbody', {}, ...v.cookies.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, dur(c))))),
+                      h('tbody', {}, ...v.cookies.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, lifetime(c, t))))),
                     ),
                 ),
               ),

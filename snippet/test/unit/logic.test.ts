@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gcmDefault, gcmUpdate, hubspotConsent } from '../../src/gcm.ts';
-import { languagePrefs } from '../../src/lang.ts';
+import { languagePrefs, lifetime } from '../../src/lang.ts';
 import { choices } from '../../src/state.ts';
 import { COOKIES, cookieDomains, cookiePaths, deletions, purposesForUrl, trackerCookies } from '../../src/trackers.ts';
 
@@ -103,4 +103,23 @@ test('deletions cover host-only and every domain, for / and parent paths', () =>
     '_ga=; Max-Age=0; Path=/; Domain=www.shop.test',
     '_ga=; Max-Age=0; Path=/; Domain=shop.test',
   ]);
+});
+
+test('cookie lifetimes in the largest whole unit, with the config’s singular and plural', () => {
+  const texts: Record<string, string> = {
+    'settings.minutes': 'minutt|minuttar',
+    'settings.hours': 'time|timar',
+    'settings.days': 'dag|dagar',
+    'settings.years': 'år|år',
+    'settings.session': 'Økt',
+  };
+  const t = (k: string) => texts[k] || '';
+  const say = (duration_minutes: number) => lifetime({ duration_minutes, duration_days: Math.floor(duration_minutes / 1440) }, t);
+  assert.deepEqual(
+    [0, 1, 30, 90, 60, 120, 1440, 2880, 1470, 90 * 1440, 182 * 1440, 365 * 1440, 400 * 1440, 730 * 1440].map(say),
+    ['Økt', '1 minutt', '30 minuttar', '90 minuttar', '1 time', '2 timar', '1 dag', '2 dagar', '1470 minuttar', '90 dagar', '182 dagar', '1 år', '400 dagar', '2 år'],
+  );
+  assert.equal(lifetime({ duration_days: 730 }, t), '2 år', 'a server without duration_minutes');
+  assert.equal(lifetime({ duration_days: 0 }, t), 'Økt');
+  assert.equal(lifetime({ duration_minutes: 30, duration_days: 0 }, (k) => (k == 'settings.minutes' ? 'min' : '')), '30 min', 'an override without a plural');
 });
