@@ -1,10 +1,12 @@
 // Keeps scripts inert until their purpose is granted, then runs them in
 // document order without a reload. Three kinds:
 // - tags the owner marked: <script type="text/plain" data-samtykke="statistics">
-//   (inline or with src) and <template data-samtykke="marketing">;
+//   (inline or with src), and markup in <template data-samtykke="marketing">
+//   or <script type="text/html" data-samtykke="marketing">;
 // - unmodified vendor snippets: parser-inserted <script src> tags are caught
-//   by a MutationObserver before they run, and scripts their loaders create
-//   are caught when their src is set, before they are inserted;
+//   by a MutationObserver before they run (moved out of the document, where
+//   Firefox has already prepared them), scripts their loaders create are
+//   caught when their src is set, and parsed fragments as they are inserted;
 // - anything else that sets a tracker src on a script element.
 // A blocked script gets type="text/plain"; releasing it re-creates it.
 import { purposesForUrl } from './trackers.ts';
@@ -74,7 +76,7 @@ export function blocker(allowed: Allowed) {
 
   // Owner-marked tags.
   const mark = (el: HTMLScriptElement | HTMLTemplateElement) => {
-    if (own.has(el) || (el instanceof HTMLScriptElement && el.getAttribute('type') != PLAIN)) return;
+    if (own.has(el) || (el instanceof HTMLScriptElement && !/^text\/(plain|html)$/.test(el.getAttribute('type')!))) return;
     own.add(el);
     const need = (el.getAttribute('data-samtykke') || '').split(/[\s,]+/).filter((p) => p && p != 'necessary') as Optional[];
     const e: Entry = { el, need, all: true, type: el.getAttribute('data-type') };
@@ -82,16 +84,52 @@ export function blocker(allowed: Allowed) {
     if (allowed(need, true)) release();
   };
 
+  // Firefox prepares a parser-inserted script (from the HTML or from
+  // document.write) before this observer runs, so a new type comes too late
+  // there. A script moved to another document before it runs never runs (HTML:
+  // "execute the script element" compares its preparation-time document), so
+  // the original leaves for an inert document and an inert copy keeps its place.
+  const inert = document.implementation.createHTMLDocument('');
+  const defuse = (n: HTMLScriptElement) => {
+    const copy = document.createElement('script');
+    for (const a of Array.from(n.attributes)) if (a.name != 'src') setAttr.call(copy, a.name, a.value);
+    copy.nonce = n.nonce;
+    own.add(copy);
+    entry(n)!.el = copy;
+    n.replaceWith(copy);
+    inert.body.append(n);
+  };
+
   const scan = (n: Node) => {
     if (n instanceof HTMLScriptElement) {
       if (n.hasAttribute('data-samtykke')) mark(n);
-      else if (n.src && !own.has(n) && check(n, n.getAttribute('src')!)) n.removeAttribute('src');
+      else if (n.src && !own.has(n) && check(n, n.getAttribute('src')!)) defuse(n);
     } else if (n instanceof HTMLTemplateElement) {
       if (n.hasAttribute('data-samtykke')) mark(n);
     } else if (n instanceof Element && n.firstElementChild) {
       n.querySelectorAll('script,template').forEach(scan);
     }
   };
+
+  // A script whose src came from a parser (createContextualFragment, a
+  // cloned template) runs as soon as it is inserted, before any observer:
+  // check such scripts as they are inserted.
+  const hold = (s: HTMLScriptElement) => !own.has(s) && s.hasAttribute('src') && !s.hasAttribute('data-samtykke') && check(s, s.getAttribute('src')!) && s.removeAttribute('src');
+  const guard = (n: unknown) => {
+    if (n instanceof HTMLScriptElement) hold(n);
+    else if ((n instanceof Element || n instanceof DocumentFragment) && !(n as Node).isConnected) n.querySelectorAll('script[src]').forEach((s) => hold(s as HTMLScriptElement));
+  };
+  for (const [o, names] of [
+    [Node.prototype, ['appendChild', 'insertBefore', 'replaceChild']],
+    [Element.prototype, ['append', 'prepend', 'before', 'after', 'replaceWith']],
+  ] as const)
+    for (const k of names) {
+      const f = (o as any)[k];
+      (o as any)[k] = function (this: Node, ...a: unknown[]) {
+        a.forEach(guard);
+        return f.apply(this, a);
+      };
+    }
 
   // Runs in a microtask after the parser inserts a <script>, which is before
   // the parser runs it (HTML: a microtask checkpoint precedes the script end tag).
@@ -112,8 +150,14 @@ export function blocker(allowed: Allowed) {
     if (!e) return;
     running = true;
     const el = e.el;
-    if (el instanceof HTMLTemplateElement) {
-      const frag = document.importNode(el.content, true);
+    // Markup: a <template>, or a <script type="text/html"> whose text no
+    // preload scanner reads (Firefox fetches images inside a <template>);
+    // a script inside it is written with <\/script>, as in document.write.
+    const html = el instanceof HTMLScriptElement && el.type == 'text/html';
+    if (html || el instanceof HTMLTemplateElement) {
+      const frag = html
+        ? document.createRange().createContextualFragment(el.text.replace(/<\\\/script/gi, '</script'))
+        : document.importNode((el as HTMLTemplateElement).content, true);
       const inner: Entry[] = [];
       frag.querySelectorAll('script').forEach((s) => {
         own.add(s);

@@ -83,7 +83,9 @@ export class Consentd {
 
   async start() {
     if (!this.port) {
-      execFileSync('go', ['build', '-o', this.bin, './server/cmd/consentd'], { cwd: ROOT, stdio: 'inherit' });
+      // `make test` builds consentd once for every suite; alone, a suite builds its own.
+      if (process.env.SAMTYKKE_TEST_CONSENTD) this.bin = process.env.SAMTYKKE_TEST_CONSENTD;
+      else execFileSync('go', ['build', '-o', this.bin, './server/cmd/consentd'], { cwd: ROOT, stdio: 'inherit' });
       this.port = await freePort();
     }
     const env = {
@@ -143,7 +145,7 @@ export class Consentd {
 
 // ---------------------------------------------------------------- pages
 
-export type PageFn = (url: URL) => string | { body: string; headers?: Record<string, string>; status?: number };
+export type PageFn = (url: URL) => string | { body: string; headers?: Record<string, string>; status?: number; rest?: Promise<string> };
 
 /** An HTTP server for the shop's pages, reached as http://www.shop.test:<port>. */
 export class Pages {
@@ -166,7 +168,11 @@ export class Pages {
       }
       const out = fn(url);
       const r = typeof out == 'string' ? { body: out } : out;
-      res.writeHead(r.status || 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...r.headers }).end(r.body);
+      res.writeHead(r.status || 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...r.headers });
+      // `rest`, when given, is sent once it resolves: a page that arrives in two parts.
+      if (!r.rest) return void res.end(r.body);
+      res.write(r.body);
+      r.rest.then((more) => res.end(more), () => res.end());
     });
     await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
   }
@@ -340,6 +346,15 @@ window.__hubspotLoaded=(window.__hubspotLoaded||0)+1;})();`,
   ],
 ];
 
+const GIF = Buffer.from('R0lGODlhAQABAAAAACw=', 'base64');
+
+/** What a vendor host answers: the stub for its script, a 1×1 GIF for a pixel, else an empty script. */
+export function vendorAnswer(url: string, image: boolean): { type: string; body: string | Buffer } {
+  const stub = STUBS.find(([re]) => re.test(url));
+  if (stub) return { type: 'text/javascript', body: stub[1] };
+  return image ? { type: 'image/gif', body: GIF } : { type: 'text/javascript', body: '' };
+}
+
 export interface Ctx {
   context: BrowserContext;
   page: Page;
@@ -356,11 +371,8 @@ export async function newContext(browser: Browser, opts: BrowserContextOptions =
     async (route) => {
       const url = route.request().url();
       requests.push({ url, host: new URL(url).hostname, at: Date.now() });
-      const stub = STUBS.find(([re]) => re.test(url));
-      if (stub) return route.fulfill({ status: 200, contentType: 'text/javascript', body: stub[1] });
-      if (route.request().resourceType() == 'image')
-        return route.fulfill({ status: 200, contentType: 'image/gif', body: Buffer.from('R0lGODlhAQABAAAAACw=', 'base64') });
-      return route.fulfill({ status: 200, contentType: 'text/javascript', body: '' });
+      const a = vendorAnswer(url, route.request().resourceType() == 'image');
+      return route.fulfill({ status: 200, contentType: a.type, body: a.body });
     },
   );
   const page = await context.newPage();
