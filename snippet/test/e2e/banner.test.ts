@@ -161,7 +161,11 @@ describe('first layer', () => {
     await x.page.keyboard.press('Enter');
     await banner(x.page).waitFor({ state: 'detached' });
     assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), { necessary: true, statistics: false, marketing: false });
-    const cookie = (await x.context.cookies()).filter((k) => k.name == 'samtykke');
+    // document.cookie reaches the browser's cookie store, which
+    // context.cookies() reads, a moment after the page wrote it.
+    const consentCookie = async () => (await x.context.cookies()).filter((k) => k.name == 'samtykke');
+    await waitFor(async () => (await consentCookie()).length > 0, 5000, 'the samtykke cookie in the browser');
+    const cookie = await consentCookie();
     assert.equal(cookie.length, 1);
     assert.match(cookie[0].value, /^1\.[0-9a-f-]{36}\.[0-9a-f]{16}\.00\.\d+$/, 'consent id, config version, choices, time and nothing else');
     assert.equal(cookie[0].path, '/');
