@@ -2,8 +2,9 @@
 # Runs every Go fuzz target of the repository briefly, one after the other:
 # go test -run '^$' -fuzz '^FuzzX$' -fuzztime $FUZZTIME ./its/package
 #
-# Targets are found by looking for `func FuzzX(f *testing.F)` in the test
-# files, so a new target is run without changing this script. The first
+# Targets are found by looking for `func FuzzX(f *testing.F)` in the Go test
+# files of the repository, so a new target is run without changing this
+# script. The first
 # failure stops the run and names the target; go test has then written the
 # failing input to <package>/testdata/fuzz/FuzzX/, where it becomes a seed
 # that plain `go test` replays until the bug is fixed.
@@ -18,8 +19,9 @@ fuzztime="${FUZZTIME:-4s}"
 
 # "dir name" per target, in a stable order.
 mapfile -t targets < <(
-	grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\([a-z]+ \*testing\.F\)' server |
-		sed -E 's#^(.*)/[^/]+_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#\1 \2#' | sort -u
+	grep -rEo --include='*_test.go' --exclude-dir=node_modules --exclude-dir=.git --exclude-dir=testdata \
+		'^func Fuzz[A-Za-z0-9_]*\([A-Za-z_][A-Za-z0-9_]* \*testing\.F\)' . |
+		sed -E 's#^\./(([^:]*)/)?[^/:]+_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#\2 \3#' | sort -u
 )
 if [ "${#targets[@]}" -eq 0 ]; then
 	echo "fuzz.sh: no fuzz targets found" >&2
