@@ -123,6 +123,8 @@ func (d *dash) routes(e *echo.Echo) {
 }
 
 func (d *dash) userRoutes(g *echo.Group) {
+	// Registered before /:user, so "sessions" is never taken for a user id.
+	g.DELETE("/sessions", d.endAllSessions)
 	g.GET("", d.listUsers)
 	g.POST("", d.createUser)
 	g.GET("/:user", d.getUser)

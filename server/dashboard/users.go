@@ -208,15 +208,9 @@ func (d *dash) updateUser(c echo.Context) error {
 	return c.JSON(http.StatusOK, v)
 }
 
-// allSessions is the user id that stands for everybody's sessions:
-// DELETE /v1/admin/users/sessions (admin token) and DELETE
-// /dashboard/api/users/sessions (operators) end every dashboard session.
-// No user can have this id (NewUserID's start with "u"). It is served by
-// deleteUser because the routes of this file are registered by
-// userRoutes in dashboard.go, which has no route of its own for it yet.
-const allSessions = "sessions"
-
-// endAllSessions ends every dashboard session, the caller's too: what an
+// endAllSessions (DELETE /v1/admin/users/sessions with the admin token,
+// DELETE /dashboard/api/users/sessions for operators) ends every dashboard
+// session, the caller's too: what an
 // operator does when a session may have been stolen (a shared computer, a
 // leaked cookie) and who holds it is not known. Sessions opened with the
 // admin token also end by themselves when the token changes.
@@ -236,9 +230,6 @@ func (d *dash) endAllSessions(c echo.Context) error {
 }
 
 func (d *dash) deleteUser(c echo.Context) error {
-	if c.Param("user") == allSessions {
-		return d.endAllSessions(c)
-	}
 	err := d.Accounts.DeleteUser(c.Request().Context(), c.Param("user"))
 	if errors.Is(err, consent.ErrNotFound) {
 		return httpapi.NewError(http.StatusNotFound, "not_found", "no user with id %q", c.Param("user"))

@@ -48,11 +48,6 @@ var (
 	//go:embed accounts_release_attempt.lua
 	releaseAttemptSrc string
 	releaseAttempt    = redis.NewScript(releaseAttemptSrc)
-
-	// addFailure is the name under which redisstore.go's list of scripts
-	// that Open loads knows the throttle's script; it is the reservation
-	// now. (Scripts not loaded are sent once in full, then run by SHA.)
-	addFailure = reserveAttempt
 )
 
 // maxTxRetries bounds optimistic retries; only a storm of concurrent edits

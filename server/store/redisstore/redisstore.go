@@ -107,7 +107,7 @@ var (
 // NOSCRIPT round trip and an EVAL of the whole source (Script.Run's fallback,
 // still there for a Redis that restarted or flushed its script cache).
 var scripts = []*redis.Script{saveReceipts, count, purgeReceipts,
-	createUser, updateUser, setGrant, createSession, addFailure}
+	createUser, updateUser, setGrant, createSession, reserveAttempt, releaseAttempt}
 
 // Store is a consent.Store on Redis.
 type Store struct {
