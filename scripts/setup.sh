@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests need and is missing: redis-server and Chromium from
-# Debian's packages, and the npm packages from package-lock.json. It does
-# nothing when everything is already there, so `make test` stays fast.
+# Installs what the tests need and is missing: redis-server, Chromium, Firefox
+# ESR, WebKitGTK's WebDriver and Xvfb from Debian's packages, and the npm
+# packages from package-lock.json. It does nothing when everything is already
+# there, so `make test` stays fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,13 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The banner's every-engine suite also runs in Firefox ESR and in WebKitGTK's
+# MiniBrowser (WebKitWebDriver, in an Xvfb display); its proxy makes a
+# throwaway certificate with openssl.
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]} with apt-get"
 	sudo=""

@@ -247,6 +247,8 @@ async function webkitEngine(proxy: RecordingProxy): Promise<Engine> {
         capabilities: {
           alwaysMatch: {
             acceptInsecureCerts: true,
+            // Fail a test in seconds, not the default five minutes.
+            timeouts: { pageLoad: 20000, script: 20000 },
             'webkitgtk:browserOptions': { binary, args: ['--automation'] },
           },
         },

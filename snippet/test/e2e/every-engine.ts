@@ -66,7 +66,9 @@ export function everyEngine(name: EngineName) {
       const html = shopPage({ consentd: consentd(), site: plain.id, head: '<!--rest-->' + allSnippets() });
       const at = html.indexOf('<!--rest-->');
       const ran = new Promise<void>((r) => (partOneRan = r));
-      return { body: html.slice(0, at) + "<script>fetch('/part-one-ran')</script>", rest: ran.then(() => html.slice(at)) };
+      // WebKit parses nothing of a response before its first kilobytes: pad the first part.
+      const pad = `<!--${' '.repeat(4096)}-->`;
+      return { body: html.slice(0, at) + pad + "<script>fetch('/part-one-ran')</script>", rest: ran.then(() => html.slice(at)) };
     });
     pages.routes.set('/part-one-ran', () => (partOneRan(), { body: '', status: 204 }));
     pages.routes.set('/privacy', () => '<!doctype html><html lang="en"><title>Privacy</title><h1>Privacy policy</h1></html>');
