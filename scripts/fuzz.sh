@@ -9,13 +9,17 @@
 # failing input to <package>/testdata/fuzz/FuzzX/, where it becomes a seed
 # that plain `go test` replays until the bug is fixed.
 #
-#   scripts/fuzz.sh                 # 4 s per target
-#   FUZZTIME=1m scripts/fuzz.sh     # longer; any -fuzztime value (30s, 5000x)
+#   scripts/fuzz.sh                 # 30,000 inputs per target (a few seconds)
+#   FUZZTIME=1m scripts/fuzz.sh     # longer; any -fuzztime value (30s, 500000x)
+#
+# The default is a count, not a duration: with a duration, Go before 1.27
+# can fail a target with a bare "context deadline exceeded" and no failing
+# input when the time runs out mid-run on a busy machine (go.dev/issue/75804).
 #   scripts/fuzz.sh FuzzParseReceipt FuzzTruncateIP   # only these targets
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-fuzztime="${FUZZTIME:-4s}"
+fuzztime="${FUZZTIME:-30000x}"
 
 # "dir name" per target, in a stable order.
 mapfile -t targets < <(
