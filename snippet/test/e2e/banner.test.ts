@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { Consentd, Pages, SCREENSHOTS, axeSource, launch, newContext, shopPage, sleep, waitFor, waitForBanner } from './harness.ts';
+import { Consentd, INTEGRATIONS, Pages, SCREENSHOTS, axeSource, launch, newContext, shopPage, sleep, waitFor, waitForBanner } from './harness.ts';
 
 const c = new Consentd();
 const pages = new Pages();
@@ -14,12 +14,6 @@ let site: { id: string; config_version: string };
 let norsk: { id: string };
 let short: { id: string };
 const NONCE = 'r4nd0mN0nce';
-const INTEGRATIONS = {
-  google_analytics: { measurement_id: 'G-TEST1234' },
-  hotjar: { site_id: 1234567 },
-  meta_pixel: { pixel_id: '1234567890123' },
-  hubspot: { portal_id: '7654321' },
-};
 const settingsFor = () => ({
   name: 'Fjellsko & Friluft',
   origins: [pages.origin],

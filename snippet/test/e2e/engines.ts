@@ -10,9 +10,9 @@
 // actions), never element.click() from script.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
+import { freePort } from './harness.ts';
 import type { RecordingProxy } from './proxy.ts';
 
 export type EngineName = 'chromium' | 'firefox' | 'webkit';
@@ -65,17 +65,6 @@ const centre = new Function(
    el.scrollIntoView({block:'center',inline:'center'}); var r=el.getBoundingClientRect();
    return {x:Math.round(r.left+r.width/2), y:Math.round(r.top+r.height/2)};`,
 ) as (sel: string) => { x: number; y: number };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function poll<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
   const end = Date.now() + ms;

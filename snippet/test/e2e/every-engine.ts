@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchEngine, type Engine, type EngineName, type Tab } from './engines.ts';
-import { Consentd, Pages, SCREENSHOTS, SHOP, TRACKER_COOKIE, allSnippets, axeSource, isTracker, shopPage, vendorAnswer } from './harness.ts';
+import { Consentd, INTEGRATIONS, Pages, SCREENSHOTS, SHOP, TRACKER_COOKIE, allSnippets, axeSource, isTracker, shopPage, vendorAnswer } from './harness.ts';
 import { RecordingProxy } from './proxy.ts';
 
 /**
@@ -48,12 +48,7 @@ export function everyEngine(name: EngineName) {
     integ = await c.createSite({
       name: 'Shop',
       ...base,
-      integrations: {
-        google_analytics: { measurement_id: 'G-TEST1234' },
-        hotjar: { site_id: 1234567 },
-        meta_pixel: { pixel_id: '1234567890123' },
-        hubspot: { portal_id: '7654321' },
-      },
+      integrations: INTEGRATIONS,
     });
     plain = await c.createSite({ name: 'Shop with its own tags', ...base });
     const page = (site: string, head = '', body = '') => () => shopPage({ consentd: consentd(), site, head, body });

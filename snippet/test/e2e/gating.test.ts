@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { Consentd, Pages, SNIPPETS, allSnippets, hjStorage, launch, newContext, shopPage, sleep, trackerCookies, waitFor, waitForBanner, type Ctx } from './harness.ts';
+import { Consentd, INTEGRATIONS, Pages, SNIPPETS, allSnippets, hjStorage, launch, newContext, shopPage, sleep, trackerCookies, waitFor, waitForBanner, type Ctx } from './harness.ts';
 
 const c = new Consentd();
 const pages = new Pages();
@@ -20,12 +20,7 @@ before(async () => {
   integ = await c.createSite({
     name: 'Shop',
     ...base,
-    integrations: {
-      google_analytics: { measurement_id: 'G-TEST1234' },
-      hotjar: { site_id: 1234567 },
-      meta_pixel: { pixel_id: '1234567890123' },
-      hubspot: { portal_id: '7654321' },
-    },
+    integrations: INTEGRATIONS,
   });
   plain = await c.createSite({ name: 'Shop with its own tags', ...base });
   // 1. Integrations configured on the site: the page has no vendor code.

@@ -35,7 +35,7 @@ export function isTracker(url: string): boolean {
 /** The tracker cookie pattern of vendors-and-law §10. */
 export const TRACKER_COOKIE = /^(_ga|_gid|_gat|_dc_gtm_|_gac_|_gcl_|_fbp|_fbc|_hj|__hstc|hubspotutk|__hssc|__hssrc|messagesUtk|_cs_)/;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = netServer();
     s.once('error', reject);
@@ -234,6 +234,14 @@ src="https://www.facebook.com/tr?id=1234567890123&ev=PageView&noscript=1"/></nos
 };
 
 export const allSnippets = () => Object.values(SNIPPETS).join('\n');
+
+/** The four vendors configured on a site, with the ids the stubs and SNIPPETS use. */
+export const INTEGRATIONS = {
+  google_analytics: { measurement_id: 'G-TEST1234' },
+  hotjar: { site_id: 1234567 },
+  meta_pixel: { pixel_id: '1234567890123' },
+  hubspot: { portal_id: '7654321' },
+};
 
 export interface PageOptions {
   consentd: string;
