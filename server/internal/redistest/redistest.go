@@ -214,23 +214,84 @@ func (s *Server) Restart() {
 	}
 }
 
-// Cluster is a Redis Cluster of masters only, one process each.
+// Kill ends the server with SIGKILL, as a crash or a lost machine would:
+// no AOF fsync, no goodbye to clients, replicas or the cluster bus. It waits
+// until the process is gone. Restart brings it back on its AOF.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p != nil {
+		p.kill()
+	}
+}
+
+// Running reports whether the server's process is up (not stopped or
+// killed by the test).
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc != nil
+}
+
+// Cluster is a Redis Cluster, one process per node.
 type Cluster struct {
-	// Addrs are the masters' host:port addresses.
+	// Addrs are the nodes' host:port addresses, masters first (in the
+	// order of Nodes).
 	Addrs []string
 	Nodes []*Server
 	t     testing.TB
+	cfg   ClusterConfig
+}
+
+// ClusterConfig shapes a test cluster; the zero value of a field takes its
+// default.
+type ClusterConfig struct {
+	// Masters is the number of masters (default 3, at least 3, as
+	// redis-cli requires).
+	Masters int
+	// Replicas is the number of replicas of each master (default 0).
+	Replicas int
+	// NodeTimeout is cluster-node-timeout (default 5 s): how long a node
+	// may not answer before the others flag it failed and a replica takes
+	// over. Failover tests use 2 s to stay quick.
+	NodeTimeout time.Duration
+	// FullCoverage is cluster-require-full-coverage: with false (the
+	// default here) the masters that are up keep serving their slots while
+	// a failed master's replica is being promoted; with true every node
+	// answers CLUSTERDOWN meanwhile.
+	FullCoverage bool
 }
 
 // StartCluster starts a cluster of masters (at least 3, as redis-cli
 // requires) for t and stops it when t ends.
 func StartCluster(t testing.TB, masters int) *Cluster {
 	t.Helper()
-	if masters < 3 {
-		t.Fatalf("redistest: a Redis Cluster needs at least 3 masters, not %d", masters)
+	return StartClusterWith(t, ClusterConfig{Masters: masters})
+}
+
+// StartClusterWith starts a cluster shaped by cfg for t and stops it when t
+// ends. It returns once every node reports cluster_state:ok, knows every
+// other node, and every replica's link to its master is up.
+func StartClusterWith(t testing.TB, cfg ClusterConfig) *Cluster {
+	t.Helper()
+	if cfg.Masters == 0 {
+		cfg.Masters = 3
 	}
-	c := &Cluster{t: t}
-	for i := 0; i < masters; i++ {
+	if cfg.NodeTimeout == 0 {
+		cfg.NodeTimeout = 5 * time.Second
+	}
+	if cfg.Masters < 3 {
+		t.Fatalf("redistest: a Redis Cluster needs at least 3 masters, not %d", cfg.Masters)
+	}
+	c := &Cluster{t: t, cfg: cfg}
+	coverage := "no"
+	if cfg.FullCoverage {
+		coverage = "yes"
+	}
+	nodes := cfg.Masters * (1 + cfg.Replicas)
+	for i := 0; i < nodes; i++ {
 		dir := filepath.Join(t.TempDir(), "node"+strconv.Itoa(i))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -242,33 +303,46 @@ func StartCluster(t testing.TB, masters int) *Cluster {
 				"--cluster-enabled", "yes",
 				"--cluster-config-file", "nodes.conf",
 				"--cluster-port", strconv.Itoa(freePort(t)),
-				"--cluster-node-timeout", "5000",
+				"--cluster-node-timeout", strconv.FormatInt(cfg.NodeTimeout.Milliseconds(), 10),
+				"--cluster-require-full-coverage", coverage,
 			}
 		})
 		c.Nodes = append(c.Nodes, n)
 		c.Addrs = append(c.Addrs, n.Addr)
 	}
 
+	// redis-cli makes the first Masters nodes masters and gives each the
+	// next Replicas nodes as replicas (it warns that they share a host).
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
-	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	args = append(args, "--cluster-replicas", strconv.Itoa(cfg.Replicas), "--cluster-yes")
 	out, err := exec.Command("redis-cli", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, out)
 	}
-	c.waitOK(masters)
+	c.waitOK(nodes)
 	return c
 }
 
 // waitOK waits until every node reports a healthy cluster that knows every
-// node; until then clients may see CLUSTERDOWN.
-func (c *Cluster) waitOK(masters int) {
+// node, and every replica's link to its master is up; until then clients
+// may see CLUSTERDOWN, and a failover would find no replica in sync.
+func (c *Cluster) waitOK(nodes int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for _, n := range c.Nodes {
 		rc := redis.NewClient(&redis.Options{Addr: n.Addr})
 		for {
 			info, err := rc.ClusterInfo(context.Background()).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") &&
-				strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(masters)+"\r\n") {
+			ok := err == nil && strings.Contains(info, "cluster_state:ok") &&
+				strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(nodes)+"\r\n")
+			if ok {
+				var repl string
+				repl, err = rc.Info(context.Background(), "replication").Result()
+				ok = err == nil && (strings.Contains(repl, "role:master") || strings.Contains(repl, "master_link_status:up"))
+				if !ok {
+					info = repl
+				}
+			}
+			if ok {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -288,5 +362,78 @@ func (c *Cluster) Client() *redis.ClusterClient {
 	return cc
 }
 
-// URL returns a redis+cluster:// URL naming every master.
+// URL returns a redis+cluster:// URL naming every node.
 func (c *Cluster) URL() string { return "redis+cluster://" + strings.Join(c.Addrs, ",") }
+
+// MasterOf returns the node that a running node says is the master of key's
+// slot (nil if no running node answers or the slot has no master).
+func (c *Cluster) MasterOf(key string) *Server {
+	c.t.Helper()
+	for _, n := range c.Nodes {
+		if !n.Running() {
+			continue
+		}
+		addr, err := slotMaster(n.Addr, key)
+		if err != nil {
+			continue
+		}
+		for _, m := range c.Nodes {
+			if m.Addr == addr {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// slotMaster asks the node at addr which address serves key's slot.
+func slotMaster(addr, key string) (string, error) {
+	rc := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+	defer rc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	slot, err := rc.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		return "", err
+	}
+	slots, err := rc.ClusterSlots(ctx).Result()
+	if err != nil {
+		return "", err
+	}
+	for _, r := range slots {
+		if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 {
+			return r.Nodes[0].Addr, nil
+		}
+	}
+	return "", fmt.Errorf("slot %d has no master", slot)
+}
+
+// WaitNewMaster waits until every running node names a master for key's
+// slot other than old (a replica was promoted), and returns it.
+func (c *Cluster) WaitNewMaster(key string, old *Server, timeout time.Duration) *Server {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		agreed := ""
+		for _, n := range c.Nodes {
+			if !n.Running() {
+				continue
+			}
+			addr, err := slotMaster(n.Addr, key)
+			if err != nil || addr == old.Addr || (agreed != "" && addr != agreed) {
+				agreed = ""
+				break
+			}
+			agreed = addr
+		}
+		for _, m := range c.Nodes {
+			if agreed != "" && m.Addr == agreed {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("redistest: no replica took over the slot of %q from %s within %v", key, old.Addr, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

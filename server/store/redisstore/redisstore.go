@@ -268,8 +268,18 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping checks that Redis answers.
+// Ping checks that Redis answers (what /readyz asks). On a Redis Cluster it
+// re-reads the slot map and pings every master in it, so it answers for
+// every site: it fails while a dead master still holds slots (from the kill
+// until a replica is promoted: receipts of those slots fail meanwhile), and
+// succeeds again as soon as the new master is known. A plain PING would go
+// to one node picked at random, and say yes or no by chance.
 func (s *Store) Ping(ctx context.Context) error {
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		return unavailable(cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+			return m.Ping(ctx).Err()
+		}))
+	}
 	return unavailable(s.rdb.Ping(ctx).Err())
 }
 

@@ -102,7 +102,9 @@ func newClient(raw string) (redis.UniversalClient, []Option, error) {
 		return nil, nil, fmt.Errorf("invalid Redis Cluster URL %q: %v", redactURL(raw), err)
 	}
 	opt.ContextTimeoutEnabled = true
-	return redis.NewClusterClient(opt), opts, nil
+	cc := redis.NewClusterClient(opt)
+	followFailover(cc)
+	return cc, opts, nil
 }
 
 // redactURL hides a password for error messages and logs.
