@@ -52,7 +52,25 @@ type SiteSettings struct {
 	RetentionDays       int              `json:"retention_days"`
 	Integrations        Integrations     `json:"integrations"`
 	Texts               map[string]Texts `json:"texts,omitempty"`
+	// GPCHandling says what the banner does for a visitor whose browser
+	// sends Global Privacy Control and who has not chosen yet: GPCBanner
+	// (also when empty) shows the banner as to everyone else, and the
+	// receipt records the signal; GPCRejectAll applies "Reject all" at once,
+	// records it as a receipt with action gpc and shows a small notice
+	// instead of the banner, from which the visitor can change it.
+	GPCHandling GPCHandling `json:"gpc_handling,omitempty"`
 }
+
+// GPCHandling is a site's answer to the Global Privacy Control signal.
+type GPCHandling string
+
+const (
+	GPCBanner    GPCHandling = "banner"
+	GPCRejectAll GPCHandling = "reject_all"
+)
+
+// RejectsOnGPC reports whether the site applies GPC as "Reject all".
+func (s SiteSettings) RejectsOnGPC() bool { return s.GPCHandling == GPCRejectAll }
 
 // Integrations holds the vendor tags the snippet loads itself once their
 // purpose is granted. A nil entry means the vendor is not used.
@@ -150,6 +168,9 @@ func (s SiteSettings) Validate() error {
 	}
 	if s.RetentionDays < MinRetentionDays || s.RetentionDays > MaxRetentionDays {
 		v.add("retention_days", "must be between "+strconv.Itoa(MinRetentionDays)+" and "+strconv.Itoa(MaxRetentionDays))
+	}
+	if h := s.GPCHandling; h != "" && h != GPCBanner && h != GPCRejectAll {
+		v.add("gpc_handling", `must be "banner" (show the banner) or "reject_all" (apply Reject all and show a notice), or left out`)
 	}
 	s.Integrations.validate(v)
 	for lang, texts := range s.Texts {
@@ -267,6 +288,13 @@ type BannerConfig struct {
 	Purposes            []PurposeConfig `json:"purposes"`
 	Integrations        Integrations    `json:"integrations"`
 	Texts               Texts           `json:"texts"`
+	// GPCRejectAll: a visitor whose browser sends Global Privacy Control
+	// and who has not chosen yet gets "Reject all" and a notice, not the
+	// banner. The notice's wording is texts["gpc.notice"].
+	GPCRejectAll bool `json:"gpc_reject_all,omitempty"`
+	// GPC: the request for this config carried Sec-GPC: 1. Set per request
+	// by the HTTP layer, next to navigator.globalPrivacyControl.
+	GPC bool `json:"gpc,omitempty"`
 }
 
 // PurposeConfig is one purpose as the banner shows it.
@@ -292,7 +320,23 @@ func (s Site) BannerConfig(lang string) BannerConfig {
 		Purposes:            s.purposes(texts),
 		Integrations:        s.Integrations,
 		Texts:               texts,
+		GPCRejectAll:        s.RejectsOnGPC(),
 	}
+}
+
+// shownTexts are the texts a visitor can be shown in lang: the GPC notice's
+// only when the site shows it, so that adding or rewording it re-prompts
+// nobody on sites that keep it off.
+func (s SiteSettings) shownTexts(lang string) Texts {
+	t := s.TextsFor(lang)
+	if !s.RejectsOnGPC() {
+		for k := range t {
+			if strings.HasPrefix(k, gpcTextPrefix) {
+				delete(t, k)
+			}
+		}
+	}
+	return t
 }
 
 func (s SiteSettings) purposes(texts Texts) []PurposeConfig {
@@ -322,9 +366,11 @@ func (s SiteSettings) purposes(texts Texts) []PurposeConfig {
 
 // ComputeConfigVersion hashes everything a visitor can be shown: purposes,
 // vendors and their ids, every language's texts, the policy link and how long
-// the choice is kept. Origins, the site's name in the admin list, retention
-// and the default language change nothing on screen, so they are left out:
-// changing them must not re-prompt every visitor.
+// the choice is kept, and whether (and in which words) GPC is applied as
+// "Reject all" with a notice. Origins, the site's name in the admin list,
+// retention and the default language change nothing on screen, so they are
+// left out: changing them must not re-prompt every visitor. Nor do the
+// notice's texts while the notice is off.
 func (s SiteSettings) ComputeConfigVersion() string {
 	shown := struct {
 		Purposes     []PurposeConfig  `json:"p"`
@@ -333,6 +379,7 @@ func (s SiteSettings) ComputeConfigVersion() string {
 		Policy       string           `json:"u"`
 		Lifetime     int              `json:"l"`
 		Owner        string           `json:"o"`
+		GPC          GPCHandling      `json:"g,omitempty"`
 	}{
 		Integrations: s.Integrations,
 		Texts:        map[string]Texts{},
@@ -340,8 +387,11 @@ func (s SiteSettings) ComputeConfigVersion() string {
 		Lifetime:     s.ConsentLifetimeDays,
 		Owner:        s.Name,
 	}
+	if s.RejectsOnGPC() {
+		shown.GPC = GPCRejectAll
+	}
 	for _, lang := range Languages {
-		shown.Texts[lang] = s.TextsFor(lang)
+		shown.Texts[lang] = s.shownTexts(lang)
 	}
 	shown.Purposes = s.purposes(shown.Texts["en"])
 	// encoding/json sorts map keys, so the encoding is canonical.

@@ -66,6 +66,10 @@ func knownTextKey(k string) bool {
 	return ok
 }
 
+// gpcTextPrefix starts the keys of the notice shown when a site applies
+// Global Privacy Control as "Reject all" (SiteSettings.GPCHandling).
+const gpcTextPrefix = "gpc."
+
 // defaultTexts holds the banner's wording. English defines the key set; a
 // language missing a key falls back to English, and a test insists that none
 // does. The duration units ("settings.minutes" …) are "singular|plural": the
@@ -100,6 +104,7 @@ var defaultTexts = map[string]Texts{
 		"settings.download":              "Download your consent receipts",
 		"settings.close":                 "Close",
 		"button.cookie_settings":         "Cookie settings",
+		"gpc.notice":                     "Your browser sent a Global Privacy Control signal, and we have honoured it: cookies for statistics and marketing are off. You can change this at any time.",
 		"purpose.necessary.name":         "Necessary",
 		"purpose.necessary.description":  "Needed for the site to work and to remember your choice. These cannot be turned off.",
 		"purpose.statistics.name":        "Statistics",
@@ -134,6 +139,7 @@ var defaultTexts = map[string]Texts{
 		"settings.download":              "Last ned samtykkekvitteringene dine",
 		"settings.close":                 "Lukk",
 		"button.cookie_settings":         "Informasjonskapsler",
+		"gpc.notice":                     "Nettleseren din sendte et Global Privacy Control-signal, og vi har fulgt det: informasjonskapsler for statistikk og markedsføring er slått av. Du kan når som helst endre dette.",
 		"purpose.necessary.name":         "Nødvendige",
 		"purpose.necessary.description":  "Trengs for at nettstedet skal virke og for å huske valget ditt. Disse kan ikke slås av.",
 		"purpose.statistics.name":        "Statistikk",
@@ -168,6 +174,7 @@ var defaultTexts = map[string]Texts{
 		"settings.download":              "Last ned samtykkekvitteringane dine",
 		"settings.close":                 "Lukk",
 		"button.cookie_settings":         "Informasjonskapslar",
+		"gpc.notice":                     "Nettlesaren din sende eit Global Privacy Control-signal, og vi har følgt det: informasjonskapslar for statistikk og marknadsføring er slått av. Du kan når som helst endre dette.",
 		"purpose.necessary.name":         "Naudsynte",
 		"purpose.necessary.description":  "Trengst for at nettstaden skal verke og for å hugse valet ditt. Desse kan ikkje slåast av.",
 		"purpose.statistics.name":        "Statistikk",
@@ -202,6 +209,7 @@ var defaultTexts = map[string]Texts{
 		"settings.download":              "Ladda ned dina samtyckeskvitton",
 		"settings.close":                 "Stäng",
 		"button.cookie_settings":         "Kakinställningar",
+		"gpc.notice":                     "Din webbläsare skickade en Global Privacy Control-signal, och vi har följt den: kakor för statistik och marknadsföring är avstängda. Du kan ändra detta när som helst.",
 		"purpose.necessary.name":         "Nödvändiga",
 		"purpose.necessary.description":  "Behövs för att webbplatsen ska fungera och för att komma ihåg ditt val. De kan inte stängas av.",
 		"purpose.statistics.name":        "Statistik",
@@ -236,6 +244,7 @@ var defaultTexts = map[string]Texts{
 		"settings.download":              "Download dine samtykkekvitteringer",
 		"settings.close":                 "Luk",
 		"button.cookie_settings":         "Cookieindstillinger",
+		"gpc.notice":                     "Din browser sendte et Global Privacy Control-signal, og vi har fulgt det: cookies til statistik og markedsføring er slået fra. Du kan til enhver tid ændre dette.",
 		"purpose.necessary.name":         "Nødvendige",
 		"purpose.necessary.description":  "Sørger for, at hjemmesiden fungerer, og at dit valg bliver husket. De kan ikke slås fra.",
 		"purpose.statistics.name":        "Statistik",
@@ -270,6 +279,7 @@ var defaultTexts = map[string]Texts{
 		"settings.download":              "Lataa suostumuskuittisi",
 		"settings.close":                 "Sulje",
 		"button.cookie_settings":         "Evästeasetukset",
+		"gpc.notice":                     "Selaimesi lähetti Global Privacy Control -signaalin, ja olemme noudattaneet sitä: tilastointi- ja markkinointievästeet ovat pois päältä. Voit muuttaa tätä milloin tahansa.",
 		"purpose.necessary.name":         "Välttämättömät",
 		"purpose.necessary.description":  "Tarvitaan sivuston toimintaan ja valintasi muistamiseen. Näitä ei voi poistaa käytöstä.",
 		"purpose.statistics.name":        "Tilastointi",
@@ -304,6 +314,7 @@ var defaultTexts = map[string]Texts{
 		"settings.download":              "Ihre Einwilligungsbelege herunterladen",
 		"settings.close":                 "Schließen",
 		"button.cookie_settings":         "Cookie-Einstellungen",
+		"gpc.notice":                     "Ihr Browser hat ein Global-Privacy-Control-Signal gesendet, und wir haben es befolgt: Cookies für Statistik und Marketing sind ausgeschaltet. Sie können das jederzeit ändern.",
 		"purpose.necessary.name":         "Notwendig",
 		"purpose.necessary.description":  "Erforderlich, damit die Website funktioniert und Ihre Auswahl gespeichert wird. Diese können nicht deaktiviert werden.",
 		"purpose.statistics.name":        "Statistik",

@@ -35,12 +35,40 @@ func (s *server) bannerConfig(c echo.Context) error {
 	// the ETag makes revalidation cheap.
 	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
 	h.Add("Vary", "Accept-Language")
-	etag := `"` + site.ConfigVersion + "-" + lang + `"`
+	// The answer says whether the request carried Global Privacy Control,
+	// so caches must keep one copy per value, and so must the ETag.
+	h.Add("Vary", "Sec-GPC")
+	gpc := SecGPC(c.Request().Header)
+	etag := `"` + site.ConfigVersion + "-" + lang
+	if gpc {
+		etag += "-gpc"
+	}
+	etag += `"`
 	h.Set("ETag", etag)
 	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.JSON(http.StatusOK, site.BannerConfig(lang))
+	cfg := site.BannerConfig(lang)
+	cfg.GPC = gpc
+	return c.JSON(http.StatusOK, cfg)
+}
+
+// SecGPC reports whether a request carries the Global Privacy Control
+// signal: the header Sec-GPC with the value 1 (any other value is no signal).
+func SecGPC(h http.Header) bool {
+	return strings.TrimSpace(h.Get("Sec-GPC")) == "1"
+}
+
+// gpcJSON is /.well-known/gpc.json: this host honours Global Privacy
+// Control (the banner reads it, and sites may apply it as "Reject all").
+// lastUpdate is the day the answer last changed.
+const gpcJSON = `{"gpc": true, "lastUpdate": "2026-12-02"}` + "\n"
+
+func (s *server) wellKnownGPC(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cache-Control", "public, max-age=86400")
+	return c.Blob(http.StatusOK, "application/json", []byte(gpcJSON))
 }
 
 func (s *server) postReceipt(c echo.Context) (err error) {

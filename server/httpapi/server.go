@@ -94,6 +94,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	}
 	e.GET("/openapi.json", s.openAPI)
 	e.GET("/samtykke.js", s.script)
+	e.GET("/.well-known/gpc.json", s.wellKnownGPC)
 	e.GET("/", s.home)
 	if opt.DemoSiteID != "" {
 		e.GET("/demo", s.demo)
