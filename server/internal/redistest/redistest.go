@@ -40,7 +40,8 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
-	args []string // extra arguments (cluster mode)
+	args []string // extra arguments (cluster mode, replicas)
+	conf string   // config file to start with (a sentinel's, which it rewrites)
 
 	mu   sync.Mutex
 	proc *process
@@ -61,6 +62,13 @@ func Start(t testing.TB) *Server {
 
 func start(t testing.TB, dir string, extra func() []string) *Server {
 	t.Helper()
+	return startWith(t, dir, extra, nil)
+}
+
+// startWith is start with, if conf is not nil, a config file written by
+// conf for the chosen port (a sentinel's).
+func startWith(t testing.TB, dir string, extra func() []string, conf func(port int) string) *Server {
+	t.Helper()
 	bin := lookPath(t)
 	// Another process can grab a port between our probe and redis binding
 	// it, so pick a new port and try again a few times.
@@ -70,6 +78,12 @@ func start(t testing.TB, dir string, extra func() []string) *Server {
 		s := &Server{t: t, bin: bin, dir: dir, port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 		if extra != nil {
 			s.args = extra()
+		}
+		if conf != nil {
+			s.conf = filepath.Join(dir, "sentinel.conf")
+			if err := os.WriteFile(s.conf, []byte(conf(port)), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := s.launch(); err != nil {
 			lastErr = err
@@ -119,8 +133,13 @@ func (s *Server) launch() error {
 		"--appendfsync", "everysec",
 		"--daemonize", "no",
 		"--loglevel", "warning",
+		// A replica's first sync starts at once, not after 5 s.
+		"--repl-diskless-sync-delay", "0",
 	}
 	args = append(args, s.args...)
+	if s.conf != "" {
+		args = append([]string{s.conf, "--sentinel"}, args...)
+	}
 	cmd := exec.Command(s.bin, args...)
 	out := &logtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -194,12 +213,22 @@ func (s *Server) Stop() {
 	if p == nil {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		s.t.Errorf("redistest: redis-server on %s ignored SIGTERM for 10s; killing it\n%s", s.Addr, p.out.String())
-		p.kill()
+	// A replica refuses to shut down while it writes its first AOF after
+	// a sync ("Writing initial AOF, can't exit"), so ask again until it
+	// goes.
+	deadline := time.After(10 * time.Second)
+	for {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+			return
+		case <-time.After(250 * time.Millisecond):
+			continue
+		case <-deadline:
+			s.t.Errorf("redistest: redis-server on %s ignored SIGTERM for 10s; killing it\n%s", s.Addr, p.out.String())
+			p.kill()
+			return
+		}
 	}
 }
 

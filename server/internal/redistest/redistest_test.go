@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/samtykke/samtykke/server/internal/redistest"
@@ -49,5 +50,25 @@ func TestCluster(t *testing.T) {
 	})
 	if err != nil || masters != 3 {
 		t.Fatalf("ForEachMaster saw %d masters (%v), want 3", masters, err)
+	}
+}
+
+func TestReplicaAndSentinel(t *testing.T) {
+	ctx := context.Background()
+	st := redistest.StartSentinel(t, redistest.SentinelConfig{Replicas: 1})
+	if p := st.Primary(); p != st.Servers[0] {
+		t.Fatalf("the sentinels name %v as primary; want the first server", p)
+	}
+	c := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: st.MasterName, SentinelAddrs: st.Addrs})
+	defer c.Close()
+	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// WAIT 1: the replica has it.
+	if n, err := c.Wait(ctx, 1, 5*time.Second).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT 1 = %d, %v", n, err)
+	}
+	if got, err := st.Servers[1].Client().Get(ctx, "k").Result(); err != nil || got != "v" {
+		t.Fatalf("replica GET k = %q, %v", got, err)
 	}
 }

@@ -190,9 +190,15 @@ func (s *Store) saveBatch(ctx context.Context, site string, batch []*saveReq) {
 		}
 	}
 
-	hot, done := s.hot()
-	res, err := saveReceipts.Run(ctx, hot, keys, args...).Slice()
-	done()
+	var res []any
+	var err error
+	if s.minReplicas > 0 {
+		res, err = s.saveReplicated(ctx, site, keys, args)
+	} else {
+		hot, done := s.hot()
+		res, err = saveReceipts.Run(ctx, hot, keys, args...).Slice()
+		done()
+	}
 	if err == nil && len(res) != len(batch) && !(len(res) == 1 && res[0] == int64(-1)) {
 		err = fmt.Errorf("redisstore: save_receipts answered %d results for %d receipts", len(res), len(batch))
 	}

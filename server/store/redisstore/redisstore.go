@@ -123,6 +123,11 @@ type Store struct {
 	mu    sync.Mutex
 	sites map[string]cachedSite
 
+	// minReplicas > 0: a batch is acknowledged only once that many
+	// replicas have it (WithMinReplicas, replicas.go).
+	minReplicas    int
+	replicaTimeout time.Duration
+
 	// Group commit (batch.go): the receipts waiting per site while a batch
 	// of the site is in flight.
 	groupCommit bool
@@ -141,9 +146,33 @@ var _ consent.Store = (*Store)(nil)
 type Option func(*config)
 
 type config struct {
-	autoPipeline bool
-	groupCommit  bool
+	autoPipeline   bool
+	groupCommit    bool
+	minReplicas    int
+	replicaTimeout time.Duration
 }
+
+// WithMinReplicas makes SaveReceipt acknowledge a receipt only once at least
+// n replicas of its master have it: after each batch's script, on the same
+// connection, WAIT n timeout (one WAIT per group commit, so a batch shares
+// its cost). A receipt that does not reach n replicas within timeout is
+// answered ErrUnavailable (503; the snippet retries it, and the retry is a
+// duplicate that WAITs again). Redis replicates asynchronously, so without
+// this a receipt acknowledged by a master that dies before its replica has
+// it is lost in the failover; with it, the promoted replica (Sentinel and
+// Cluster both promote the replica that has the most) holds every
+// acknowledged receipt as long as no more than n-1 of the replicas that
+// acknowledged die with the master. 0 (the default) turns it off. The URL
+// options min_replicas=N and replica_timeout=D (default 1s) of Open set it;
+// see replicas.go for the measured cost.
+func WithMinReplicas(n int, timeout time.Duration) Option {
+	return func(c *config) { c.minReplicas, c.replicaTimeout = n, timeout }
+}
+
+// defaultReplicaTimeout is how long a batch waits for its replicas when
+// the URL names none: long enough for a replica that is merely busy, short
+// enough that a receipt answered 503 is retried by the snippet soon.
+const defaultReplicaTimeout = time.Second
 
 // WithGroupCommit says whether concurrent SaveReceipt calls for one site
 // share one script call (see batch.go). It is on by default (see
@@ -183,7 +212,11 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		o(&c)
 	}
 	s := &Store{rdb: client, sites: map[string]cachedSite{},
-		groupCommit: c.groupCommit, queues: map[string]*siteQueue{}}
+		groupCommit: c.groupCommit, queues: map[string]*siteQueue{},
+		minReplicas: c.minReplicas, replicaTimeout: c.replicaTimeout}
+	if s.replicaTimeout <= 0 {
+		s.replicaTimeout = defaultReplicaTimeout
+	}
 	if c.autoPipeline {
 		// The blocking face: each call still waits for its own reply. A
 		// client without one (a Ring) keeps the plain path.
