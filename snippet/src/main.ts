@@ -19,7 +19,9 @@ if (!w.samtykke) {
   const api = new URL(me?.src || '/', location.href).origin;
   const base = `${api}/v1/sites/${encodeURIComponent(site)}`;
   const nonce = me?.nonce || '';
-  const gpc = (navigator as any).globalPrivacyControl === true;
+  // Global Privacy Control: the browser's own signal, or the Sec-GPC header
+  // the config request carried (the server says so in the config).
+  let gpc = (navigator as any).globalPrivacyControl === true;
   const dl: unknown[] = (w.dataLayer = w.dataLayer || []);
   // gtag.js reads Arguments objects from the dataLayer, not arrays.
   const gtag: (...a: unknown[]) => void = function () {
@@ -88,7 +90,7 @@ if (!w.samtykke) {
     return ok;
   };
 
-  function decide(s: boolean, m: boolean, clicked: 'all' | 'none' | 'custom', surface: Surface) {
+  function decide(s: boolean, m: boolean, clicked: 'all' | 'none' | 'custom' | 'gpc', surface: Surface) {
     if (!cfg) return;
     const next = choices(s, m);
     const prev = stored?.choices || null;
@@ -107,7 +109,7 @@ if (!w.samtykke) {
     const receipt: Receipt = {
       receipt_id: rid,
       consent_id: id,
-      action: actionFor(prev, next, clicked),
+      action: clicked == 'gpc' ? clicked : actionFor(prev, next, clicked),
       choices: next,
       config_version: cfg.config_version,
       language: cfg.language,
@@ -144,7 +146,7 @@ if (!w.samtykke) {
     }
     confirm(next);
     emit(detail);
-    ready(() => view?.button());
+    ready(() => view?.button(clicked == 'gpc'));
   }
 
   /** Tells the page the consent in force: on a decision (with its action), or on load once a stored choice is confirmed (action null). */
@@ -160,6 +162,7 @@ if (!w.samtykke) {
 
   function start(c: BannerConfig) {
     cfg = c;
+    gpc ||= !!c.gpc;
     view = ui({
       cfg: c,
       nonce,
@@ -180,6 +183,10 @@ if (!w.samtykke) {
       confirm(stored.choices);
       emit({ consent: { ...stored.choices }, consentId: stored.id, action: null });
       ready(view.button);
+    } else if (gpc && c.gpc_reject_all) {
+      // The site applies GPC as "Reject all": no banner, a receipt with
+      // action gpc, and a notice from which the visitor can change it.
+      decide(false, false, 'gpc', 'banner');
     } else {
       // No choice, or one given for another version of the banner or too
       // long ago: ask again, and keep everything blocked meanwhile.

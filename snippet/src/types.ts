@@ -54,6 +54,10 @@ export interface BannerConfig {
   purposes: PurposeConfig[];
   integrations: Integrations;
   texts: Record<string, string>;
+  /** The site applies Global Privacy Control as "Reject all", with a notice. */
+  gpc_reject_all?: boolean;
+  /** The config request carried Sec-GPC: 1. */
+  gpc?: boolean;
 }
 
 export interface Receipt {

@@ -205,8 +205,12 @@ export function ui(ctx: UiContext) {
     panel.focus();
   }
 
-  function button() {
-    if (document.getElementById('samtykke-settings')) return;
+  /** The "Cookie settings" button; with note, inside the notice that GPC was applied as "Reject all". */
+  function button(note?: boolean) {
+    if (note || !document.getElementById('samtykke-settings')) fab(note);
+  }
+
+  function fab(note?: boolean): HTMLElement {
     const [, root] = mount('samtykke-settings', ctx.nonce);
     const label = t('button.cookie_settings');
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -222,7 +226,10 @@ export function ui(ctx: UiContext) {
     svg.append(path);
     // The name is on screen, not only in aria-label or a hover title: the
     // banner tells visitors to look for it, and touch screens show no titles.
-    root.append(h('button', { type: 'button', class: 'w fab', onclick: settings }, svg, label));
+    // From the notice, the settings open and the notice gives way to the plain button.
+    const b = h('button', { type: 'button', class: 'w fab', onclick: note ? () => (fab().focus(), settings()) : settings }, svg, label);
+    root.append(note ? h('div', { class: 'w note', role: 'status', lang }, h('p', {}, t('gpc.notice')), b) : b);
+    return b;
   }
 
   return { banner, settings, button, close };
