@@ -63,9 +63,9 @@ func TestMinReplicas(t *testing.T) {
 
 func TestMinReplicasURL(t *testing.T) {
 	for url, want := range map[string]int{
-		"redis://a:6379/0?min_replicas=2":                       2,
-		"redis://a:6379/0?min_replicas=1&replica_timeout=250ms": 1,
-		"redis+cluster://a:7000,b:7000?min_replicas=1":          1,
+		"redis://a:6379/0?min_replicas=2":                                                               2,
+		"redis://a:6379/0?min_replicas=1&replica_timeout=250ms":                                         1,
+		"redis+cluster://a:7000,b:7000?min_replicas=1":                                                  1,
 		"redis+sentinel://s1:26379,s2:26379/mymaster?min_replicas=1&read_timeout=5s&replica_timeout=4s": 1,
 		"redis://a:6379/0": 0,
 	} {
