@@ -217,11 +217,12 @@ async function webkitEngine(proxy: RecordingProxy): Promise<Engine> {
   await poll(async () => ((await fetch(base + '/status')).ok ? true : undefined), 10000, 'WebKitWebDriver ' + log);
   const binary = miniBrowser();
 
-  async function call(method: string, path: string, body?: unknown): Promise<any> {
+  async function call(method: string, path: string, body?: unknown, ms = 30000): Promise<any> {
     const r = await fetch(base + path, {
       method,
       headers: { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ms),
     });
     const j: any = await r.json();
     if (!r.ok) throw new Error(`WebDriver ${method} ${path}: ${j.value?.error} ${j.value?.message}`);
@@ -232,7 +233,7 @@ async function webkitEngine(proxy: RecordingProxy): Promise<Engine> {
     name: 'webkit',
     async open() {
       // Each session is a fresh MiniBrowser process with ephemeral storage.
-      const s = await call('POST', '/session', {
+      const caps = {
         capabilities: {
           alwaysMatch: {
             acceptInsecureCerts: true,
@@ -241,7 +242,15 @@ async function webkitEngine(proxy: RecordingProxy): Promise<Engine> {
             'webkitgtk:browserOptions': { binary, args: ['--automation'] },
           },
         },
-      });
+      };
+      // Now and then, on a busy machine, a new MiniBrowser never answers the
+      // driver; a second request replaces it (--replace-on-new-session).
+      let s: any;
+      for (let attempt = 1; !s; attempt++)
+        s = await call('POST', '/session', caps, 20000).catch((e) => {
+          if (attempt == 3) throw new Error(`${e}\nWebKitWebDriver: ${log.slice(-2000)}`);
+          console.warn(`webkit: a new session did not start (${e}); trying again`);
+        });
       const sp = '/session/' + s.sessionId;
       await call('POST', sp + '/window/rect', { width: VIEWPORT.width, height: VIEWPORT.height + 80 }).catch(() => {});
       const run = async (fn: Function, arg: unknown) => {
