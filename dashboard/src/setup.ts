@@ -24,6 +24,7 @@ interface Settings {
   retention_days: number;
   integrations: Record<string, Record<string, unknown>>;
   texts: Record<string, Record<string, string>>;
+  gpc_handling?: 'banner' | 'reject_all';
 }
 
 interface SiteView extends Settings {
@@ -109,6 +110,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     return { ...i, el: input(i.id, { value: cur == null ? '' : String(cur), autocomplete: 'off', spellcheck: 'false' }) };
   });
   const hubEU = input('f-hubspot-eu', { type: 'checkbox', checked: site?.integrations?.hubspot?.region == 'eu1' });
+  const gpcReject = input('f-gpc', { type: 'checkbox', checked: site?.gpc_handling == 'reject_all', 'aria-describedby': 'f-gpc-hint' });
 
   // Banner texts: one language at a time; an empty box means the default.
   const textLang = h('select', { id: 'f-text-lang' }, cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, l.name)));
@@ -139,9 +141,10 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     };
     clear(
       textBox,
-      keys.filter((k) => !k.startsWith('settings.') && !k.startsWith('purpose.')).map(one),
+      keys.filter((k) => !k.startsWith('settings.') && !k.startsWith('purpose.') && !k.startsWith('gpc.')).map(one),
       group('Purposes: names and descriptions', 'purpose.'),
       group('Settings layer', 'settings.'),
+      group('Global Privacy Control notice', 'gpc.'),
     );
   };
   textLang.addEventListener('change', () => {
@@ -168,6 +171,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       retention_days: n(retention),
       integrations,
       texts,
+      ...(gpcReject.checked ? { gpc_handling: 'reject_all' as const } : {}),
     };
   };
 
@@ -215,7 +219,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   layer.addEventListener('change', drawPreview);
   phone.addEventListener('change', () => frameWrap.classList.toggle('phone', phone.checked));
   for (const el of [name, policy, lifetime, ...integ.map((i) => i.el)]) el.addEventListener('input', schedulePreview);
-  for (const el of [lang, hubEU]) el.addEventListener('change', schedulePreview);
+  for (const el of [lang, hubEU, gpcReject]) el.addEventListener('change', schedulePreview);
 
   const tag = site ? site.script_tag : '';
   const install = site
@@ -249,6 +253,19 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       h('p', { class: 'muted small' }, 'Leave a box empty if the site does not use that tool. The banner loads each tool only after the visitor allows its purpose.'),
       h('div', { class: 'grid2 tight' }, integ.map((i) => field(i.id, i.label, i.el, i.hint))),
       h('div', { class: 'field check' }, hubEU, h('label', { for: 'f-hubspot-eu' }, 'HubSpot portal is hosted in the EU (eu1)'), h('p', { class: 'field-error', id: 'f-hubspot-eu-error' })),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'gpc-h' },
+      h('h2', { id: 'gpc-h' }, 'Global Privacy Control'),
+      h('div', { class: 'field check' }, gpcReject, h('label', { for: 'f-gpc' }, 'Apply Global Privacy Control as “Reject all”, without showing the banner'), h('p', { class: 'field-error', id: 'f-gpc-error' })),
+      h(
+        'div',
+        { class: 'muted small', id: 'f-gpc-hint' },
+        h('p', {}, 'Global Privacy Control is a setting in some browsers and extensions (Firefox, Brave, DuckDuckGo and others) by which the visitor asks every site not to sell or share their data. The banner always reads it and records it in each receipt.'),
+        h('p', {}, 'Off (the default): visitors who send it see the banner like everyone else, with nothing switched on. On: they are not asked; the banner applies “Reject all” for them, stores it as a receipt with the action “GPC”, and shows a small notice saying that their browser’s privacy signal was honoured, with a button to open the cookie settings and change it.'),
+        h('p', {}, 'Why you might turn it on: the visitor has already said no, so asking again adds a banner without adding a choice; it is the answer they would most likely give, and in California, Colorado and Connecticut honouring the signal is required by law. Why it is off by default: in the EU the signal is not consent and does not replace asking, it only refuses, so visitors with it will rarely end up allowing statistics or marketing; you get fewer consents from them. Turning it on or off changes what visitors are shown, so every visitor is asked again.'),
+      ),
     ),
     h(
       'section',
