@@ -95,6 +95,7 @@ export function blocker(allowed: Allowed) {
     for (const a of Array.from(n.attributes)) if (a.name != 'src') setAttr.call(copy, a.name, a.value);
     copy.nonce = n.nonce;
     own.add(copy);
+    own.add(n);
     entry(n)!.el = copy;
     n.replaceWith(copy);
     inert.body.append(n);
