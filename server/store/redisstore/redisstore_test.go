@@ -446,3 +446,16 @@ func BenchmarkCounters365(b *testing.B) {
 	rs := redistest.Start(b)
 	storetest.BenchCounters365(b, open(b, rs.URL()))
 }
+
+// BenchmarkSaveReceiptMinReplicas measures what min_replicas=1 costs: the
+// same primary with one replica (both on loopback, AOF everysec), the
+// write path acknowledging on the primary alone and after WAIT 1.
+func BenchmarkSaveReceiptMinReplicas(b *testing.B) {
+	primary := redistest.Start(b)
+	redistest.StartReplica(b, primary)
+	for _, o := range []struct{ name, query string }{{"primary", ""}, {"min_replicas=1", "?min_replicas=1"}} {
+		b.Run(o.name, func(b *testing.B) {
+			storetest.BenchSaveReceipt(b, open(b, primary.URL()+o.query))
+		})
+	}
+}
