@@ -4,7 +4,8 @@
 #
 # The caller sets nothing; it gets $tmp, and functions:
 #   ops_build                       build consentd and crashcheck into $tmp
-#   start_redis NAME [PORT]         redis-server with deploy/redis/redis.conf; sets redis_pid_NAME, redis_port_NAME
+#   start_redis NAME [PORT [ARG...]] redis-server with deploy/redis/redis.conf (and extra
+#                                   arguments); sets redis_pid_NAME, redis_port_NAME
 #   start_consentd NAME ENV...      consentd with extra env; sets consentd_pid_NAME, consentd_port_NAME
 #   wait_ready URL PID LOG          until /readyz answers 200
 #   create_site URL                 prints the new site's id
@@ -61,15 +62,21 @@ ops_build() {
 	go build -o "$tmp/crashcheck" ./scripts/crashcheck
 }
 
-# start_redis NAME [PORT]: the production redis.conf (AOF, appendfsync
-# everysec, noeviction), on loopback, with its data in $tmp/redis-NAME. Given
-# the same NAME and PORT again it restarts on the same AOF.
+# start_redis NAME [PORT [ARG...]]: the production redis.conf (AOF,
+# appendfsync everysec, noeviction), on loopback, with its data in
+# $tmp/redis-NAME, and any further redis-server arguments (cluster mode, a
+# replica). Given the same NAME and PORT again it restarts on the same AOF.
 start_redis() {
 	local name=$1 port=${2:-}
+	shift
+	[ $# -gt 0 ] && shift
 	[ -n "$port" ] || port=$(free_port)
 	mkdir -p "$tmp/redis-$name"
-	redis-server deploy/redis/redis.conf --port "$port" --bind 127.0.0.1 --dir "$tmp/redis-$name" \
-		--daemonize no --logfile "$tmp/redis-$name.log" &
+	# A copy: Sentinel makes the replicas it reconfigures run CONFIG
+	# REWRITE, which would write this run's ports into the repository's file.
+	[ -f "$tmp/redis-$name.conf" ] || cp deploy/redis/redis.conf "$tmp/redis-$name.conf"
+	redis-server "$tmp/redis-$name.conf" --port "$port" --bind 127.0.0.1 --dir "$tmp/redis-$name" \
+		--daemonize no --logfile "$tmp/redis-$name.log" "$@" &
 	local pid=$!
 	ops_pids+=("$pid")
 	for _ in $(seq 300); do

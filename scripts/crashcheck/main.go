@@ -273,6 +273,10 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 		sigMu     sync.Mutex
 	)
 	var all, inflightOutcome, afterOutcome, slowOutcome tally
+	// The first acknowledgement of a request sent after the signal: how
+	// long receipts were refused (a failover's outage, as a visitor's
+	// browser sees it).
+	var firstAckAfter atomic.Int64 // ns since signalAt; 0: none yet
 	var sent, created, duplicate, abandoned atomic.Int64
 	var retried atomic.Int64
 
@@ -383,6 +387,12 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 						} else {
 							duplicate.Add(1)
 						}
+						if afterSignal {
+							sigMu.Lock()
+							d := time.Since(signalAt)
+							sigMu.Unlock()
+							firstAckAfter.CompareAndSwap(0, max(int64(d), 1))
+						}
 						break
 					}
 					if err == nil && status/100 == 4 {
@@ -424,6 +434,13 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 				*sigName, *sigPID, signalAt.Sub(start).Seconds(), len(atSignal))
 			fmt.Fprintf(out, "in flight    at the signal: %s\n", inflightOutcome.String())
 			fmt.Fprintf(out, "after        the signal: %s\n", afterOutcome.String())
+			if d := firstAckAfter.Load(); d > 0 {
+				fmt.Fprintf(out, "recovery     first receipt sent after the signal acknowledged %.2f s after it\n", time.Duration(d).Seconds())
+				fmt.Fprintf(out, "RECOVERY seconds=%.2f\n", time.Duration(d).Seconds())
+			} else {
+				fmt.Fprintf(out, "recovery     no receipt sent after the signal was acknowledged\n")
+				fmt.Fprintf(out, "RECOVERY seconds=none\n")
+			}
 			if *slow > 0 {
 				fmt.Fprintf(out, "slow         %d requests with bodies still arriving 2 s after the signal: %s\n", *slow, slowOutcome.String())
 			}
