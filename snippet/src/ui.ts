@@ -226,9 +226,11 @@ export function ui(ctx: UiContext) {
     svg.append(path);
     // The name is on screen, not only in aria-label or a hover title: the
     // banner tells visitors to look for it, and touch screens show no titles.
-    // From the notice, the settings open and the notice gives way to the plain button.
+    // From the notice, the settings open and the notice gives way to the
+    // plain button; its × only does the latter.
     const b = h('button', { type: 'button', class: 'w fab', onclick: note ? () => (fab().focus(), settings()) : settings }, svg, label);
-    root.append(note ? h('div', { class: 'w note', role: 'status', lang }, h('p', {}, t('gpc.notice')), b) : b);
+    const x = h('button', { type: 'button', class: 'cl', 'aria-label': t('settings.close'), onclick: () => fab().focus() }, '×');
+    root.append(note ? h('div', { class: 'w note', role: 'status', lang }, x, h('p', {}, t('gpc.notice')), b) : b);
     return b;
   }
 

@@ -5,10 +5,10 @@
 // "Reject all".
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, Consentd, INTEGRATIONS, Pages, ROOT, launch, newContext, shopPage, waitFor, waitForBanner, type Ctx } from './harness.ts';
+import { CHROMIUM_ARGS, Consentd, INTEGRATIONS, Pages, ROOT, SCREENSHOTS, axeSource, launch, newContext, shopPage, waitFor, waitForBanner, type Ctx } from './harness.ts';
 
 const AC_DIR = join(ROOT, 'node_modules/@duckduckgo/autoconsent');
 const AC_SCRIPT = readFileSync(join(AC_DIR, 'dist/autoconsent.playwright.js'), 'utf8');
@@ -41,6 +41,7 @@ const settings = (extra: Record<string, unknown> = {}) => ({
 });
 
 before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
   await c.start();
   await pages.start();
   site = await c.admin('POST', '/sites', settings());
@@ -232,6 +233,19 @@ test('GPC by the Sec-GPC header alone, on a site that applies it as "Reject all"
   assert.equal(await x.page.locator('[role=dialog], [aria-modal=true]').count(), 0, 'nothing modal');
   const box = (await notice(x.page).boundingBox())!;
   assert.ok(box.width <= 400 && box.height <= 200, `the notice is small: ${box.width}×${box.height}`);
+  await x.page.addScriptTag({ content: axeSource() });
+  const serious = await x.page.evaluate(async () => {
+    const r = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v: any) => v.impact == 'serious' || v.impact == 'critical').map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
+  });
+  assert.deepEqual(serious, [], 'axe-core on the page with the notice');
+  await x.page.screenshot({ path: join(SCREENSHOTS, 'gpc-notice.png') });
+  // On a phone it fits the screen and leaves most of the page free.
+  await x.page.setViewportSize({ width: 375, height: 700 });
+  const phone = (await notice(x.page).boundingBox())!;
+  assert.ok(phone.x >= 0 && phone.x + phone.width <= 375 && phone.y + phone.height <= 700 && phone.height <= 250, `on a phone: ${JSON.stringify(phone)}`);
+  await x.page.screenshot({ path: join(SCREENSHOTS, 'gpc-notice-phone.png') });
+  await x.page.setViewportSize({ width: 1366, height: 768 });
   await x.page.locator('#decoy-no').click(); // the page stays usable
   assert.deepEqual(await clicks(x.page), ['decoy-no']);
   assert.deepEqual(x.requests, [], 'no tracker was asked for anything');
@@ -263,6 +277,11 @@ test("GPC in Chromium itself (navigator.globalPrivacyControl and Sec-GPC): appli
   await g.page.goto(pages.origin + '/?site=' + rejecting.id);
   assert.equal(await g.page.evaluate(() => (navigator as any).globalPrivacyControl), true);
   const id = await gpcRejected(g, rejecting.id);
+  // The notice can be put away: the plain settings button takes its place, with the focus.
+  await notice(g.page).getByRole('button', { name: 'Close' }).click();
+  await g.page.locator('#samtykke-settings .fab').waitFor({ state: 'visible' });
+  assert.equal(await notice(g.page).count(), 0);
+  assert.equal(await g.page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.className), 'w fab');
   // On the next page the stored refusal is simply in force.
   await g.page.reload();
   await g.page.locator('#samtykke-settings .fab').waitFor({ state: 'visible' });
