@@ -22,6 +22,8 @@
 # equal the receipts stored.
 #
 # Usage: scripts/failover-test.sh [cluster|sentinel ...]   (default: both)
+#        MIN_REPLICAS=0 scripts/failover-test.sh ...  acknowledge on the primary
+#        alone (no min_replicas, no min-replicas-to-write), to compare
 # Exits 1 if any accepted receipt was lost or the counters are off. Only
 # loopback addresses are used; everything started is stopped and removed.
 source "$(dirname "$0")/crashcheck/lib.sh"
@@ -33,7 +35,10 @@ for s in "${scenarios[@]}"; do
 done
 
 # The HA settings of deploy/redis/redis.conf's HIGH AVAILABILITY section.
-ha=(--min-replicas-to-write 1 --min-replicas-max-lag 10 --repl-diskless-sync-delay 0)
+min_replicas=${MIN_REPLICAS:-1}
+ha=(--min-replicas-to-write "$min_replicas" --min-replicas-max-lag 10 --repl-diskless-sync-delay 0)
+url_query="?min_replicas=$min_replicas"
+[ "$min_replicas" != 0 ] || url_query=""
 
 # low_port: a free loopback port below the kernel's ephemeral range
 # (32768-60999), so that no outgoing connection of another process holds
@@ -108,7 +113,7 @@ start_cluster() {
 	redis-cli --cluster create "${addrs[@]}" --cluster-replicas 2 --cluster-yes >"$tmp/cluster-create.out" 2>&1 ||
 		{ cat "$tmp/cluster-create.out" >&2; exit 1; }
 	wait_for 30 cluster_ok "${ports[@]}"
-	redis_url="redis+cluster://$(IFS=,; echo "${addrs[*]}")?min_replicas=1"
+	redis_url="redis+cluster://$(IFS=,; echo "${addrs[*]}")$url_query"
 }
 
 start_sentinels() {
@@ -141,7 +146,7 @@ start_sentinels() {
 		done
 	}
 	wait_for 30 sentinels_ready
-	redis_url="redis+sentinel://$(printf '127.0.0.1:%s,' "${sentinel_ports[@]}" | sed 's/,$//')/samtykke?min_replicas=1"
+	redis_url="redis+sentinel://$(printf '127.0.0.1:%s,' "${sentinel_ports[@]}" | sed 's/,$//')/samtykke$url_query"
 }
 
 echo "== machine: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(redis-server --version | cut -d' ' -f1-3)"

@@ -33,13 +33,20 @@
 //	redis://host1:port,host2:port,…[?options]           Redis Cluster, seeded with every listed node
 //	redis+cluster://host:port[,…]  (or rediss+cluster)  Redis Cluster
 //	redis://host:port?cluster=true                       Redis Cluster
+//	redis+sentinel://[user:password@]s1:26379[,…]/<master>[/db]  a primary under Sentinel (or rediss+sentinel)
 //
-// Cluster URLs take the options of redis.ParseClusterURL and only database 0.
-// Every form also takes the store's own options groupcommit=false (a script
-// call per receipt instead of one per batch of a site's concurrent receipts,
-// see WithGroupCommit and batch.go) and autopipeline=false (no batching of
-// concurrent script calls on one connection, see WithAutoPipeline). For
-// Sentinel, build a redis.NewFailoverClient and pass it to New.
+// Cluster URLs take the options of redis.ParseClusterURL and only database 0;
+// Sentinel URLs those of redis.ParseFailoverURL, plus sentinel_username and
+// sentinel_password (the sentinels' own, if not the data nodes'; see
+// newFailoverClient). Every form also takes the store's own options
+// groupcommit=false (a script call per receipt instead of one per batch of a
+// site's concurrent receipts, see WithGroupCommit and batch.go),
+// autopipeline=false (no batching of concurrent script calls on one
+// connection, see WithAutoPipeline), and min_replicas=N with
+// replica_timeout=D (acknowledge a receipt only once N replicas have it, see
+// WithMinReplicas). A Cluster client made by Open follows a failover at once
+// (failover.go); one passed to New re-reads its slot map only as go-redis
+// does by itself.
 //
 // Writes: concurrent receipts of one site are stored by one script call
 // (group commit, batch.go), and concurrent script calls share the writes and
