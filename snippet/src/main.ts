@@ -183,9 +183,11 @@ if (!w.samtykke) {
       confirm(stored.choices);
       emit({ consent: { ...stored.choices }, consentId: stored.id, action: null });
       ready(view.button);
-    } else if (gpc && c.gpc_reject_all) {
+    } else if (gpc && c.gpc_reject_all && !withdrawn(stored && stored.choices, choices(false, false)).length) {
       // The site applies GPC as "Reject all": no banner, a receipt with
       // action gpc, and a notice from which the visitor can change it.
+      // A visitor who once said yes (to an earlier banner) is asked instead:
+      // the signal does not take back an explicit choice.
       decide(false, false, 'gpc', 'banner');
     } else {
       // No choice, or one given for another version of the banner or too

@@ -5,6 +5,7 @@
 // "Reject all".
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -288,6 +289,21 @@ test("GPC in Chromium itself (navigator.globalPrivacyControl and Sec-GPC): appli
   assert.equal(await notice(g.page).count(), 0);
   assert.equal((await c.receipts(rejecting.id, id)).length, 1);
   assert.deepEqual(g.requests, []);
+
+  // A visitor who said yes to an earlier version of the banner is asked
+  // again with the banner: the signal does not take an explicit yes back.
+  // An earlier no is simply renewed by it.
+  const earlier = (choice: string) => ({ name: 'samtykke', value: `1.${randomUUID()}.0ldversion.${choice}.${Math.floor(Date.now() / 1000) - 3600}`, url: pages.origin });
+  await g.context.clearCookies();
+  await g.context.addCookies([earlier('10')]);
+  await g.page.goto(pages.origin + '/?site=' + rejecting.id);
+  await waitForBanner(g.page);
+  assert.equal(await notice(g.page).count(), 0);
+  await g.context.clearCookies();
+  const no = earlier('00');
+  await g.context.addCookies([no]);
+  await g.page.goto(pages.origin + '/?site=' + rejecting.id);
+  assert.equal(await gpcRejected(g, rejecting.id), no.value.split('.')[1], 'the same consent id, a new receipt');
 
   // A site that keeps the default shows the banner to GPC visitors too.
   await g.context.clearCookies();
