@@ -1,6 +1,7 @@
 # The two commands a newcomer needs (see README.md):
 #   make run    start consentd on the embedded store (same as go run ./server/cmd/consentd)
 #   make test   install what is missing, then run every Go and JS test
+#   (make test-fast: the inner loop without race detector, browsers or fuzzing)
 
 .PHONY: run test setup vet go-test fuzz js-test test-consentd build snippet bench
 
@@ -8,36 +9,51 @@ run:
 	go run ./server/cmd/consentd
 
 # Go and the browsers run side by side: the Go tests mostly wait on Redis
-# and fsync, the browser suites on page loads.
-test: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target go-side js-test
+# and fsync, the browser suites on page loads. At the end, where the time went.
+TIMES := $(CURDIR)/bin/test-times
+export SAMTYKKE_TEST_TIMES := $(TIMES)
+TIMED := ./scripts/timed.sh
 
-.PHONY: go-side
+test:
+	@mkdir -p bin && rm -f $(TIMES)
+	@start=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory setup && \
+	$(MAKE) --no-print-directory -j2 --output-sync=target go-side js-test || status=$$?; \
+	echo; echo "make test: where the time went (the two sides ran side by side)"; cat $(TIMES); \
+	echo "make test: $$(( $$(date +%s) - start )) s in all"; exit $$status
+
+# The inner loop: no race detector, no browsers, no fuzzing. CI runs `make test`.
+test-fast:
+	go vet ./...
+	go test -short -count=1 ./...
+	npm run typecheck && npm run test:unit
+
+.PHONY: go-side test-fast
 go-side:
 	$(MAKE) --no-print-directory -j1 vet go-test fuzz
 
 setup:
-	./scripts/setup.sh
+	$(TIMED) setup ./scripts/setup.sh
 
 vet:
-	go vet ./...
+	$(TIMED) "go vet" go vet ./...
 
 go-test:
-	go test -race -count=1 ./...
+	$(TIMED) "go test -race" go test -race -count=1 ./...
 
-# Every fuzz target for a few seconds (FUZZTIME=1m make fuzz for longer).
+# Every fuzz target briefly (FUZZTIME=1m make fuzz for longer).
 fuzz:
-	./scripts/fuzz.sh
+	$(TIMED) "fuzz targets" ./scripts/fuzz.sh
 
 # One consentd binary, with the banner as it is in snippet/dist, for every
 # browser suite (each would otherwise build its own).
 TEST_CONSENTD := $(CURDIR)/bin/consentd-test
 test-consentd:
-	go build -o $(TEST_CONSENTD) ./server/cmd/consentd
+	$(TIMED) "build consentd" go build -o $(TEST_CONSENTD) ./server/cmd/consentd
 
 js-test: test-consentd
-	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) npm test
-	if [ -f dashboard/package.json ]; then SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) npm --prefix dashboard test; fi
+	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "banner: types, unit, e2e (3 engines)" npm test
+	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "dashboard: types, unit, e2e" npm --prefix dashboard test
 
 # Rebuild snippet/dist/samtykke.js after changing snippet/src (commit the result).
 snippet: setup
