@@ -145,6 +145,7 @@ export function fieldTarget(field: string): { id: string; lang?: string; line?: 
     'integrations.meta_pixel.pixel_id': 'f-meta',
     'integrations.hubspot.portal_id': 'f-hubspot',
     'integrations.hubspot.region': 'f-hubspot-eu',
+    gpc_handling: 'f-gpc',
   };
   return { id: map[field] || 'f-summary' };
 }

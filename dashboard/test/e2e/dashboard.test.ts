@@ -103,6 +103,17 @@ test('an operator creates a site: a bad origin is refused next to its field, the
   site = await d.admin('GET', `/sites/${site.id}`);
   assert.equal(site.config_version != sites[0].config_version, true);
   assert.deepEqual(await axeSerious(page), []);
+
+  // Global Privacy Control as "Reject all": on, then off again.
+  const gpc = page.getByLabel('Apply Global Privacy Control as “Reject all”, without showing the banner');
+  assert.equal(await gpc.isChecked(), false, 'off by default');
+  for (const [on, want] of [[true, 'reject_all'], [false, undefined]] as const) {
+    await gpc.setChecked(on);
+    const before = (await d.admin('GET', `/sites/${site.id}`)).config_version;
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(async () => (await d.admin('GET', `/sites/${site.id}`)).config_version != before, 5000, 'the saved setting');
+    assert.equal((await d.admin('GET', `/sites/${site.id}`)).gpc_handling, want);
+  }
   await ctx.close();
 });
 
