@@ -249,11 +249,24 @@ func TestClusterFailover(t *testing.T) {
 		}
 		return false
 	})
+	// The site's stats (a pipeline of HGETALLs on the new master) are
+	// readable again too, not only writes.
+	statsOK := time.Time{}
+	waitFor(t, 10*time.Second, "stats of the failed slot's site", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		now := time.Now()
+		if _, err := plain.Counters(ctx, victim.ID, consent.Hour, now.Add(-time.Hour), now.Add(time.Hour)); err == nil {
+			statsOK = time.Now()
+			return true
+		}
+		return false
+	})
 	_, vfail, verr := lv.recovered()
 	_, wfail, werr := lw.recovered()
 	_, ofail, oerr := lo.recovered()
-	t.Logf("killed master %s; replica %s promoted %.1f s after the kill; first receipt accepted again %.1f s after the kill (min_replicas=1: %.1f s); Ping ok again after %.1f s",
-		master.Addr, newMaster.Addr, promoted.Seconds(), firstOK.Sub(killed).Seconds(), firstOKW.Sub(killed).Seconds(), pingOK.Sub(killed).Seconds())
+	t.Logf("killed master %s; replica %s promoted %.1f s after the kill; first receipt accepted again %.1f s after the kill (min_replicas=1: %.1f s); Ping ok again after %.1f s; stats read after %.1f s",
+		master.Addr, newMaster.Addr, promoted.Seconds(), firstOK.Sub(killed).Seconds(), firstOKW.Sub(killed).Seconds(), pingOK.Sub(killed).Seconds(), statsOK.Sub(killed).Seconds())
 	t.Logf("failed attempts meanwhile: %d (last: %v); min_replicas=1: %d (last: %v); site on another master: %d (%v)",
 		vfail, verr, wfail, werr, ofail, oerr)
 	for name, d := range map[string]time.Duration{"": firstOK.Sub(killed), " (min_replicas=1)": firstOKW.Sub(killed)} {
