@@ -168,7 +168,10 @@ describe('first layer', () => {
     const days = (cookie[0].expires - Date.now() / 1000) / 86400;
     assert.ok(days > 181.9 && days <= 182, `lifetime ${days} days`);
     assert.equal((await x.context.cookies()).length, 1, 'exactly one cookie');
-    const receipts = await c.receipts(site.id, await x.page.evaluate(() => (window as any).samtykke.consentId));
+    // The receipt leaves in the background; the UI does not wait for it.
+    const consentId: string = await x.page.evaluate(() => (window as any).samtykke.consentId);
+    await waitFor(async () => (await c.receipts(site.id, consentId)).length > 0, 5000, 'the receipt');
+    const receipts = await c.receipts(site.id, consentId);
     assert.equal(receipts.length, 1);
     assert.equal(receipts[0].action, 'reject_all');
     await x.context.close();

@@ -454,8 +454,18 @@ addEventListener('load', function () {
     test('axe-core finds no serious or critical violation in either layer', async () => {
       const t = await open('/integrations');
       await t.eval((src: string) => void (0, eval)(src), axeSource());
-      // Colours are only final once the banner's fade-in has ended.
-      const still = () => until(t, () => document.getElementById('samtykke-banner')!.shadowRoot!.getAnimations().every((a) => a.playState == 'finished'), 'the animation to end');
+      // Colours are only final once the banner's fade-in has ended: every
+      // layer fully opaque (the computed style flushes pending animations),
+      // and no animation left running.
+      const still = () =>
+        until(
+          t,
+          () => {
+            const r = document.getElementById('samtykke-banner')!.shadowRoot!;
+            return Array.from(r.querySelectorAll('.card,.bg')).every((e) => getComputedStyle(e).opacity == '1') && r.getAnimations().every((a) => a.playState == 'finished');
+          },
+          'the fade-in to end',
+        );
       await still();
       const run = () =>
         t.eval(async () => {
