@@ -21,7 +21,22 @@ func StartReplica(t testing.TB, primary *Server) *Server {
 	host, port, _ := net.SplitHostPort(primary.Addr)
 	r := start(t, t.TempDir(), func() []string { return []string{"--replicaof", host, port} })
 	r.waitLinkUp()
-	return r
+	// The replica says its link is up before the primary has its first
+	// REPLCONF ACK and streams to it: until then WAIT does not count it.
+	_, rport, _ := net.SplitHostPort(r.Addr)
+	c := redis.NewClient(&redis.Options{Addr: primary.Addr})
+	defer c.Close()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		info, err := c.Info(context.Background(), "replication").Result()
+		if err == nil && strings.Contains(info, "port="+rport+",state=online") {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redistest: primary %s does not stream to replica %s within %v: %v\n%s", primary.Addr, r.Addr, startTimeout, err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // waitLinkUp waits until the server, a replica, reports its link to its

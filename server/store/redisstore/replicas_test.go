@@ -18,7 +18,9 @@ func TestMinReplicas(t *testing.T) {
 	ctx := context.Background()
 	primary := redistest.Start(t)
 	replica := redistest.StartReplica(t, primary)
-	s, err := Open(ctx, primary.URL()+"?min_replicas=1&replica_timeout=300ms")
+	// Generous: the replica must answer within it while other tests load
+	// the machine.
+	s, err := Open(ctx, primary.URL()+"?min_replicas=1&replica_timeout=1500ms")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +48,8 @@ func TestMinReplicas(t *testing.T) {
 	if !errors.Is(err, consent.ErrUnavailable) {
 		t.Fatalf("SaveReceipt with no replica: %v; want ErrUnavailable", err)
 	}
-	if d := time.Since(start); d < 300*time.Millisecond || d > 3*time.Second {
-		t.Errorf("refused after %v; want after replica_timeout (300ms)", d)
+	if d := time.Since(start); d < 1500*time.Millisecond || d > 6*time.Second {
+		t.Errorf("refused after %v; want after replica_timeout (1.5s)", d)
 	}
 
 	replica.Restart()
