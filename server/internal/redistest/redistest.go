@@ -42,6 +42,9 @@ type Server struct {
 	port int
 	args []string // extra arguments (cluster mode, replicas)
 	conf string   // config file to start with (a sentinel's, which it rewrites)
+	// password is the server's requirepass, if any: the test's own
+	// clients (Client, readiness) authenticate with it.
+	password string
 
 	mu   sync.Mutex
 	proc *process
@@ -62,12 +65,13 @@ func Start(t testing.TB) *Server {
 
 func start(t testing.TB, dir string, extra func() []string) *Server {
 	t.Helper()
-	return startWith(t, dir, extra, nil)
+	return startWith(t, dir, extra, nil, "")
 }
 
 // startWith is start with, if conf is not nil, a config file written by
-// conf for the chosen port (a sentinel's).
-func startWith(t testing.TB, dir string, extra func() []string, conf func(port int) string) *Server {
+// conf for the chosen port (a sentinel's), and the password the server
+// requires (set by extra or conf), if any.
+func startWith(t testing.TB, dir string, extra func() []string, conf func(port int) string, password string) *Server {
 	t.Helper()
 	bin := lookPath(t)
 	// Another process can grab a port between our probe and redis binding
@@ -75,7 +79,7 @@ func startWith(t testing.TB, dir string, extra func() []string, conf func(port i
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		port := freePort(t)
-		s := &Server{t: t, bin: bin, dir: dir, port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+		s := &Server{t: t, bin: bin, dir: dir, port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), password: password}
 		if extra != nil {
 			s.args = extra()
 		}
@@ -150,7 +154,7 @@ func (s *Server) launch() error {
 	p := &process{cmd: cmd, out: out, done: make(chan struct{})}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
 
-	if err := waitReady(s.Addr, p); err != nil {
+	if err := waitReady(s.Addr, s.password, p); err != nil {
 		p.kill()
 		return fmt.Errorf("%v\nredis-server output:\n%s", err, out.String())
 	}
@@ -162,8 +166,8 @@ func (s *Server) launch() error {
 
 // waitReady polls PING until the server answers PONG. While Redis loads its
 // AOF it answers LOADING, which counts as not ready yet.
-func waitReady(addr string, p *process) error {
-	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+func waitReady(addr, password string, p *process) error {
+	c := redis.NewClient(&redis.Options{Addr: addr, Password: password, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	defer c.Close()
 	deadline := time.Now().Add(startTimeout)
 	var err error
@@ -198,7 +202,7 @@ func (s *Server) Dir() string { return s.dir }
 // Client returns a new client for the server, closed when the test ends.
 // It keeps working across Stop and Restart, like a production client would.
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, ContextTimeoutEnabled: true})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.password, ContextTimeoutEnabled: true})
 	s.t.Cleanup(func() { _ = c.Close() })
 	return c
 }

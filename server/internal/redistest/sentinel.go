@@ -19,12 +19,19 @@ import (
 func StartReplica(t testing.TB, primary *Server) *Server {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(primary.Addr)
-	r := start(t, t.TempDir(), func() []string { return []string{"--replicaof", host, port} })
+	r := startWith(t, t.TempDir(), func() []string {
+		args := []string{"--replicaof", host, port}
+		if primary.password != "" {
+			// The same password both ways: the replica may become primary.
+			args = append(args, "--masterauth", primary.password, "--requirepass", primary.password)
+		}
+		return args
+	}, nil, primary.password)
 	r.waitLinkUp()
 	// The replica says its link is up before the primary has its first
 	// REPLCONF ACK and streams to it: until then WAIT does not count it.
 	_, rport, _ := net.SplitHostPort(r.Addr)
-	c := redis.NewClient(&redis.Options{Addr: primary.Addr})
+	c := redis.NewClient(&redis.Options{Addr: primary.Addr, Password: primary.password})
 	defer c.Close()
 	deadline := time.Now().Add(startTimeout)
 	for {
@@ -43,7 +50,7 @@ func StartReplica(t testing.TB, primary *Server) *Server {
 // master up.
 func (s *Server) waitLinkUp() {
 	s.t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.password})
 	defer c.Close()
 	deadline := time.Now().Add(startTimeout)
 	for {
@@ -69,6 +76,7 @@ type Sentinel struct {
 	Servers   []*Server
 	Sentinels []*Server
 	t         testing.TB
+	password  string
 }
 
 // SentinelConfig shapes a Sentinel set-up; the zero value of a field takes
@@ -81,6 +89,10 @@ type SentinelConfig struct {
 	// DownAfter is down-after-milliseconds (default 1 s): how long the
 	// primary may not answer before a failover starts.
 	DownAfter time.Duration
+	// Password, if set, is required by every data node and every sentinel
+	// (requirepass), and the sentinels and replicas use it to reach the
+	// data nodes (sentinel auth-pass, masterauth).
+	Password string
 }
 
 // StartSentinel starts a primary, its replicas and the sentinels that
@@ -97,8 +109,13 @@ func StartSentinel(t testing.TB, cfg SentinelConfig) *Sentinel {
 	if cfg.DownAfter == 0 {
 		cfg.DownAfter = time.Second
 	}
-	st := &Sentinel{MasterName: "samtykke", t: t}
-	primary := Start(t)
+	st := &Sentinel{MasterName: "samtykke", t: t, password: cfg.Password}
+	primary := startWith(t, t.TempDir(), func() []string {
+		if cfg.Password == "" {
+			return nil
+		}
+		return []string{"--requirepass", cfg.Password, "--masterauth", cfg.Password}
+	}, nil, cfg.Password)
 	st.Servers = append(st.Servers, primary)
 	for range cfg.Replicas {
 		st.Servers = append(st.Servers, StartReplica(t, primary))
@@ -111,14 +128,19 @@ func StartSentinel(t testing.TB, cfg SentinelConfig) *Sentinel {
 			t.Fatal(err)
 		}
 		s := startWith(t, dir, nil, func(int) string {
+			auth := ""
+			if cfg.Password != "" {
+				auth = fmt.Sprintf("requirepass %[2]s\nsentinel auth-pass %[1]s %[2]s\n", st.MasterName, cfg.Password)
+			}
+			// auth-pass names a master, so it follows monitor.
 			return fmt.Sprintf("sentinel monitor %[1]s %[2]s %[3]s %[4]d\n"+
 				"sentinel down-after-milliseconds %[1]s %[5]d\n"+
 				"sentinel failover-timeout %[1]s %[6]d\n"+
 				"sentinel parallel-syncs %[1]s %[7]d\n",
 				st.MasterName, host, port, quorum, cfg.DownAfter.Milliseconds(),
 				// A failover that stalls is retried after this long.
-				max(10*cfg.DownAfter, 5*time.Second).Milliseconds(), cfg.Replicas)
-		})
+				max(10*cfg.DownAfter, 5*time.Second).Milliseconds(), cfg.Replicas) + auth
+		}, cfg.Password)
 		st.Sentinels = append(st.Sentinels, s)
 		st.Addrs = append(st.Addrs, s.Addr)
 	}
@@ -132,7 +154,7 @@ func StartSentinel(t testing.TB, cfg SentinelConfig) *Sentinel {
 func (st *Sentinel) waitKnown(replicas, sentinels int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for _, s := range st.Sentinels {
-		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr})
+		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, Password: st.password})
 		for {
 			m, err := c.Master(context.Background(), st.MasterName).Result()
 			if err == nil && m["num-slaves"] == strconv.Itoa(replicas) && m["num-other-sentinels"] == strconv.Itoa(sentinels-1) {
@@ -150,7 +172,11 @@ func (st *Sentinel) waitKnown(replicas, sentinels int) {
 
 // URL returns the redis+sentinel:// URL of the set-up.
 func (st *Sentinel) URL() string {
-	return "redis+sentinel://" + strings.Join(st.Addrs, ",") + "/" + st.MasterName
+	auth := ""
+	if st.password != "" {
+		auth = ":" + st.password + "@"
+	}
+	return "redis+sentinel://" + auth + strings.Join(st.Addrs, ",") + "/" + st.MasterName
 }
 
 // Primary returns the data node a running sentinel names as the primary
@@ -160,7 +186,7 @@ func (st *Sentinel) Primary() *Server {
 		if !s.Running() {
 			continue
 		}
-		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, Password: st.password, MaxRetries: -1})
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		addr, err := c.GetMasterAddrByName(ctx, st.MasterName).Result()
 		cancel()
@@ -185,7 +211,7 @@ func (st *Sentinel) WaitNewPrimary(old *Server, timeout time.Duration) *Server {
 	for {
 		var agreed *Server
 		for _, s := range st.Sentinels {
-			c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+			c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, Password: st.password, MaxRetries: -1})
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			addr, err := c.GetMasterAddrByName(ctx, st.MasterName).Result()
 			cancel()

@@ -134,3 +134,33 @@ func TestSentinelFailover(t *testing.T) {
 	})
 	l.verify(t, s)
 }
+
+// TestSentinelAuth: data nodes and sentinels that require a password are
+// reached with the password of the URL's user info; a wrong one is refused
+// at Open.
+func TestSentinelAuth(t *testing.T) {
+	ctx := context.Background()
+	st := redistest.StartSentinel(t, redistest.SentinelConfig{Replicas: 1, Password: "s3cret-pw"})
+	s, err := Open(ctx, st.URL()+"?min_replicas=1&replica_timeout=2500ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	site := storetest.NewSite(t, storetest.SiteID())
+	if err := s.CreateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	r := storetest.NewReceipt(site, time.Now())
+	if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+		t.Fatalf("SaveReceipt: created=%v err=%v", created, err)
+	}
+	wrong := strings.Replace(st.URL(), "s3cret-pw", "wrong-pw", 1)
+	octx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if s, err := Open(octx, wrong); err == nil {
+		s.Close()
+		t.Fatal("Open with a wrong password succeeded")
+	} else if strings.Contains(err.Error(), "wrong-pw") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
