@@ -117,8 +117,10 @@ export function blocker(allowed: Allowed) {
   // check such scripts as they are inserted.
   const hold = (s: HTMLScriptElement) => !own.has(s) && s.hasAttribute('src') && !s.hasAttribute('data-samtykke') && check(s, s.getAttribute('src')!) && s.removeAttribute('src');
   const guard = (n: unknown) => {
+    // Nodes already in the document are being moved, not inserted: they ran or were held already.
+    if (!(n instanceof Element || n instanceof DocumentFragment) || n.isConnected) return;
     if (n instanceof HTMLScriptElement) hold(n);
-    else if ((n instanceof Element || n instanceof DocumentFragment) && !(n as Node).isConnected) n.querySelectorAll('script[src]').forEach((s) => hold(s as HTMLScriptElement));
+    else n.querySelectorAll('script[src]').forEach((s) => hold(s as HTMLScriptElement));
   };
   for (const [o, names] of [
     [Node.prototype, ['appendChild', 'insertBefore', 'replaceChild']],
