@@ -32,6 +32,8 @@ export interface Ctx {
   focusMain(): void;
   refreshSites(): Promise<void>;
   go(hash: string): void;
+  /** Said once on the next page shown, such as that a site was deleted. */
+  notice?: string;
 }
 
 const root = document.getElementById('app')!;
@@ -212,11 +214,14 @@ async function route() {
 
 function sitesList(c: Ctx) {
   document.title = 'Sites · Samtykke';
+  const notice = c.notice ? h('p', { class: 'notice', id: 'sites-notice' }, c.notice) : null;
+  c.notice = undefined;
   const add = c.canCreate ? h('a', { href: '#/new', class: 'button primary' }, 'Add a site') : null;
   if (!c.sites.length) {
     clear(
       c.main,
       h('div', { class: 'page-head' }, h('h1', {}, 'Your sites')),
+      notice,
       h(
         'div',
         { class: 'card empty' },
@@ -238,7 +243,7 @@ function sitesList(c: Ctx) {
       ),
     ),
   );
-  clear(c.main, h('div', { class: 'page-head' }, h('h1', {}, 'Your sites'), add), list);
+  clear(c.main, h('div', { class: 'page-head' }, h('h1', {}, 'Your sites'), add), notice, list);
   c.focusMain();
 }
 

@@ -285,7 +285,8 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     frameWrap,
     previewNote,
   );
-  clear(body, h('div', { class: 'setup-layout' }, h('div', { class: 'setup-main' }, install, f), h('aside', { class: 'setup-side' }, preview)));
+  const danger = site && owner ? deleteCard(c, site) : null;
+  clear(body, h('div', { class: 'setup-layout' }, h('div', { class: 'setup-main' }, install, f, danger), h('aside', { class: 'setup-side' }, preview)));
   drawTexts();
   drawPreview();
 
@@ -360,6 +361,57 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     }
   });
   void uid;
+}
+
+/** Deleting a site, for its owners and operators. It cannot be undone, so
+ * the owner types the site's name first; the server checks the name too,
+ * so a stray request deletes nothing. */
+function deleteCard(c: Ctx, site: SiteView) {
+  const typed = h('input', { id: 'd-confirm', name: 'confirm_name', autocomplete: 'off', spellcheck: 'false' });
+  const err = () => document.getElementById('d-confirm-error')!;
+  const btn = h('button', { type: 'submit', class: 'danger' }, 'Delete site');
+  const status = h('p', { class: 'status', role: 'status' });
+  const fail = (msg: string) => {
+    err().textContent = msg;
+    typed.setAttribute('aria-invalid', 'true');
+    typed.setAttribute('aria-describedby', [...new Set([...(typed.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), 'd-confirm-error'])].join(' '));
+    typed.focus();
+  };
+  const form = h(
+    'form',
+    { class: 'card danger-zone', novalidate: true, id: 'delete-form', 'aria-labelledby': 'delete-h' },
+    h('h2', { id: 'delete-h' }, 'Delete this site'),
+    h('p', {}, 'Deletes the site with its setup, every stored receipt and every number. The banner stops at once on every page that has the tag, and the people granted the site lose it. This cannot be undone: export the receipts first if you may need them.'),
+    field('d-confirm', `Type the site’s name, ${site.name}, to confirm`, typed),
+    h('div', { class: 'form-actions' }, btn, status),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err().textContent = '';
+    typed.removeAttribute('aria-invalid');
+    if (typed.value.trim() != site.name.trim()) {
+      fail(typed.value.trim() ? `This is not the site’s name; type ${site.name} exactly.` : 'Type the site’s name to confirm that it is to be deleted.');
+      return;
+    }
+    btn.disabled = true;
+    status.textContent = 'Deleting…';
+    try {
+      await api('DELETE', `/sites/${encodeURIComponent(site.id)}`, { confirm_name: typed.value });
+      await c.refreshSites();
+      c.notice = `${site.name} was deleted.`;
+      c.go('#/');
+      announce(`${site.name} was deleted.`);
+    } catch (x) {
+      const ae = x as ApiError;
+      status.textContent = '';
+      const fe = ae.fields?.find((f) => f.field == 'confirm_name');
+      if (fe) fail(fe.message.charAt(0).toUpperCase() + fe.message.slice(1) + '.');
+      else status.textContent = ae.message;
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return form;
 }
 
 function labelOf(id: string): string {

@@ -108,6 +108,7 @@ func (d *dash) routes(e *echo.Echo) {
 	site := in.Group("/sites/:site", d.siteAccess)
 	site.GET("", d.getSite)
 	site.PUT("", d.updateSite, need(accounts.Owner))
+	site.DELETE("", d.deleteSite, need(accounts.Owner))
 	site.POST("/preview", d.previewDraft)
 	site.GET("/stats", d.stats)
 	site.GET("/stats.csv", d.statsCSV)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -172,6 +173,45 @@ func (d *dash) updateSite(c echo.Context) error {
 		d.SiteChanged(site.ID)
 	}
 	return c.JSON(http.StatusOK, d.view(site, roleOf(c)))
+}
+
+// deleteSite removes a site with everything stored for it (receipts,
+// counts), as DELETE /v1/admin/sites/{id} does. Deleting cannot be undone,
+// so the request must carry the site's name as the owner typed it: a
+// stray click, or a request replayed against the wrong id, deletes
+// nothing. The name is compared after trimming spaces only, exactly
+// otherwise, because "Shop" and "shop" may be two sites.
+func (d *dash) deleteSite(c echo.Context) error {
+	var in struct {
+		ConfirmName string `json:"confirm_name"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	site := siteOf(c)
+	switch typed := strings.TrimSpace(in.ConfirmName); {
+	case typed == "":
+		return badRequest("confirm_name", "type the site's name to confirm that it is to be deleted")
+	case typed != strings.TrimSpace(site.Name):
+		return badRequest("confirm_name", "is not the site's name; type "+strconv.Quote(site.Name)+" exactly")
+	}
+	if err := d.Store.DeleteSite(c.Request().Context(), site.ID); err != nil {
+		if errors.Is(err, consent.ErrNotFound) {
+			return errNoSite(site.ID)
+		}
+		return err
+	}
+	// The API's site cache forgets it now, so the snippet's config and
+	// receipts for it stop at once rather than after the cache's TTL.
+	if d.SiteChanged != nil {
+		d.SiteChanged(site.ID)
+	}
+	by := principalOf(c).User.ID
+	if by == "" {
+		by = "admin token"
+	}
+	d.Logger.Info("a site was deleted from the dashboard", "site", site.ID, "by", by)
+	return c.NoContent(http.StatusNoContent)
 }
 
 // previewDraft returns the banner config the snippet would receive for

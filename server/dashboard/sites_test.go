@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -131,4 +132,98 @@ func TestPreviewDraft(t *testing.T) {
 		len(cat.Languages) != len(consent.Languages) {
 		t.Errorf("catalog: %s", r.body)
 	}
+}
+
+// Deleting a site from the dashboard: only its owners and operators may,
+// only from the dashboard's page with the session's CSRF token, and only
+// with the site's name typed; then it leaves every list at once.
+func TestDeleteSite(t *testing.T) {
+	forEachStore(t, func(t *testing.T, h *harness) {
+		shop, other := h.createSite("Nordic Shop"), h.createSite("Other")
+		h.createUser("kari@example.no", [2]string{shop.ID, "owner"})
+		h.createUser("ola@example.no", [2]string{shop.ID, "viewer"}, [2]string{other.ID, "viewer"})
+		kari, ola := h.browser(), h.browser()
+		kari.mustLogin("kari@example.no")
+		ola.mustLogin("ola@example.no")
+		path := "/dashboard/api/sites/" + shop.ID
+		confirm := `{"confirm_name":"Nordic Shop"}`
+
+		refused := []struct {
+			name   string
+			c      *client
+			body   string
+			origin string
+			csrf   string
+			status int
+			code   string
+			field  string
+		}{
+			{"a viewer", ola, confirm, publicURL, "", http.StatusForbidden, "forbidden", ""},
+			{"another origin", kari, confirm, "https://evil.example", "", http.StatusForbidden, "forbidden_origin", ""},
+			{"no CSRF token", kari, confirm, publicURL, "-", http.StatusForbidden, "csrf", ""},
+			{"no body", kari, "", publicURL, "", http.StatusBadRequest, "malformed", "body"},
+			{"no name typed", kari, `{"confirm_name":"  "}`, publicURL, "", http.StatusUnprocessableEntity, "invalid", "confirm_name"},
+			{"another name", kari, `{"confirm_name":"nordic shop"}`, publicURL, "", http.StatusUnprocessableEntity, "invalid", "confirm_name"},
+			{"an unknown field", kari, `{"confirm":"Nordic Shop"}`, publicURL, "", http.StatusUnprocessableEntity, "invalid", "confirm"},
+		}
+		for _, tc := range refused {
+			c := *tc.c
+			c.origin = tc.origin
+			if tc.csrf == "-" {
+				c.csrf = ""
+			}
+			r := c.call("DELETE", path, tc.body)
+			if r.status != tc.status || r.err(t).Error.Code != tc.code {
+				t.Errorf("%s: %d %s", tc.name, r.status, r.body)
+				continue
+			}
+			if tc.field != "" && strings.Join(r.fields(t), ",") != tc.field {
+				t.Errorf("%s: fields %v", tc.name, r.fields(t))
+			}
+			if _, err := h.store.Site(t.Context(), shop.ID); err != nil {
+				t.Fatalf("%s deleted the site: %v", tc.name, err)
+			}
+		}
+
+		// Spaces around the typed name do not matter.
+		if r := kari.call("DELETE", path, `{"confirm_name":" Nordic Shop "}`); r.status != http.StatusNoContent {
+			t.Fatalf("owner delete: %d %s", r.status, r.body)
+		}
+		if _, err := h.store.Site(t.Context(), shop.ID); !errors.Is(err, consent.ErrNotFound) {
+			t.Errorf("the site is still stored: %v", err)
+		}
+		h.mu.Lock()
+		if strings.Join(h.changed, ",") != shop.ID {
+			t.Errorf("SiteChanged calls: %v, want one for %s", h.changed, shop.ID)
+		}
+		h.mu.Unlock()
+		// Gone from every list, and from the public API.
+		for who, c := range map[string]*client{"owner": kari, "viewer": ola, "operator": h.operator()} {
+			if r := c.call("GET", "/dashboard/api/sites", ""); r.status != http.StatusOK || strings.Contains(string(r.body), shop.ID) {
+				t.Errorf("%s's list after the delete: %d %s", who, r.status, r.body)
+			}
+			if r := c.call("GET", path, ""); r.status != http.StatusNotFound {
+				t.Errorf("%s reads the deleted site: %d", who, r.status)
+			}
+		}
+		if r := h.admin("GET", "/v1/admin/users", ""); strings.Contains(string(r.body), shop.ID) {
+			t.Errorf("the people list still shows a grant of the deleted site: %s", r.body)
+		}
+		if r := h.do(h.srv.Client(), "GET", "/v1/sites/"+shop.ID+"/config", "", nil); r.status != http.StatusNotFound {
+			t.Errorf("public config of the deleted site: %d", r.status)
+		}
+		// Once deleted, it cannot be deleted again.
+		if r := kari.call("DELETE", path, confirm); r.status != http.StatusNotFound {
+			t.Errorf("second delete: %d %s", r.status, r.body)
+		}
+
+		// An operator deletes any site, granted or not.
+		op := h.operator()
+		if r := op.call("DELETE", "/dashboard/api/sites/"+other.ID, `{"confirm_name":"Other"}`); r.status != http.StatusNoContent {
+			t.Errorf("operator delete: %d %s", r.status, r.body)
+		}
+		if _, err := h.store.Site(t.Context(), other.ID); !errors.Is(err, consent.ErrNotFound) {
+			t.Errorf("the operator's delete left the site: %v", err)
+		}
+	})
 }

@@ -289,3 +289,49 @@ test('another user sees none of it; an operator grants the site', async () => {
   assert.equal(await page2.getByRole('button', { name: 'Save changes' }).count(), 0);
   await ctx2.close();
 });
+
+test('an owner deletes a site after typing its name; a viewer is not offered it; it leaves every list', async () => {
+  const old = await d.admin('POST', '/sites', { name: 'Old Campaign', origins: ['https://kampanje.nordicshop.example'], default_language: 'nb', privacy_policy_url: SHOP + '/personvern' });
+  const ola = (await d.admin('GET', '/users')).users.find((u: any) => u.email == 'ola@nordicshop.example');
+  await d.admin('PUT', `/users/${ola.id}/grants/${old.id}`, { role: 'viewer' });
+  await d.admin('POST', '/users', { email: 'per@nordicshop.example', password: PASSWORD, grants: [{ site_id: old.id, role: 'owner' }] });
+
+  // A viewer sees the setup but no way to delete the site.
+  const vctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const viewer = await signIn(vctx, 'ola@nordicshop.example');
+  await viewer.goto(`${d.url}/dashboard#/sites/${old.id}/setup`);
+  await viewer.getByText('Only its owners can change it.').waitFor();
+  assert.equal(await viewer.locator('#delete-form').count(), 0);
+
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'per@nordicshop.example');
+  await page.goto(`${d.url}/dashboard#/sites/${old.id}/setup`);
+  const confirm = page.getByLabel('Type the site’s name, Old Campaign, to confirm');
+  await confirm.waitFor();
+  // A wrong name deletes nothing, and says so next to the field.
+  await confirm.fill('old campaign');
+  await page.getByRole('button', { name: 'Delete site' }).click();
+  await page.locator('#d-confirm-error').getByText('This is not the site’s name; type Old Campaign exactly.').waitFor();
+  assert.equal(await confirm.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'd-confirm');
+  assert.ok((await d.admin('GET', '/sites')).sites.some((s: any) => s.id == old.id), 'a wrong name deleted the site');
+  assert.deepEqual(await axeSerious(page), []);
+  await page.locator('#delete-form').scrollIntoViewIfNeeded();
+  await shot(page, 'dashboard-delete-site.png', false);
+
+  await confirm.fill('Old Campaign');
+  await page.getByRole('button', { name: 'Delete site' }).click();
+  await page.locator('#sites-notice').getByText('Old Campaign was deleted.').waitFor();
+  assert.equal(await page.getByRole('link', { name: /Old Campaign/ }).count(), 0);
+  assert.ok(!(await d.admin('GET', '/sites')).sites.some((s: any) => s.id == old.id), 'the API still has the site');
+  assert.equal((await fetch(`${d.url}/v1/sites/${old.id}/config?lang=nb`)).status, 404);
+  assert.deepEqual(await axeSerious(page), []);
+  await shot(page, 'dashboard-site-deleted.png', false);
+  // The viewer's list loses it at the next look, without signing in again.
+  await viewer.goto(`${d.url}/dashboard#/`);
+  await viewer.reload();
+  await viewer.getByRole('link', { name: /Nordic Shop/ }).waitFor();
+  assert.equal(await viewer.getByRole('link', { name: /Old Campaign/ }).count(), 0);
+  await vctx.close();
+  await ctx.close();
+});
