@@ -2,6 +2,7 @@
 // the setup and the receipts. One page, routed by the URL hash, so a range
 // change or a tab switch never reloads it.
 import { api, ApiError, setCSRF, setOnSignedOut, type Session, type User } from './api.ts';
+import { accountView } from './account.ts';
 import { announce, clear, h } from './dom.ts';
 import { failedSignInsText, parseRoute } from './format.ts';
 import { ratesView } from './rates.ts';
@@ -148,7 +149,7 @@ async function signedIn(s: Session) {
     'header',
     { class: 'top' },
     h('a', { href: '#/', class: 'brand' }, logo(), h('span', {}, 'Samtykke')),
-    h('nav', { 'aria-label': 'Main' }, h('a', { href: '#/', id: 'nav-sites' }, 'Sites'), s.user.operator ? h('a', { href: '#/users', id: 'nav-users' }, 'People') : null),
+    h('nav', { 'aria-label': 'Main' }, h('a', { href: '#/', id: 'nav-sites' }, 'Sites'), s.user.operator ? h('a', { href: '#/users', id: 'nav-users' }, 'People') : null, s.user.admin_token ? null : h('a', { href: '#/account', id: 'nav-account' }, 'Your account')),
     h('div', { class: 'who' }, h('span', { class: 'muted' }, who), logout),
   );
   // The skip link moves focus itself: "#main" would be read as a route.
@@ -198,6 +199,9 @@ async function route() {
       await siteView(c, path[1], path[2] || 'rates', query, seq);
     } else if (path[0] == 'new' && c.canCreate) {
       newSiteView(c);
+    } else if (path[0] == 'account' && !c.user.admin_token) {
+      document.getElementById('nav-account')?.setAttribute('aria-current', 'page');
+      accountView(c);
     } else if (path[0] == 'users' && c.user.operator) {
       document.getElementById('nav-users')?.setAttribute('aria-current', 'page');
       await usersView(c);

@@ -3,6 +3,7 @@
 // everyone out at once.
 import { api, ApiError } from './api.ts';
 import { announce, clear, h, scroller } from './dom.ts';
+import { showFieldErrors } from './account.ts';
 import { field, signedOut, type Ctx } from './main.ts';
 
 interface UserRow {
@@ -72,11 +73,14 @@ export async function usersView(c: Ctx) {
     del.addEventListener('click', () => {
       if (confirm(`Remove ${u.email}? They can no longer sign in.`)) act(() => api('DELETE', `/users/${u.id}`), 'Person removed.');
     });
-    const reset = h('button', { type: 'button' }, 'New password');
-    reset.addEventListener('click', () => {
-      const p = prompt(`New password for ${u.email} (at least 10 characters). Their sessions end.`);
-      if (p) act(() => api('PATCH', `/users/${u.id}`, { password: p }), 'Password changed.');
-    });
+    const reset = h('button', { type: 'button', 'aria-label': `New password for ${u.email}` }, 'New password');
+    reset.addEventListener('click', () =>
+      resetDialog(u, async () => {
+        await usersView(c);
+        const done = document.getElementById('people-status');
+        if (done) done.textContent = `New password set for ${u.email}; their sessions ended.`;
+      }),
+    );
     return h(
       'tr',
       { 'data-user': u.email },
@@ -126,10 +130,57 @@ export async function usersView(c: Ctx) {
       'section',
       { class: 'card', 'aria-labelledby': 'people-h' },
       h('h2', { id: 'people-h' }, 'Everyone who can sign in'),
+      h('p', { class: 'status', role: 'status', id: 'people-status' }),
       users.length
         ? scroller('People', h('table', { id: 'users-table' }, h('thead', {}, h('tr', {}, ['Person', 'Sites', 'Grant a site', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))
         : h('p', { class: 'muted' }, 'Nobody yet. Add the first person above.'),
     ),
     sessions,
   );
+}
+
+/** The operator sets a new password for someone in a modal dialog: typed
+ * masked (it can be shown on purpose), never in a browser prompt(), which
+ * shows it in clear and cannot say what was wrong with it. */
+function resetDialog(u: UserRow, done: () => Promise<void>) {
+  document.getElementById('reset-dialog')?.remove();
+  const pw = h('input', { id: 'reset-password', type: 'password', autocomplete: 'new-password' });
+  const show = h('input', { id: 'reset-show', type: 'checkbox' });
+  show.addEventListener('change', () => (pw.type = show.checked ? 'text' : 'password'));
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Set password');
+  const cancel = h('button', { type: 'button' }, 'Cancel');
+  const status = h('p', { class: 'status', role: 'status' });
+  const form = h(
+    'form',
+    { novalidate: true },
+    h('h2', { id: 'reset-h' }, `New password for ${u.email}`),
+    field('reset-password', 'New password', pw, 'At least 10 characters. Every session of theirs ends; give it to them in a safe way.'),
+    h('div', { class: 'field check' }, show, h('label', { for: 'reset-show' }, 'Show the password')),
+    h('div', { class: 'form-actions' }, submit, cancel, status),
+  );
+  const dlg = h('dialog', { id: 'reset-dialog', class: 'dialog', 'aria-labelledby': 'reset-h' }, form);
+  cancel.addEventListener('click', () => dlg.close());
+  dlg.addEventListener('close', () => dlg.remove());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    status.textContent = '';
+    showFieldErrors(form, []);
+    submit.disabled = true;
+    try {
+      await api('PATCH', `/users/${u.id}`, { password: pw.value });
+      dlg.close();
+      announce(`New password set for ${u.email}.`);
+      await done();
+    } catch (x) {
+      const ae = x as ApiError;
+      const fe = ae.fields?.find((f) => f.field == 'password');
+      if (fe) showFieldErrors(form, [['reset-password', fe.message]]);
+      else status.textContent = ae.message;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dlg);
+  dlg.showModal();
+  pw.focus();
 }

@@ -100,6 +100,7 @@ func (d *dash) routes(e *echo.Echo) {
 	in := api.Group("", d.authenticate, d.checkCSRF)
 	in.GET("/session", d.session)
 	in.POST("/logout", d.logout)
+	in.POST("/password", d.changePassword)
 	in.GET("/catalog", d.catalog)
 	in.GET("/sites", d.listSites)
 	in.POST("/sites", d.createSite)

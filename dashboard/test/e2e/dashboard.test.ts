@@ -26,12 +26,12 @@ after(async () => {
   await d?.close();
 });
 
-async function signIn(ctx: BrowserContext, email: string): Promise<Page> {
+async function signIn(ctx: BrowserContext, email: string, password = PASSWORD): Promise<Page> {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));
   await page.goto(d.url + '/dashboard');
   await page.getByLabel('E-mail address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   return page;
@@ -334,4 +334,81 @@ test('an owner deletes a site after typing its name; a viewer is not offered it;
   assert.equal(await viewer.getByRole('link', { name: /Old Campaign/ }).count(), 0);
   await vctx.close();
   await ctx.close();
+});
+
+const sessionStatus = (page: Page) => page.evaluate(async () => (await fetch('/dashboard/api/session')).status);
+
+test('a user changes their own password: the current one is checked next to its field, other sessions end, this one stays', async () => {
+  await d.admin('POST', '/users', { email: 'lise@nordicshop.example', password: PASSWORD });
+  const otherCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const other = await signIn(otherCtx, 'lise@nordicshop.example');
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'lise@nordicshop.example');
+  await page.getByRole('link', { name: 'Your account' }).click();
+  await page.getByRole('heading', { name: 'Change your password' }).waitFor();
+
+  await page.getByLabel('Current password').fill('not my password');
+  await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
+  await page.getByLabel('New password again').fill('a brand new passphrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.locator('#a-current-error').getByText('Is not your current password.').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'a-current');
+  assert.deepEqual(await axeSerious(page), []);
+  await shot(page, 'dashboard-account-password-error.png', false);
+  // Two different new passwords are caught before anything is sent.
+  await page.getByLabel('Current password').fill(PASSWORD);
+  await page.getByLabel('New password again').fill('a brand new passphrasE');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.locator('#a-repeat-error').getByText('Is not the same as the new password.').waitFor();
+  assert.equal(await sessionStatus(other), 200, 'a refused change ended the other session');
+
+  await page.getByLabel('New password again').fill('a brand new passphrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.locator('#password-status').getByText('Password changed. Every other browser signed in as you was signed out.').waitFor();
+  assert.equal(await page.getByLabel('Current password').inputValue(), '', 'the form still holds the passwords');
+  await shot(page, 'dashboard-account-password-changed.png', false);
+  assert.equal(await sessionStatus(page), 200, 'this session ended');
+  assert.equal(await sessionStatus(other), 401, 'the other session goes on');
+  await ctx.close();
+  await otherCtx.close();
+  const again = await browser.newContext();
+  await signIn(again, 'lise@nordicshop.example', 'a brand new passphrase');
+  await again.close();
+});
+
+test('an operator sets a new password in a dialog, never in a browser prompt', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'kari@nordicshop.example');
+  const prompts: string[] = [];
+  page.on('dialog', (dlg) => {
+    prompts.push(dlg.type() + ': ' + dlg.message());
+    dlg.dismiss();
+  });
+  await page.getByRole('link', { name: 'People' }).click();
+  await page.getByRole('button', { name: 'New password for lise@nordicshop.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New password for lise@nordicshop.example' });
+  await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'reset-password');
+  assert.equal(await dialog.getByLabel('New password').getAttribute('type'), 'password');
+  await dialog.getByLabel('New password').fill('short');
+  await dialog.getByRole('button', { name: 'Set password' }).click();
+  await dialog.locator('#reset-password-error').getByText(/^Must be at least 10 characters long/).waitFor();
+  await dialog.getByLabel('Show the password').check();
+  assert.equal(await dialog.getByLabel('New password').getAttribute('type'), 'text');
+  assert.deepEqual(await axeSerious(page), []);
+  await shot(page, 'dashboard-people-reset-dialog.png', false);
+  // Cancel leaves everything as it was.
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await waitFor(async () => (await page.locator('#reset-dialog').count()) == 0, 3000, 'the dialog to close');
+
+  await page.getByRole('button', { name: 'New password for lise@nordicshop.example' }).click();
+  await dialog.getByLabel('New password').fill('set by the operator');
+  await page.keyboard.press('Enter');
+  await page.locator('#people-status').getByText('New password set for lise@nordicshop.example; their sessions ended.').waitFor();
+  assert.equal(await page.locator('#reset-dialog').count(), 0);
+  assert.deepEqual(prompts, [], 'the browser showed a prompt or confirm');
+  await ctx.close();
+  const lise = await browser.newContext();
+  await signIn(lise, 'lise@nordicshop.example', 'set by the operator');
+  await lise.close();
 });
