@@ -126,7 +126,10 @@ func TestSentinelFailover(t *testing.T) {
 	if d := firstOK.Sub(killed); d > failoverBound {
 		t.Errorf("receipts accepted again %.1f s after the kill; want within %v", d.Seconds(), failoverBound)
 	}
+	// Under the lock: the load's goroutines are still appending.
+	l.mu.Lock()
 	n := len(l.acked)
+	l.mu.Unlock()
 	waitFor(t, 10*time.Second, "receipts after the failover", func() bool {
 		l.mu.Lock()
 		defer l.mu.Unlock()
