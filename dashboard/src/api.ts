@@ -21,9 +21,10 @@ export class ApiError extends Error {
 let csrf = '';
 export const setCSRF = (t: string) => (csrf = t);
 
-/** Called when the session ends, so the app can show the sign-in form. */
-export let onSignedOut: () => void = () => {};
-export const setOnSignedOut = (fn: () => void) => (onSignedOut = fn);
+/** Called when the session ends, so the app can show the sign-in form,
+ * with the server's reason (idle, admin token changed, account removed). */
+export let onSignedOut: (reason: string) => void = () => {};
+export const setOnSignedOut = (fn: (reason: string) => void) => (onSignedOut = fn);
 
 export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -48,7 +49,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (!res.ok) {
     const e = data?.error || {};
     const err = new ApiError(res.status, e.code || 'http_' + res.status, e.message || `The server answered ${res.status}.`, e.fields || []);
-    if (res.status == 401 && path != '/login') onSignedOut();
+    if (res.status == 401 && path != '/login') onSignedOut(e.message || '');
     throw err;
   }
   return data as T;

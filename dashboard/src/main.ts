@@ -41,9 +41,12 @@ const root = document.getElementById('app')!;
 let ctx: Ctx | null = null;
 
 async function boot() {
-  setOnSignedOut(() => {
+  setOnSignedOut((reason) => {
+    // Only a session that was open ends: at the first load the sign-in
+    // form needs no explanation.
+    if (!ctx) return;
     ctx = null;
-    showLogin('Your session has ended. Sign in again.');
+    showLogin(reason ? sentence(reason) : 'Your session has ended. Sign in again.');
   });
   try {
     const s = await api<Session>('GET', '/session');
@@ -52,6 +55,11 @@ async function boot() {
     if (e instanceof ApiError && e.status == 401) showLogin();
     else fatal(e);
   }
+}
+
+/** "your session ended; sign in again" → "Your session ended; sign in again." */
+function sentence(s: string) {
+  return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!]$/.test(s) ? '' : '.');
 }
 
 function fatal(e: unknown) {

@@ -100,6 +100,10 @@ type Session struct {
 	CSRFToken string    `json:"csrf_token"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// LastSeen is when the session was last used, to within TouchInterval
+	// (TouchSession); a session unused for the idle timeout has ended.
+	// Zero in sessions stored before it existed: CreatedAt stands in.
+	LastSeen time.Time `json:"last_seen,omitempty"`
 	// FailedSignIns are the wrong passwords given for the user's account
 	// between their previous sign-in and this one, shown to them for as
 	// long as the session lasts.
@@ -118,6 +122,40 @@ func AdminTokenFingerprint(tokenHash [32]byte) string {
 // day without leaving a forgotten browser signed in for a week.
 const SessionLifetime = 12 * time.Hour
 
+// DefaultIdleTimeout is how long a session may go unused before it ends
+// (SAMTYKKE_SESSION_IDLE_TIMEOUT). Half an hour: long enough to read a
+// report, answer the phone and come back, short enough that a dashboard
+// left open on a shared or unlocked computer, with receipts and the
+// people list behind it, does not stay usable for the rest of the 12-hour
+// day. It is the upper end of what OWASP suggests for idle timeouts of
+// applications of modest risk.
+const DefaultIdleTimeout = 30 * time.Minute
+
+// TouchInterval is how stale LastSeen may get before a request writes it
+// again: at most one store write per session per minute, instead of one
+// per request, at the price of a session ending up to a minute early.
+const TouchInterval = time.Minute
+
+// TouchEvery is how often a session used all the time is touched under an
+// idle timeout: TouchInterval, or a quarter of the timeout when that is
+// shorter, so that a short timeout (in tests) never ends a session in use.
+func TouchEvery(idle time.Duration) time.Duration {
+	return min(TouchInterval, idle/4)
+}
+
+// LastUsed is when the session was last known to be used.
+func (s Session) LastUsed() time.Time {
+	if s.LastSeen.IsZero() {
+		return s.CreatedAt
+	}
+	return s.LastSeen
+}
+
+// IdleExpired reports whether the session went unused for idle by now.
+func (s Session) IdleExpired(now time.Time, idle time.Duration) bool {
+	return idle > 0 && !now.Before(s.LastUsed().Add(idle))
+}
+
 // NewSession returns a session for userID (or for the admin token when
 // operator is set and userID is empty) and the token for the cookie.
 func NewSession(userID string, operator bool, now time.Time) (token string, s Session) {
@@ -129,6 +167,7 @@ func NewSession(userID string, operator bool, now time.Time) (token string, s Se
 		CSRFToken: randomToken(),
 		CreatedAt: now.UTC(),
 		ExpiresAt: now.UTC().Add(SessionLifetime),
+		LastSeen:  now.UTC(),
 	}
 }
 
@@ -282,6 +321,11 @@ type Store interface {
 	// Session returns the session stored under a token hash, or ErrNotFound
 	// if there is none or it expired before now.
 	Session(ctx context.Context, tokenHash string, now time.Time) (Session, error)
+	// TouchSession records that a session was used at at (its LastSeen),
+	// keeping its expiry. A session that is gone stays gone, with no
+	// error: a request in flight must not bring back a session that was
+	// just ended.
+	TouchSession(ctx context.Context, tokenHash string, at time.Time) error
 	// DeleteSession ends one session; ending one that is gone is no error.
 	DeleteSession(ctx context.Context, tokenHash string) error
 	// DeleteUserSessions ends every session of a user.

@@ -46,6 +46,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
+	// SessionIdleTimeout ends a dashboard session unused for this long
+	// (besides the absolute 12 hours after signing in).
+	SessionIdleTimeout time.Duration
 	// IngestRate is how many receipts and impressions per second one
 	// network (/24 or /48) may send to one site; 0 turns the limit off.
 	IngestRate float64
@@ -141,6 +144,16 @@ var settings = []setting{
 			return errors.New("must be a positive duration such as 20s")
 		}
 		c.ShutdownTimeout = d
+		return nil
+	}},
+	{"session-idle-timeout", "SAMTYKKE_SESSION_IDLE_TIMEOUT", "30m", "how long a dashboard session may go unused before it ends, from 1m to 12h (the absolute limit)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		// At least a minute: the last use is written at most once a
+		// minute. At most the 12 hours every session ends after anyway.
+		if err != nil || d < time.Minute || d > 12*time.Hour {
+			return errors.New("must be a duration from 1m to 12h, such as 30m")
+		}
+		c.SessionIdleTimeout = d
 		return nil
 	}},
 	{"ingest-rate", "SAMTYKKE_INGEST_RATE", "10", "receipts and impressions per second one network (/24 or /48) may send to one site, in bursts of 20 s of it; 0 turns the limit off", func(c *Config, v string) error {

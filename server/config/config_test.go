@@ -54,6 +54,10 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{nil, map[string]string{"SAMTYKKE_ADMIN_TOKEN": "short"}, "SAMTYKKE_ADMIN_TOKEN"},
 		{nil, map[string]string{"SAMTYKKE_DEMO": "maybe"}, "SAMTYKKE_DEMO"},
 		{[]string{"-shutdown-timeout", "soon"}, nil, "-shutdown-timeout"},
+		{nil, map[string]string{"SAMTYKKE_SESSION_IDLE_TIMEOUT": "soon"}, `SAMTYKKE_SESSION_IDLE_TIMEOUT: "soon" must be a duration from 1m to 12h`},
+		{nil, map[string]string{"SAMTYKKE_SESSION_IDLE_TIMEOUT": "0"}, "SAMTYKKE_SESSION_IDLE_TIMEOUT"},
+		{nil, map[string]string{"SAMTYKKE_SESSION_IDLE_TIMEOUT": "30s"}, "SAMTYKKE_SESSION_IDLE_TIMEOUT"},
+		{[]string{"-session-idle-timeout", "13h"}, nil, "-session-idle-timeout"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
@@ -95,6 +99,24 @@ func TestLoadMetricsAddrAndIngestRate(t *testing.T) {
 	} {
 		if _, err := Load(nil, env(tt.env), io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Load(%v) error = %v, want it to mention %q", tt.env, err, tt.want)
+		}
+	}
+}
+
+// The dashboard's idle timeout (issue 13): 30 minutes unless set.
+func TestLoadSessionIdleTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 30 * time.Minute},
+		{nil, map[string]string{"SAMTYKKE_SESSION_IDLE_TIMEOUT": "1m"}, time.Minute},
+		{[]string{"-session-idle-timeout", "12h"}, map[string]string{"SAMTYKKE_SESSION_IDLE_TIMEOUT": "10m"}, 12 * time.Hour},
+	} {
+		c, err := Load(tt.args, env(tt.env), io.Discard)
+		if err != nil || c.SessionIdleTimeout != tt.want {
+			t.Errorf("Load(%v, %v): %v, %v; want %v", tt.args, tt.env, c.SessionIdleTimeout, err, tt.want)
 		}
 	}
 }

@@ -1,9 +1,14 @@
 package dashboard_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/samtykke/samtykke/server/accounts"
+	"github.com/samtykke/samtykke/server/consent"
 )
 
 // A user changes their own password: the current one is required (and
@@ -108,6 +113,72 @@ func TestChangeOwnPassword(t *testing.T) {
 		// A session opened with the admin token has no password.
 		if r := h.operator().call("POST", "/dashboard/api/password", body(password, newPassword)); r.status != http.StatusForbidden {
 			t.Errorf("admin-token session: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// A session ends after 30 minutes without use (the default) as well as 12
+// hours after sign-in; use moves the idle deadline, written to the store
+// at most once a minute.
+func TestSessionIdleTimeout(t *testing.T) {
+	forEachStore(t, func(t *testing.T, h *harness) {
+		h.createUser("kari@example.no")
+		b := h.browser()
+		t0 := h.clock()
+		b.mustLogin("kari@example.no")
+		hash := accounts.HashToken(b.cookie)
+		steps := []struct {
+			at       time.Duration // after signing in
+			status   int
+			lastSeen time.Duration // what the store holds afterwards
+		}{
+			{30 * time.Second, http.StatusOK, 0}, // under a minute: no write
+			{29 * time.Minute, http.StatusOK, 29 * time.Minute},
+			{29*time.Minute + 30*time.Second, http.StatusOK, 29 * time.Minute},
+			{58*time.Minute + 59*time.Second, http.StatusOK, 58*time.Minute + 59*time.Second},
+			{88*time.Minute + 59*time.Second, http.StatusUnauthorized, -1}, // 30 minutes unused
+		}
+		for _, st := range steps {
+			h.setNow(t0.Add(st.at))
+			r := b.call("GET", "/dashboard/api/sites", "")
+			if r.status != st.status {
+				t.Fatalf("at +%v: %d %s", st.at, r.status, r.body)
+			}
+			se, err := h.store.Session(t.Context(), hash, t0.Add(st.at))
+			switch {
+			case st.lastSeen < 0:
+				if !errors.Is(err, consent.ErrNotFound) {
+					t.Errorf("at +%v the idle session is still stored: %v", st.at, err)
+				}
+				if msg := r.err(t).Error.Message; msg != "your session ended after 30 minutes without use; sign in again" {
+					t.Errorf("message: %q", msg)
+				}
+			case err != nil:
+				t.Fatalf("at +%v: %v", st.at, err)
+			case !se.LastSeen.Equal(t0.Add(st.lastSeen)):
+				t.Errorf("at +%v the store holds LastSeen +%v, want +%v", st.at, se.LastSeen.Sub(t0), st.lastSeen)
+			}
+		}
+		// Used every 25 minutes, a session still ends 12 hours after
+		// signing in.
+		t1 := h.clock()
+		b.mustLogin("kari@example.no")
+		for at := 25 * time.Minute; at < accounts.SessionLifetime; at += 25 * time.Minute {
+			h.setNow(t1.Add(at))
+			if r := b.call("GET", "/dashboard/api/session", ""); r.status != http.StatusOK {
+				t.Fatalf("at +%v: %d %s", at, r.status, r.body)
+			}
+		}
+		h.setNow(t1.Add(accounts.SessionLifetime))
+		if r := b.call("GET", "/dashboard/api/session", ""); r.status != http.StatusUnauthorized {
+			t.Errorf("12 hours after signing in: %d", r.status)
+		}
+		// Sessions opened with the admin token go idle the same way.
+		h.setNow(t1.Add(13 * time.Hour))
+		op := h.operator()
+		h.setNow(t1.Add(13*time.Hour + 30*time.Minute))
+		if r := op.call("GET", "/dashboard/api/session", ""); r.status != http.StatusUnauthorized {
+			t.Errorf("an idle admin-token session: %d", r.status)
 		}
 	})
 }

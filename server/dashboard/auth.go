@@ -74,6 +74,28 @@ func (d *dash) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		now := d.Now()
+		if se.IdleExpired(now, d.IdleTimeout) {
+			// Deleted rather than left to expire, so that the cookie,
+			// if it was copied, is worth nothing from now on.
+			if err := d.Accounts.DeleteSession(ctx, se.TokenHash); err != nil {
+				d.Logger.Warn("could not delete an idle session", "err", err)
+			}
+			d.clearCookie(c)
+			return httpapi.NewError(http.StatusUnauthorized, "unauthorized",
+				"your session ended after %s without use; sign in again", idleText(d.IdleTimeout))
+		}
+		// The idle deadline moves with use, but LastSeen is written only
+		// when it is more than accounts.TouchEvery old: a store write per
+		// session per minute at most, not one per request. A failed write
+		// is no reason to refuse the request; the next one tries again.
+		if now.Sub(se.LastUsed()) > accounts.TouchEvery(d.IdleTimeout) {
+			if err := d.Accounts.TouchSession(ctx, se.TokenHash, now); err != nil {
+				d.Logger.Warn("could not note a session's use", "err", err)
+			} else {
+				se.LastSeen = now.UTC()
+			}
+		}
 		// A session opened with the admin token lasts only as long as that
 		// token: after a restart with a new one (the old one leaked), the
 		// old sessions must not keep its powers. The record is left to
@@ -291,6 +313,24 @@ func (p principal) sessionView() map[string]any {
 		v["failed_sign_ins"] = p.Session.FailedSignIns
 	}
 	return v
+}
+
+// idleText says a duration as people do: "30 minutes", "2 hours".
+func idleText(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return plural(int(d/time.Minute), "minute")
+	}
+	return d.String()
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 func (d *dash) logout(c echo.Context) error {

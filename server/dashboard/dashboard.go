@@ -45,6 +45,10 @@ type Deps struct {
 	// EmailLimit and NetworkLimit bound failed sign-ins (defaults
 	// accounts.EmailLimit and accounts.NetworkLimit).
 	EmailLimit, NetworkLimit accounts.Limit
+	// IdleTimeout ends a session unused for this long
+	// (SAMTYKKE_SESSION_IDLE_TIMEOUT; default accounts.DefaultIdleTimeout),
+	// besides the absolute accounts.SessionLifetime.
+	IdleTimeout time.Duration
 	// SiteChanged, when set, is called after the dashboard changed a site,
 	// so the API's site cache can forget it at once instead of after its
 	// TTL.
@@ -72,6 +76,9 @@ func Mount(d Deps) func(e *echo.Echo) {
 	}
 	if d.PasswordParams == (accounts.Params{}) {
 		d.PasswordParams = accounts.DefaultParams
+	}
+	if d.IdleTimeout <= 0 {
+		d.IdleTimeout = accounts.DefaultIdleTimeout
 	}
 	if d.EmailLimit == (accounts.Limit{}) {
 		d.EmailLimit = accounts.EmailLimit

@@ -9,6 +9,12 @@ import { axeSerious, Consentd, launch, SHOP, shot, waitFor } from './harness.ts'
 
 const PASSWORD = 'correct horse battery staple';
 let d: Consentd;
+// idle is a second consentd whose sessions end after a minute unused, the
+// shortest SAMTYKKE_SESSION_IDLE_TIMEOUT allows. Its session is opened
+// first thing, so that the minute passes while the other tests run.
+let idle: Consentd;
+let idlePage: Page;
+let idleSignedIn = 0;
 let browser: Browser;
 let site: { id: string; config_version: string };
 let consentId = '';
@@ -19,11 +25,25 @@ before(async () => {
   browser = await launch();
   // Kari is an operator: only operators and owners of a site add sites.
   await d.admin('POST', '/users', { email: 'kari@nordicshop.example', password: PASSWORD, operator: true });
+
+  idle = new Consentd({ SAMTYKKE_SESSION_IDLE_TIMEOUT: '1m' });
+  idle.bin = d.bin; // built once, by d
+  await idle.start();
+  await idle.admin('POST', '/users', { email: 'kari@nordicshop.example', password: PASSWORD });
+  const ictx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  idlePage = await ictx.newPage();
+  await idlePage.goto(idle.url + '/dashboard');
+  await idlePage.getByLabel('E-mail address').fill('kari@nordicshop.example');
+  await idlePage.getByLabel('Password').fill(PASSWORD);
+  await idlePage.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await idlePage.getByRole('button', { name: 'Sign out' }).waitFor();
+  idleSignedIn = Date.now();
 });
 
 after(async () => {
   await browser?.close();
   await d?.close();
+  await idle?.close();
 });
 
 async function signIn(ctx: BrowserContext, email: string, password = PASSWORD): Promise<Page> {
@@ -411,4 +431,23 @@ test('an operator sets a new password in a dialog, never in a browser prompt', a
   const lise = await browser.newContext();
   await signIn(lise, 'lise@nordicshop.example', 'set by the operator');
   await lise.close();
+});
+
+test('a session left unused for the idle timeout ends, and the dashboard says why at the next click', async () => {
+  // Nothing may use the session meanwhile (every request would move the
+  // deadline), so the wait is for the clock to pass the deadline, with a
+  // margin for the server's clock reading; it overlaps the tests above.
+  await idlePage.getByText('No sites yet').waitFor();
+  await waitFor(() => Date.now() > idleSignedIn + 62_000, 70_000, 'the idle timeout to pass');
+  // The first request after it: changing the password.
+  await idlePage.getByRole('link', { name: 'Your account' }).click();
+  await idlePage.getByLabel('Current password').fill(PASSWORD);
+  await idlePage.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
+  await idlePage.getByLabel('New password again').fill('a brand new passphrase');
+  await idlePage.getByRole('button', { name: 'Change password' }).click();
+  await idlePage.getByText('Your session ended after 1 minute without use; sign in again.').waitFor();
+  assert.equal(await idlePage.getByRole('button', { name: 'Sign in', exact: true }).count(), 1);
+  assert.equal(await idlePage.evaluate(async () => (await fetch('/dashboard/api/session')).status), 401);
+  assert.deepEqual(await axeSerious(idlePage), []);
+  await shot(idlePage, 'dashboard-session-idle.png', false);
 });

@@ -2,7 +2,7 @@
 // through its public API and through the dashboard in Debian's headless
 // Chromium via playwright-core. Screenshots go to test-results/.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,9 @@ export class Consentd {
   proc?: ChildProcess;
   log = '';
 
+  /** extraEnv adds or overrides consentd's settings, such as SAMTYKKE_SESSION_IDLE_TIMEOUT. */
+  constructor(private extraEnv: Record<string, string> = {}) {}
+
   get url() {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -65,7 +68,7 @@ export class Consentd {
   async start() {
     // `make test` builds consentd once for every suite; alone, a suite builds its own.
     if (process.env.SAMTYKKE_TEST_CONSENTD) this.bin = process.env.SAMTYKKE_TEST_CONSENTD;
-    else execFileSync('go', ['build', '-o', this.bin, './server/cmd/consentd'], { cwd: ROOT, stdio: 'inherit' });
+    else if (!existsSync(this.bin)) execFileSync('go', ['build', '-o', this.bin, './server/cmd/consentd'], { cwd: ROOT, stdio: 'inherit' });
     this.port = await freePort();
     const env = {
       ...process.env,
@@ -74,6 +77,7 @@ export class Consentd {
       SAMTYKKE_ADMIN_TOKEN: this.token,
       SAMTYKKE_PUBLIC_URL: this.url,
       SAMTYKKE_DEMO: 'false',
+      ...this.extraEnv,
     };
     const proc = spawn(this.bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;

@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Grants", testGrants},
 		{"Sessions", testSessions},
 		{"SessionExpiry", testSessionExpiry},
+		{"TouchSession", testTouchSession},
 		{"AdminTokenSession", testAdminTokenSession},
 		{"DeleteAllSessions", testDeleteAllSessions},
 		{"ReserveAttempt", testReserveAttempt},
@@ -383,6 +384,58 @@ func testSessionExpiry(t *testing.T, s accounts.Store) {
 	}
 	if _, err := s.Session(ctx, se.TokenHash, now.Add(3*time.Second)); !errors.Is(err, consent.ErrNotFound) {
 		t.Errorf("Session after expiry: %v, want ErrNotFound", err)
+	}
+}
+
+// TouchSession moves a session's LastSeen forward only, keeps everything
+// else, and never brings back a session that is gone.
+func testTouchSession(t *testing.T, s accounts.Store) {
+	u := NewUser(t, false)
+	create(t, s, u)
+	_, se := accounts.NewSession(u.ID, false, t0)
+	se.FailedSignIns = &accounts.FailedSignIns{Count: 1, Last: t0, LastNetwork: "192.0.2.0/24"}
+	if err := s.CreateSession(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	if !se.LastSeen.Equal(t0) {
+		t.Fatalf("NewSession's LastSeen = %v, want its creation", se.LastSeen)
+	}
+	steps := []struct {
+		touch, want time.Time
+	}{
+		{t0.Add(5 * time.Minute), t0.Add(5 * time.Minute)},
+		{t0.Add(2 * time.Minute), t0.Add(5 * time.Minute)}, // never backwards
+		{t0.Add(90 * time.Minute), t0.Add(90 * time.Minute)},
+	}
+	for _, st := range steps {
+		if err := s.TouchSession(ctx, se.TokenHash, st.touch); err != nil {
+			t.Fatalf("TouchSession(%v): %v", st.touch, err)
+		}
+		got, err := s.Session(ctx, se.TokenHash, st.touch)
+		if err != nil {
+			t.Fatalf("Session after a touch: %v", err)
+		}
+		if !got.LastSeen.Equal(st.want) || !got.ExpiresAt.Equal(se.ExpiresAt) || !got.CreatedAt.Equal(se.CreatedAt) ||
+			got.CSRFToken != se.CSRFToken || got.UserID != u.ID || got.FailedSignIns == nil || got.FailedSignIns.Count != 1 {
+			t.Errorf("after touching at %v: %+v, want LastSeen %v and the rest kept", st.touch, got, st.want)
+		}
+	}
+	// Gone stays gone: unknown, and deleted.
+	ghost := accounts.HashToken("never signed in")
+	if err := s.TouchSession(ctx, ghost, t0); err != nil {
+		t.Errorf("TouchSession(unknown): %v", err)
+	}
+	if _, err := s.Session(ctx, ghost, t0); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("TouchSession made a session: %v", err)
+	}
+	if err := s.DeleteSession(ctx, se.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchSession(ctx, se.TokenHash, t0.Add(time.Hour*2)); err != nil {
+		t.Errorf("TouchSession(deleted): %v", err)
+	}
+	if _, err := s.Session(ctx, se.TokenHash, t0.Add(time.Hour*2)); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("TouchSession brought back a deleted session: %v", err)
 	}
 }
 

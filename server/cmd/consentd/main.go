@@ -110,6 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			PublicURL:      cfg.PublicURL,
 			AdminTokenHash: tokenHash,
 			Logger:         log,
+			IdleTimeout:    cfg.SessionIdleTimeout,
 			SiteChanged:    sites.Forget,
 		}),
 	}

@@ -432,6 +432,34 @@ func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (a
 	return se, err
 }
 
+func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		sessions, err := acct(tx, bktSessions)
+		if err != nil {
+			return err
+		}
+		data := sessions.Get([]byte(tokenHash))
+		if data == nil || tokenHash == "" {
+			return nil
+		}
+		var se accounts.Session
+		if err := decode(data, &se); err != nil {
+			return err
+		}
+		// Never backwards: two replicas may touch the same session with
+		// clocks a little apart.
+		if !at.After(se.LastUsed()) {
+			return nil
+		}
+		se.LastSeen = at.UTC()
+		out, err := json.Marshal(se)
+		if err != nil {
+			return err
+		}
+		return sessions.Put([]byte(tokenHash), out)
+	})
+}
+
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		sessions, err := acct(tx, bktSessions)

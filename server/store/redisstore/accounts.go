@@ -319,6 +319,43 @@ func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (a
 	return se, nil
 }
 
+func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
+	if tokenHash == "" {
+		return nil
+	}
+	key := sessionKey(tokenHash)
+	return s.watched(ctx, func(tx *redis.Tx) error {
+		raw, err := tx.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil // ended meanwhile: stays ended
+		}
+		if err != nil {
+			return err
+		}
+		var se accounts.Session
+		if err := json.Unmarshal(raw, &se); err != nil {
+			return fmt.Errorf("redisstore: session: %w", err)
+		}
+		// Never backwards: two replicas may touch the same session with
+		// clocks a little apart.
+		if !at.After(se.LastUsed()) {
+			return nil
+		}
+		se.LastSeen = at.UTC()
+		data, err := json.Marshal(se)
+		if err != nil {
+			return err
+		}
+		// Under WATCH, so a DeleteSession in between fails the write
+		// instead of being undone by it; KEEPTTL keeps the expiry.
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, data, redis.KeepTTL)
+			return nil
+		})
+		return err
+	}, key)
+}
+
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	raw, err := s.rdb.Get(ctx, sessionKey(tokenHash)).Bytes()
 	if errors.Is(err, redis.Nil) {

@@ -98,3 +98,28 @@ func TestAccountKeyLayout(t *testing.T) {
 		t.Errorf("a user expires (%v)", ttl)
 	}
 }
+
+// A touched session keeps its Redis TTL: otherwise the record would stay
+// in Redis for ever after the session ended.
+func TestTouchSessionKeepsTTL(t *testing.T) {
+	rs := redistest.Start(t)
+	client := rs.Client()
+	st := redisstore.New(client)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	u := accountstest.NewUser(t, false)
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	_, se := accounts.NewSession(u.ID, false, now)
+	if err := st.CreateSession(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.TouchSession(ctx, se.TokenHash, now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ttl := client.PTTL(ctx, "samtykke:{accounts}:session:"+se.TokenHash).Val()
+	if ttl <= accounts.SessionLifetime-time.Minute || ttl > accounts.SessionLifetime {
+		t.Errorf("TTL after a touch = %v, want about %v", ttl, accounts.SessionLifetime)
+	}
+}
