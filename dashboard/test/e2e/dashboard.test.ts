@@ -57,6 +57,21 @@ async function signIn(ctx: BrowserContext, email: string, password = PASSWORD): 
   return page;
 }
 
+test('the link consentd prints at start opens the “Add a site” form once signed in with the admin token', async () => {
+  const link = d.log.match(/Next: add your site in the dashboard[^\n]*\n\n  (\S+)\n/)?.[1];
+  assert.equal(link, d.url + '/dashboard#/new', 'the startup message:\n' + d.log);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(link!);
+  await page.getByRole('button', { name: 'Sign in with the admin token instead' }).click();
+  await page.getByLabel('Admin token').fill(d.token);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Add a site', level: 1 }).waitFor();
+  await page.getByLabel('Site name').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Create site' }).count(), 1);
+  await ctx.close();
+});
+
 test('sign-in refuses a wrong password with a message, and the form passes axe-core', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();

@@ -375,8 +375,17 @@ func printWelcome(w io.Writer, cfg config.Config, newToken string) {
 	case cfg.AdminToken == "":
 		fmt.Fprintf(w, "\nThe admin token was printed on the first start. Lost it? Restart with SAMTYKKE_ADMIN_TOKEN set to a new one.\n")
 	}
+	// The dashboard's form first: it explains each field, shows a wrong
+	// value next to its field, previews the banner and gives the tag to
+	// paste. curl is the alternative for scripts and machines without a
+	// browser.
 	fmt.Fprintf(w, `
-Next: create your site, then paste the "script_tag" from the answer as the first script in <head>:
+Next: add your site in the dashboard. Sign in with the admin token and fill in "Add a site":
+
+  %s/dashboard#/new
+
+It shows the script tag to paste as the first script in <head> of every page.
+Or with curl, then paste the "script_tag" from the answer:
 
   curl -X POST %s/v1/admin/sites \
     -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
@@ -384,7 +393,7 @@ Next: create your site, then paste the "script_tag" from the answer as the first
          "privacy_policy_url":"https://www.example.com/personvern",
          "integrations":{"google_analytics":{"measurement_id":"G-ABC123"}}}'
 
-`, cfg.PublicURL, token)
+`, cfg.PublicURL, cfg.PublicURL, token)
 }
 
 func buildInfo() metrics.Build {

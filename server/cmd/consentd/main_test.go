@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samtykke/samtykke/server/config"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/internal/logtest"
 	"github.com/samtykke/samtykke/server/store/boltstore"
@@ -380,4 +381,30 @@ func TestIngestLimitOnByDefault(t *testing.T) {
 		}
 	}
 	t.Error("1,000 receipts from one address to one site were all accepted")
+}
+
+// The startup message sends a new site owner to the dashboard's "Add a
+// site" form first, and offers curl after it (issue 13).
+func TestWelcomeNamesTheDashboardFormFirst(t *testing.T) {
+	cfg := config.Config{PublicURL: "https://consent.example.net", Demo: true}
+	for _, tt := range []struct {
+		name, newToken, configured, wantToken string
+	}{
+		{"first start", "Zm9yLXRlc3RzLW9ubHktMDEyMzQ1Njc4OWFi", "", "Zm9yLXRlc3RzLW9ubHktMDEyMzQ1Njc4OWFi"},
+		{"configured token", "", "configured-admin-token-0123456789", "$SAMTYKKE_ADMIN_TOKEN"},
+	} {
+		var out bytes.Buffer
+		c := cfg
+		c.AdminToken = tt.configured
+		printWelcome(&out, c, tt.newToken)
+		s := out.String()
+		form := strings.Index(s, `fill in "Add a site":`+"\n\n  https://consent.example.net/dashboard#/new\n")
+		curl := strings.Index(s, "curl -X POST https://consent.example.net/v1/admin/sites")
+		if form < 0 || curl < 0 || curl < form {
+			t.Errorf("%s: want the dashboard's form first, then curl:\n%s", tt.name, s)
+		}
+		if !strings.Contains(s, "Authorization: Bearer "+tt.wantToken) {
+			t.Errorf("%s: the curl example lacks the token %q:\n%s", tt.name, tt.wantToken, s)
+		}
+	}
 }
