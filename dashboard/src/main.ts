@@ -3,6 +3,7 @@
 // change or a tab switch never reloads it.
 import { api, ApiError, setCSRF, setOnSignedOut, type Session, type User } from './api.ts';
 import { accountView } from './account.ts';
+import { inviteToken, inviteView } from './invite.ts';
 import { announce, clear, h } from './dom.ts';
 import { failedSignInsText, parseRoute } from './format.ts';
 import { ratesView } from './rates.ts';
@@ -48,6 +49,12 @@ async function boot() {
     ctx = null;
     showLogin(reason ? sentence(reason) : 'Your session has ended. Sign in again.');
   });
+  // An invitation link opens its page whether or not someone is signed in.
+  const invite = inviteToken(location.hash);
+  if (invite) {
+    await inviteView(root, invite, signedIn);
+    return;
+  }
   try {
     const s = await api<Session>('GET', '/session');
     await signedIn(s);

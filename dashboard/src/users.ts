@@ -5,6 +5,7 @@ import { api, ApiError } from './api.ts';
 import { announce, clear, h, scroller } from './dom.ts';
 import { showFieldErrors } from './account.ts';
 import { field, signedOut, type Ctx } from './main.ts';
+import { copyButton } from './setup.ts';
 
 interface UserRow {
   id: string;
@@ -52,6 +53,51 @@ export async function usersView(c: Ctx) {
       }
       status.textContent = ae.fields?.length ? '' : ae.message;
       (create.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus();
+    }
+  });
+
+  // Inviting: the person sets their own password through a one-time link,
+  // so no password passes through the operator.
+  const iEmail = h('input', { id: 'inv-email', type: 'email', autocomplete: 'off' });
+  const iOp = h('input', { id: 'inv-operator', type: 'checkbox' });
+  const iSite = h('select', { id: 'inv-site' }, h('option', { value: '' }, 'No site yet'), c.sites.map((s) => h('option', { value: s.id }, s.name)));
+  const iRole = h('select', { id: 'inv-role' }, h('option', { value: 'viewer' }, 'Viewer: sees the numbers'), h('option', { value: 'owner' }, 'Owner: may also change the setup'));
+  const iStatus = h('p', { class: 'status', role: 'status' });
+  const iResult = h('div', { id: 'invite-result', 'aria-live': 'polite' });
+  const inviteForm = h(
+    'form',
+    { class: 'card', novalidate: true, id: 'invite-form', 'aria-labelledby': 'invite-h' },
+    h('h2', { id: 'invite-h' }, 'Invite a person'),
+    h('p', { class: 'muted small' }, 'Makes a link for this address. The person opens it and chooses their own password, once, within 7 days. The link is shown only here, only now.'),
+    h('div', { class: 'grid2 tight' }, field('inv-email', 'E-mail address', iEmail), h('div', {})),
+    h('div', { class: 'grid2 tight' }, field('inv-site', 'Site', iSite), field('inv-role', 'Role on the site', iRole)),
+    h('div', { class: 'field check' }, iOp, h('label', { for: 'inv-operator' }, 'Operator: sees every site and manages people')),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create invitation link'), iStatus),
+    iResult,
+  );
+  inviteForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    iStatus.textContent = '';
+    clear(iResult);
+    showFieldErrors(inviteForm, []);
+    try {
+      const inv = await api<{ email: string; url: string; expires_at: string }>('POST', '/users/invites', {
+        email: iEmail.value,
+        operator: iOp.checked,
+        grants: iSite.value ? [{ site_id: iSite.value, role: iRole.value }] : [],
+      });
+      const until = new Date(inv.expires_at).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short' });
+      clear(
+        iResult,
+        h('div', { class: 'notice invite-link' }, h('p', {}, `Give this link to ${inv.email} yourself (consentd sends no e-mail). It works once, until ${until}, and is not shown again:`), h('div', { class: 'tag' }, h('code', { id: 'invite-link' }, inv.url), copyButton(() => inv.url, 'Copy link'))),
+      );
+      inviteForm.reset();
+      announce(`Invitation link made for ${inv.email}.`);
+    } catch (x) {
+      const ae = x as ApiError;
+      const errs: [string, string][] = (ae.fields || []).map((f) => [f.field == 'email' ? 'inv-email' : f.field.endsWith('site_id') ? 'inv-site' : 'inv-role', f.message]);
+      if (errs.length) showFieldErrors(inviteForm, errs);
+      else iStatus.textContent = ae.message;
     }
   });
 
@@ -125,6 +171,7 @@ export async function usersView(c: Ctx) {
   clear(
     c.main,
     h('div', { class: 'page-head' }, h('h1', {}, 'People')),
+    inviteForm,
     create,
     h(
       'section',

@@ -122,6 +122,47 @@ func AdminTokenFingerprint(tokenHash [32]byte) string {
 // day without leaving a forgotten browser signed in for a week.
 const SessionLifetime = 12 * time.Hour
 
+// Invite lets one person set their own password once: an operator creates
+// it for an e-mail address with grants, and the link carrying its token is
+// shown to the operator once. Only the token's hash is stored, so a copy
+// of the database does not hold working links.
+type Invite struct {
+	TokenHash string        `json:"token_hash"`
+	Email     string        `json:"email"`
+	Operator  bool          `json:"operator"`
+	Grants    []InviteGrant `json:"grants"`
+	// CreatedBy is the operator's user id, empty for the admin token.
+	CreatedBy string    `json:"created_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// InviteGrant is a site the invited person gets on accepting.
+type InviteGrant struct {
+	SiteID string `json:"site_id"`
+	Role   Role   `json:"role"`
+}
+
+// InviteLifetime is how long an invitation link works: a week, enough for
+// a person on holiday to come back to their mail, short enough that a link
+// forgotten in a mailbox does not open an account months later.
+const InviteLifetime = 7 * 24 * time.Hour
+
+// NewInvite returns an invite and the token for its link.
+func NewInvite(email string, operator bool, grants []InviteGrant, by string, now time.Time) (token string, inv Invite) {
+	token = randomToken()
+	if grants == nil {
+		grants = []InviteGrant{}
+	}
+	return token, Invite{
+		TokenHash: HashToken(token), Email: NormalizeEmail(email), Operator: operator, Grants: grants,
+		CreatedBy: by, CreatedAt: now.UTC(), ExpiresAt: now.UTC().Add(InviteLifetime),
+	}
+}
+
+// EmailProblems checks an e-mail address for a new account.
+func EmailProblems(field, email string) []consent.FieldError { return emailProblems(field, email) }
+
 // DefaultIdleTimeout is how long a session may go unused before it ends
 // (SAMTYKKE_SESSION_IDLE_TIMEOUT). Half an hour: long enough to read a
 // report, answer the phone and come back, short enough that a dashboard
@@ -330,6 +371,16 @@ type Store interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	// DeleteUserSessions ends every session of a user.
 	DeleteUserSessions(ctx context.Context, userID string) error
+
+	// CreateInvite stores an invite until its ExpiresAt.
+	CreateInvite(ctx context.Context, inv Invite) error
+	// Invite returns the invite stored under a token hash, or ErrNotFound
+	// if there is none or it expired before now.
+	Invite(ctx context.Context, tokenHash string, now time.Time) (Invite, error)
+	// TakeInvite returns and deletes an invite in one atomic step, so that
+	// of two acceptances at once only one gets it; ErrNotFound if there is
+	// none or it expired before now.
+	TakeInvite(ctx context.Context, tokenHash string, now time.Time) (Invite, error)
 
 	// DeleteAllSessions ends every session: users' and those opened with
 	// the admin token.

@@ -103,6 +103,8 @@ func (d *dash) routes(e *echo.Echo) {
 
 	api := e.Group("/dashboard/api", middleware.BodyLimit(bodyLimit), noStore)
 	api.POST("/login", d.login)
+	api.POST("/invites/lookup", d.lookupInvite)
+	api.POST("/invites/accept", d.acceptInvite)
 
 	in := api.Group("", d.authenticate, d.checkCSRF)
 	in.GET("/session", d.session)
@@ -134,6 +136,7 @@ func (d *dash) routes(e *echo.Echo) {
 func (d *dash) userRoutes(g *echo.Group) {
 	// Registered before /:user, so "sessions" is never taken for a user id.
 	g.DELETE("/sessions", d.endAllSessions)
+	g.POST("/invites", d.createInvite)
 	g.GET("", d.listUsers)
 	g.POST("", d.createUser)
 	g.GET("/:user", d.getUser)

@@ -448,6 +448,56 @@ test('an operator sets a new password in a dialog, never in a browser prompt', a
   await lise.close();
 });
 
+test('an operator invites a person with a one-time link; the person sets their own password and is signed in', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(ctx, 'kari@nordicshop.example');
+  await page.getByRole('link', { name: 'People' }).click();
+  const form = page.locator('#invite-form');
+  await form.getByLabel('E-mail address').fill('not an address');
+  await form.getByRole('button', { name: 'Create invitation link' }).click();
+  await page.locator('#inv-email-error').getByText(/^Must be an e-mail address/).waitFor();
+  await form.getByLabel('E-mail address').fill('nina@nordicshop.example');
+  await form.getByLabel('Site', { exact: true }).selectOption({ label: 'Nordic Shop' });
+  await form.getByLabel('Role on the site').selectOption('viewer');
+  await form.getByRole('button', { name: 'Create invitation link' }).click();
+  const link = await page.locator('#invite-link').innerText();
+  assert.match(link, new RegExp('^' + d.url.replace(/[.]/g, '\\.') + '/dashboard#/invite/[A-Za-z0-9_-]{40,}$'));
+  assert.deepEqual(await axeSerious(page), []);
+  await form.scrollIntoViewIfNeeded();
+  await shot(page, 'dashboard-people-invite.png', false);
+  await ctx.close();
+
+  const nctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const nina = await nctx.newPage();
+  await nina.goto(link);
+  await nina.getByRole('heading', { name: 'Set your password' }).waitFor();
+  await nina.getByText('You were invited to the consent dashboard as nina@nordicshop.example.').waitFor();
+  await nina.getByLabel('Password', { exact: true }).fill('short');
+  await nina.getByLabel('Password again').fill('short');
+  await nina.getByRole('button', { name: 'Create my account' }).click();
+  await nina.locator('#i-password-error').getByText(/^Must be at least 10 characters long/).waitFor();
+  assert.deepEqual(await axeSerious(nina), []);
+  await shot(nina, 'dashboard-invite-accept.png', false);
+  await nina.getByLabel('Password', { exact: true }).fill('nina chose this herself');
+  await nina.getByLabel('Password again').fill('nina chose this herself');
+  await nina.getByRole('button', { name: 'Create my account' }).click();
+  await nina.getByRole('button', { name: 'Sign out' }).waitFor();
+  await nina.getByRole('link', { name: /Nordic Shop/ }).waitFor();
+  assert.ok(!nina.url().includes('invite'), 'the spent link stayed in the address bar: ' + nina.url());
+  await nctx.close();
+
+  // The link works once.
+  const again = await browser.newContext();
+  const p2 = await again.newPage();
+  await p2.goto(link);
+  await p2.getByRole('heading', { name: 'This link does not work' }).waitFor();
+  assert.match(await p2.locator('#invite-error').innerText(), /it was used already, it expired/);
+  await again.close();
+  const n2 = await browser.newContext();
+  await signIn(n2, 'nina@nordicshop.example', 'nina chose this herself');
+  await n2.close();
+});
+
 test('a session left unused for the idle timeout ends, and the dashboard says why at the next click', async () => {
   // Nothing may use the session meanwhile (every request would move the
   // deadline), so the wait is for the clock to pass the deadline, with a

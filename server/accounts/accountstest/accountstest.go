@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"SessionExpiry", testSessionExpiry},
 		{"TouchSession", testTouchSession},
+		{"Invites", testInvites},
 		{"AdminTokenSession", testAdminTokenSession},
 		{"DeleteAllSessions", testDeleteAllSessions},
 		{"ReserveAttempt", testReserveAttempt},
@@ -686,5 +687,71 @@ func testConcurrentReserve(t *testing.T, s accounts.Store) {
 	wg.Wait()
 	if ok != k.Limit.Max {
 		t.Errorf("%d of %d concurrent attempts counted, want %d", ok, n, k.Limit.Max)
+	}
+}
+
+// An invite is read any number of times until it is taken, once, or
+// expires.
+func testInvites(t *testing.T, s accounts.Store) {
+	token, inv := accounts.NewInvite(" New.Person@Example.COM ", false,
+		[]accounts.InviteGrant{{SiteID: "shop", Role: accounts.Viewer}}, "op-1", t0)
+	if inv.TokenHash != accounts.HashToken(token) || inv.Email != "new.person@example.com" || !inv.ExpiresAt.Equal(t0.Add(accounts.InviteLifetime)) {
+		t.Fatalf("NewInvite = %q, %+v", token, inv)
+	}
+	if err := s.CreateInvite(ctx, inv); err != nil {
+		t.Fatalf("CreateInvite: %v", err)
+	}
+	for i := 0; i < 2; i++ {
+		got, err := s.Invite(ctx, inv.TokenHash, t0.Add(time.Hour))
+		if err != nil || got.Email != inv.Email || len(got.Grants) != 1 || got.Grants[0] != inv.Grants[0] || got.CreatedBy != "op-1" {
+			t.Fatalf("Invite = %+v, %v", got, err)
+		}
+	}
+	if _, err := s.Invite(ctx, inv.TokenHash, inv.ExpiresAt); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("Invite at its expiry: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Invite(ctx, accounts.HashToken("guess"), t0); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("Invite(unknown): %v", err)
+	}
+	got, err := s.TakeInvite(ctx, inv.TokenHash, t0.Add(time.Hour))
+	if err != nil || got.Email != inv.Email {
+		t.Fatalf("TakeInvite = %+v, %v", got, err)
+	}
+	if _, err := s.TakeInvite(ctx, inv.TokenHash, t0.Add(time.Hour)); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("second TakeInvite: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Invite(ctx, inv.TokenHash, t0.Add(time.Hour)); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("Invite after TakeInvite: %v", err)
+	}
+	// An expired invite cannot be taken.
+	_, old := accounts.NewInvite("late@example.com", false, nil, "", t0)
+	if err := s.CreateInvite(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TakeInvite(ctx, old.TokenHash, old.ExpiresAt.Add(time.Second)); !errors.Is(err, consent.ErrNotFound) {
+		t.Errorf("TakeInvite after expiry: %v, want ErrNotFound", err)
+	}
+	// Of many acceptances at once, exactly one gets the invite.
+	_, race := accounts.NewInvite("race@example.com", false, nil, "", t0)
+	if err := s.CreateInvite(ctx, race); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.TakeInvite(ctx, race.TokenHash, t0); err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d concurrent TakeInvite calls got the invite, want 1", won)
 	}
 }

@@ -44,6 +44,7 @@ var (
 	// the address in clear; the first throttle write deletes it.
 	bktLegacyFailures = []byte("failures")
 	bktFailedSignIns  = []byte("failed_sign_ins")
+	bktInvites        = []byte("invites")
 )
 
 // acct returns the nested bucket name of the accounts bucket, creating both
@@ -723,4 +724,82 @@ func (s *Store) TakeFailedSignIns(ctx context.Context, userID string) (accounts.
 		return b.Delete([]byte(userID))
 	})
 	return f, err
+}
+
+func (s *Store) CreateInvite(ctx context.Context, inv accounts.Invite) error {
+	data, err := json.Marshal(inv)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		invites, err := acct(tx, bktInvites)
+		if err != nil {
+			return err
+		}
+		// Each new invite sweeps the expired ones, as sign-ins do sessions.
+		var gone [][]byte
+		err = invites.ForEach(func(k, v []byte) error {
+			var old accounts.Invite
+			if json.Unmarshal(v, &old) != nil || !inv.CreatedAt.Before(old.ExpiresAt) {
+				gone = append(gone, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range gone {
+			if err := invites.Delete(k); err != nil {
+				return err
+			}
+		}
+		return invites.Put([]byte(inv.TokenHash), data)
+	})
+}
+
+func (s *Store) Invite(ctx context.Context, tokenHash string, now time.Time) (accounts.Invite, error) {
+	var inv accounts.Invite
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		invites, _ := acct(tx, bktInvites)
+		if invites == nil || tokenHash == "" {
+			return consent.ErrNotFound
+		}
+		data := invites.Get([]byte(tokenHash))
+		if data == nil {
+			return consent.ErrNotFound
+		}
+		if err := decode(data, &inv); err != nil {
+			return err
+		}
+		if !now.Before(inv.ExpiresAt) {
+			return consent.ErrNotFound
+		}
+		return nil
+	})
+	return inv, err
+}
+
+func (s *Store) TakeInvite(ctx context.Context, tokenHash string, now time.Time) (accounts.Invite, error) {
+	var inv accounts.Invite
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		invites, err := acct(tx, bktInvites)
+		if err != nil {
+			return err
+		}
+		data := invites.Get([]byte(tokenHash))
+		if data == nil || tokenHash == "" {
+			return consent.ErrNotFound
+		}
+		if err := decode(data, &inv); err != nil {
+			return err
+		}
+		if err := invites.Delete([]byte(tokenHash)); err != nil {
+			return err
+		}
+		if !now.Before(inv.ExpiresAt) {
+			return consent.ErrNotFound
+		}
+		return nil
+	})
+	return inv, err
 }

@@ -509,3 +509,44 @@ func (s *Store) TakeFailedSignIns(ctx context.Context, userID string) (accounts.
 	}
 	return accounts.FailedSignIns{Count: n, Last: time.UnixMilli(last).UTC(), LastNetwork: m["net"]}, nil
 }
+
+func (s *Store) CreateInvite(ctx context.Context, inv accounts.Invite) error {
+	data, err := json.Marshal(inv)
+	if err != nil {
+		return err
+	}
+	ttl := inv.ExpiresAt.Sub(inv.CreatedAt)
+	if ttl <= 0 {
+		return errors.New("redisstore: invite expires before it is created")
+	}
+	return unavailable(s.rdb.Set(ctx, inviteKey(inv.TokenHash), data, ttl).Err())
+}
+
+func (s *Store) Invite(ctx context.Context, tokenHash string, now time.Time) (accounts.Invite, error) {
+	raw, err := s.rdb.Get(ctx, inviteKey(tokenHash)).Bytes()
+	return decodeInvite(raw, err, tokenHash, now)
+}
+
+// TakeInvite uses GETDEL: reading and deleting are one step in Redis, so
+// of two acceptances at once only one gets the invite.
+func (s *Store) TakeInvite(ctx context.Context, tokenHash string, now time.Time) (accounts.Invite, error) {
+	raw, err := s.rdb.GetDel(ctx, inviteKey(tokenHash)).Bytes()
+	return decodeInvite(raw, err, tokenHash, now)
+}
+
+func decodeInvite(raw []byte, err error, tokenHash string, now time.Time) (accounts.Invite, error) {
+	if errors.Is(err, redis.Nil) || tokenHash == "" {
+		return accounts.Invite{}, consent.ErrNotFound
+	}
+	if err != nil {
+		return accounts.Invite{}, unavailable(err)
+	}
+	var inv accounts.Invite
+	if err := json.Unmarshal(raw, &inv); err != nil {
+		return accounts.Invite{}, fmt.Errorf("redisstore: invite: %w", err)
+	}
+	if !now.Before(inv.ExpiresAt) {
+		return accounts.Invite{}, consent.ErrNotFound
+	}
+	return inv, nil
+}

@@ -135,6 +135,7 @@ func emailKey(email string) string       { return accountsTag + "email:" + email
 func userGrantsKey(userID string) string { return accountsTag + "grants:" + userID }
 func siteGrantsKey(siteID string) string { return accountsTag + "site-grants:" + siteID }
 func sessionKey(tokenHash string) string { return accountsTag + "session:" + tokenHash }
+func inviteKey(tokenHash string) string  { return accountsTag + "invite:" + tokenHash }
 
 // userSessionsKey of the empty user id collects sessions opened with the
 // admin token.
