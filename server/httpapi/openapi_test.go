@@ -335,6 +335,7 @@ func TestOpenAPIStatuses(t *testing.T) {
 		// decoder, 413 from the group's body limit, 409 for a taken address.
 		"GET /v1/admin/users":                         append([]string{"200", "503"}, admin...),
 		"POST /v1/admin/users":                        append([]string{"201", "400", "409", "413", "422", "503"}, admin...),
+		"POST /v1/admin/users/invites":                append([]string{"201", "400", "409", "413", "422", "503"}, admin...),
 		"GET /v1/admin/users/{user}":                  append([]string{"200", "404", "503"}, admin...),
 		"PATCH /v1/admin/users/{user}":                append([]string{"200", "400", "404", "409", "413", "422", "503"}, admin...),
 		"DELETE /v1/admin/users/{user}":               append([]string{"204", "404", "503"}, admin...),
