@@ -138,7 +138,22 @@ func TestClusterFailover(t *testing.T) {
 		}
 		mu.Unlock()
 		if time.Since(killed) > 30*time.Second {
-			t.Fatalf("no receipt accepted in the 30 s after the kill")
+			close(stop)
+			wg.Wait()
+			byStatus := map[int]int{}
+			for _, r := range results {
+				if r.sent.After(killed) {
+					byStatus[r.status]++
+				}
+			}
+			// Tell a failover Redis never made from one consentd did not follow.
+			promoted := cl.WaitNewMaster("samtykke:{"+site.ID+"}:site", master, 2*time.Second)
+			log := c.stderr.String()
+			if len(log) > 6000 {
+				log = log[len(log)-6000:]
+			}
+			t.Fatalf("no receipt accepted in the 30 s after the kill, although %s took over the slot; answers since the kill by status (0: none): %v; /readyz %d; consentd's log ends:\n%s",
+				promoted.Addr, byStatus, ready(), log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
