@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
-import { freePort } from './harness.ts';
+import { freePort, waitFor } from './harness.ts';
 import type { RecordingProxy } from './proxy.ts';
 
 export type EngineName = 'chromium' | 'firefox' | 'webkit';
@@ -65,21 +65,6 @@ const centre = new Function(
    el.scrollIntoView({block:'center',inline:'center'}); var r=el.getBoundingClientRect();
    return {x:Math.round(r.left+r.width/2), y:Math.round(r.top+r.height/2)};`,
 ) as (sel: string) => { x: number; y: number };
-
-async function poll<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ': ' + last : ''}`);
-}
 
 // ---------------------------------------------------------------- Chromium
 
@@ -214,7 +199,7 @@ async function webkitEngine(proxy: RecordingProxy): Promise<Engine> {
   let log = '';
   driver.stderr!.on('data', (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;
-  await poll(async () => ((await fetch(base + '/status')).ok ? true : undefined), 10000, 'WebKitWebDriver ' + log);
+  await waitFor(async () => (await fetch(base + '/status')).ok, 10000, 'WebKitWebDriver ' + log);
   const binary = miniBrowser();
 
   async function call(method: string, path: string, body?: unknown, ms = 30000): Promise<any> {

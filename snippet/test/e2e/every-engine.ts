@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchEngine, type Engine, type EngineName, type Tab } from './engines.ts';
-import { Consentd, INTEGRATIONS, Pages, SCREENSHOTS, SHOP, TRACKER_COOKIE, allSnippets, axeSource, isTracker, shopPage, vendorAnswer } from './harness.ts';
+import { Consentd, INTEGRATIONS, Pages, SCREENSHOTS, SHOP, TRACKER_COOKIE, allSnippets, axeSource, isTracker, shopPage, vendorAnswer, waitFor } from './harness.ts';
 import { RecordingProxy } from './proxy.ts';
 
 /**
@@ -113,29 +113,15 @@ addEventListener('load', function () {
     await c.close();
   });
 
+  /** Waits until fn, run in the page, returns something truthy (errors while a page navigates count as not yet). */
   async function until<T>(t: Tab, fn: () => T, what: string, ms = 10000): Promise<T> {
-    const end = Date.now() + ms;
-    let last: unknown;
-    while (Date.now() < end) {
-      try {
-        const v = await t.eval(fn);
-        if (v) return v;
-      } catch (e) {
-        last = e; // navigating
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${name}: timed out waiting for ${what}${last ? ' (' + last + ')' : ''}`);
+    let v: T | undefined;
+    await waitFor(async () => !!(v = await t.eval(fn)), ms, `${name}: ${what}`);
+    return v!;
   }
 
-  async function untilHost(fn: () => Promise<boolean> | boolean, what: string, ms = 10000) {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (await fn()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${name}: timed out waiting for ${what}`);
-  }
+  /** Waits until fn, run here, is true. */
+  const untilHost = (fn: () => Promise<boolean> | boolean, what: string) => waitFor(async () => await fn(), 10000, `${name}: ${what}`);
 
   // Windows a test opened, closed after it whether it passed or not.
   const tabs: Tab[] = [];
