@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/netip"
@@ -46,6 +47,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
+	// LogLevel is the least severe level written. Per-request lines are
+	// Debug, so an operator chasing a problem turns them on without a
+	// rebuild; Info keeps a busy server's log to what needs attention.
+	LogLevel slog.Level
 	// SessionIdleTimeout ends a dashboard session unused for this long
 	// (besides the absolute 12 hours after signing in).
 	SessionIdleTimeout time.Duration
@@ -169,6 +174,17 @@ var settings = []setting{
 			return errors.New(`must be "text" or "json"`)
 		}
 		c.LogFormat = v
+		return nil
+	}},
+	{"log-level", "SAMTYKKE_LOG_LEVEL", "info", "least severe log level written: debug, info, warn or error (debug adds a line per request)", func(c *Config, v string) error {
+		// Only the four names: slog's parser would also take "info+2"
+		// or "WARN", which an operator would not expect to work.
+		levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+		l, ok := levels[v]
+		if !ok {
+			return errors.New(`must be "debug", "info", "warn" or "error"`)
+		}
+		c.LogLevel = l
 		return nil
 	}},
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
@@ -117,6 +118,40 @@ func TestLoadSessionIdleTimeout(t *testing.T) {
 		c, err := Load(tt.args, env(tt.env), io.Discard)
 		if err != nil || c.SessionIdleTimeout != tt.want {
 			t.Errorf("Load(%v, %v): %v, %v; want %v", tt.args, tt.env, c.SessionIdleTimeout, err, tt.want)
+		}
+	}
+}
+
+// SAMTYKKE_LOG_LEVEL (issue 15): info unless set, the four names only, and a
+// wrong value names the variable.
+func TestLoadLogLevel(t *testing.T) {
+	tests := []struct {
+		args    []string
+		env     string
+		want    slog.Level
+		wantErr string
+	}{
+		{nil, "", slog.LevelInfo, ""},
+		{nil, "debug", slog.LevelDebug, ""},
+		{nil, "info", slog.LevelInfo, ""},
+		{nil, "warn", slog.LevelWarn, ""},
+		{nil, "error", slog.LevelError, ""},
+		{[]string{"-log-level", "debug"}, "error", slog.LevelDebug, ""},
+		{nil, "verbose", 0, `SAMTYKKE_LOG_LEVEL: "verbose" must be "debug", "info", "warn" or "error"`},
+		{nil, "DEBUG", 0, "SAMTYKKE_LOG_LEVEL"},
+		{nil, "info+2", 0, "SAMTYKKE_LOG_LEVEL"},
+		{[]string{"-log-level", "trace"}, "", 0, "-log-level"},
+	}
+	for _, tt := range tests {
+		c, err := Load(tt.args, env(map[string]string{"SAMTYKKE_LOG_LEVEL": tt.env}), io.Discard)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Load(%v, SAMTYKKE_LOG_LEVEL=%q) error = %v, want it to mention %q", tt.args, tt.env, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.LogLevel != tt.want {
+			t.Errorf("Load(%v, SAMTYKKE_LOG_LEVEL=%q) = %v, %v; want %v", tt.args, tt.env, c.LogLevel, err, tt.want)
 		}
 	}
 }
