@@ -1,16 +1,16 @@
 package retention_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/internal/clocktest"
+	"github.com/samtykke/samtykke/server/internal/logtest"
 	"github.com/samtykke/samtykke/server/internal/redistest"
 	"github.com/samtykke/samtykke/server/retention"
 	"github.com/samtykke/samtykke/server/store/boltstore"
@@ -21,43 +21,6 @@ import (
 // The janitor's behaviour over many sites and both stores is part of the
 // store conformance suite (storetest, "Janitor"); these tests cover Run:
 // its schedule, its logging, stopping, and carrying on after errors.
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// logBuffer is a slog destination that tests read while Run writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
@@ -140,9 +103,9 @@ func openBolt(t *testing.T) consent.Store {
 func TestRunPurgesAtStart(t *testing.T) {
 	s := openBolt(t)
 	_, r := fixture(t, s)
-	clk := &clock{now: start.AddDate(0, 0, consent.MinRetentionDays).Add(time.Second)}
-	var logs logBuffer
-	runJanitor(t, &retention.Janitor{Store: s, Now: clk.Now, Interval: time.Hour, Logger: logs.logger()})
+	clk := clocktest.New(start.AddDate(0, 0, consent.MinRetentionDays).Add(time.Second))
+	var logs logtest.Buffer
+	runJanitor(t, &retention.Janitor{Store: s, Now: clk.Now, Interval: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	eventually(t, "the receipt past retention is still there", func() bool { return receiptsLeft(t, s, r) == 0 })
 	eventually(t, "nothing logged", func() bool { return strings.Contains(logs.String(), "retention: purged") })
 	if l := logs.String(); !strings.Contains(l, "site="+r.SiteID) || !strings.Contains(l, "receipts=1") {
@@ -155,9 +118,9 @@ func TestRunPurgesAtStart(t *testing.T) {
 func TestRunPurgesEveryInterval(t *testing.T) {
 	s := openBolt(t)
 	_, r := fixture(t, s)
-	clk := &clock{now: start}
-	var logs logBuffer
-	stop := runJanitor(t, &retention.Janitor{Store: s, Now: clk.Now, Interval: 20 * time.Millisecond, Logger: logs.logger()})
+	clk := clocktest.New(start)
+	var logs logtest.Buffer
+	stop := runJanitor(t, &retention.Janitor{Store: s, Now: clk.Now, Interval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
 	clk.Advance(consent.MinRetentionDays*24*time.Hour - time.Second)
 	time.Sleep(100 * time.Millisecond) // several rounds
@@ -183,9 +146,9 @@ func TestRunCarriesOnAfterErrors(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	_, r := fixture(t, s)
-	clk := &clock{now: start}
-	var logs logBuffer
-	runJanitor(t, &retention.Janitor{Store: s, Now: clk.Now, Interval: 20 * time.Millisecond, Logger: logs.logger()})
+	clk := clocktest.New(start)
+	var logs logtest.Buffer
+	runJanitor(t, &retention.Janitor{Store: s, Now: clk.Now, Interval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
 	rs.Stop()
 	eventually(t, "no error logged while Redis is down", func() bool {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/internal/clocktest"
 	"github.com/samtykke/samtykke/server/retention"
 )
 
@@ -416,24 +417,6 @@ func testReceiptsBetweenPages(t *testing.T, s consent.Store) {
 	}
 }
 
-// clock is a fake clock the tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // testJanitor runs the retention janitor over a whole store while its clock
 // moves on: each site loses its receipts when its own retention has passed,
 // and counters go when theirs has.
@@ -442,7 +425,7 @@ func testJanitor(t *testing.T, s consent.Store) {
 	short := createSiteRetention(t, s, consent.MinRetentionDays)
 	long := createSiteRetention(t, s, 400)
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clk := &clock{now: start}
+	clk := clocktest.New(start)
 	j := &retention.Janitor{Store: s, Now: clk.Now}
 
 	rShort, rLong := NewReceipt(short, start), NewReceipt(long, start)
