@@ -22,7 +22,8 @@ test:
 	echo; echo "make test: where the time went (the two sides ran side by side)"; cat $(TIMES); \
 	echo "make test: $$(( $$(date +%s) - start )) s in all"; exit $$status
 
-# The inner loop: no race detector, no browsers, no fuzzing. CI runs `make test`.
+# The inner loop: no race detector, no browsers, no fuzzing: types and unit
+# tests of every JS workspace. CI runs `make test`.
 test-fast:
 	go vet ./...
 	go test -short -count=1 ./...
@@ -51,13 +52,17 @@ TEST_CONSENTD := $(CURDIR)/bin/consentd-test
 test-consentd:
 	$(TIMED) "build consentd" go build -o $(TEST_CONSENTD) ./server/cmd/consentd
 
+# The JavaScript is one npm workspace (package.json): snippet/, dashboard/ and
+# testkit/, their shared e2e harness. Format and lint go last, so that a
+# misplaced space does not hide a failing test.
 js-test: test-consentd
-	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "banner: types, unit, e2e (3 engines)" npm test
-	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "dashboard: types, unit, e2e" npm --prefix dashboard test
+	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "banner: types, unit, e2e (3 engines)" npm test -w snippet
+	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "dashboard: types, unit, e2e" npm test -w dashboard
+	$(TIMED) "TypeScript: format and lint (biome ci)" npm run lint
 
 # Rebuild snippet/dist/samtykke.js after changing snippet/src (commit the result).
 snippet: setup
-	npm run build
+	npm run build -w snippet
 
 build:
 	go build -o bin/consentd ./server/cmd/consentd

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is missing: redis-server, Chromium, Firefox
 # ESR, WebKitGTK's WebDriver and Xvfb from Debian's packages, and the npm
-# packages from package-lock.json. It does nothing when everything is already
-# there, so `make test` stays fast.
+# workspace's packages from package-lock.json. It does nothing when
+# everything is already there, so `make test` stays fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,12 +28,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci only when node_modules is missing or older than the lock file: the
-# banner's packages at the top, the dashboard's in dashboard/.
-for dir in . dashboard; do
-	[ -f "$dir/package-lock.json" ] || continue
-	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-		echo "setup: installing npm packages in $dir"
-		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-	fi
-done
+# npm ci only when node_modules is missing or older than the lock file. The
+# JavaScript is one npm workspace (snippet/, dashboard/, testkit/) with one
+# lock file at the top; a dashboard/node_modules with a lock of its own is
+# left from before the workspace and would shadow the shared packages.
+if [ -f dashboard/node_modules/.package-lock.json ]; then
+	echo "setup: removing dashboard/node_modules from before the npm workspace"
+	rm -rf dashboard/node_modules
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	echo "setup: installing npm packages"
+	npm ci --no-audit --no-fund --loglevel=error
+fi

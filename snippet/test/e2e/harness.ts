@@ -1,19 +1,25 @@
-// End-to-end harness: the real consentd, a page server for a made-up shop
+// End-to-end harness of the banner: the real consentd, a page server for a made-up shop
 // domain, and headless Debian Chromium driven by playwright-core, with every
 // tracker host intercepted, recorded and answered by a small stub that
 // behaves like the vendor where a test needs it.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as netServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS as BASE_CHROMIUM_ARGS, freePort, launchChromium } from '@samtykke/testkit';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// consentd (with the demo site on: banner.test.ts visits /demo), polling
+// and axe-core come from the shared harness.
+export {
+  axeSource,
+  Consentd,
+  freePort,
+  ROOT,
+  SCREENSHOTS,
+  type SiteInput,
+  sleep,
+  waitFor,
+} from '@samtykke/testkit';
+
 export const SHOP = 'www.shop.test';
-export const SCREENSHOTS = join(ROOT, 'test-results');
 
 /** The tracker host set of vendors-and-law §10, written out independently of src/trackers.ts. */
 export function isTracker(url: string): boolean {
@@ -26,122 +32,33 @@ export function isTracker(url: string): boolean {
   const h = u.hostname;
   const sub = (d: string) => h == d || h.endsWith('.' + d);
   return (
-    ['www.googletagmanager.com', 'www.googleadservices.com', 'connect.facebook.net', 'static.hotjar.com', 't.contentsquare.net', 'js.hs-scripts.com', 'js-eu1.hs-scripts.com'].includes(h) ||
+    [
+      'www.googletagmanager.com',
+      'www.googleadservices.com',
+      'connect.facebook.net',
+      'static.hotjar.com',
+      't.contentsquare.net',
+      'js.hs-scripts.com',
+      'js-eu1.hs-scripts.com',
+    ].includes(h) ||
     (h == 'www.facebook.com' && u.pathname.startsWith('/tr')) ||
-    ['google-analytics.com', 'analytics.google.com', 'doubleclick.net', 'hotjar.com', 'hotjar.io', 'hs-analytics.net', 'hs-banner.com', 'hscollectedforms.net', 'hsadspixel.net', 'usemessages.com'].some(sub)
+    [
+      'google-analytics.com',
+      'analytics.google.com',
+      'doubleclick.net',
+      'hotjar.com',
+      'hotjar.io',
+      'hs-analytics.net',
+      'hs-banner.com',
+      'hscollectedforms.net',
+      'hsadspixel.net',
+      'usemessages.com',
+    ].some(sub)
   );
 }
 
 /** The tracker cookie pattern of vendors-and-law §10. */
 export const TRACKER_COOKIE = /^(_ga|_gid|_gat|_dc_gtm_|_gac_|_gcl_|_fbp|_fbc|_hj|__hstc|hubspotutk|__hssc|__hssrc|messagesUtk|_cs_)/;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(fn: () => Promise<boolean>, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out waiting for ' + what);
-}
-
-// ---------------------------------------------------------------- consentd
-
-export interface SiteInput {
-  name: string;
-  origins: string[];
-  default_language?: string;
-  privacy_policy_url: string;
-  consent_lifetime_days?: number;
-  integrations?: Record<string, unknown>;
-  texts?: Record<string, Record<string, string>>;
-}
-
-export class Consentd {
-  dir = mkdtempSync(join(tmpdir(), 'samtykke-e2e-'));
-  bin = join(this.dir, 'consentd');
-  token = 'e2e-admin-token-' + Math.random().toString(36).slice(2);
-  port = 0;
-  proc?: ChildProcess;
-  log = '';
-
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start() {
-    if (!this.port) {
-      // `make test` builds consentd once for every suite; alone, a suite builds its own.
-      if (process.env.SAMTYKKE_TEST_CONSENTD) this.bin = process.env.SAMTYKKE_TEST_CONSENTD;
-      else execFileSync('go', ['build', '-o', this.bin, './server/cmd/consentd'], { cwd: ROOT, stdio: 'inherit' });
-      this.port = await freePort();
-    }
-    const env = {
-      ...process.env,
-      SAMTYKKE_ADDR: `127.0.0.1:${this.port}`,
-      SAMTYKKE_DATA_DIR: join(this.dir, 'data'),
-      SAMTYKKE_ADMIN_TOKEN: this.token,
-      SAMTYKKE_PUBLIC_URL: this.url,
-    };
-    const proc = spawn(this.bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    proc.stdout!.on('data', (d) => (this.log += d));
-    proc.stderr!.on('data', (d) => (this.log += d));
-    await waitFor(async () => (await fetch(this.url + '/healthz')).status == 200, 20000, 'consentd /healthz\n' + this.log);
-  }
-
-  /** SIGTERM, and wait for a clean exit. */
-  async stop() {
-    const p = this.proc;
-    if (!p || p.exitCode != null) return;
-    const code = await new Promise<number | null>((resolve) => {
-      p.once('exit', (c) => resolve(c));
-      p.kill('SIGTERM');
-    });
-    this.proc = undefined;
-    if (code !== 0) throw new Error(`consentd exited with ${code}\n${this.log}`);
-  }
-
-  async admin(method: string, path: string, body?: unknown) {
-    const r = await fetch(this.url + '/v1/admin' + path, {
-      method,
-      headers: { Authorization: 'Bearer ' + this.token, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }
-
-  async createSite(s: SiteInput): Promise<{ id: string; config_version: string }> {
-    return this.admin('POST', '/sites', s);
-  }
-
-  /** The receipts stored for a consent id, oldest first ([] when none). */
-  async receipts(site: string, consentId: string): Promise<any[]> {
-    const r = await fetch(`${this.url}/v1/sites/${site}/consents/${consentId}`);
-    if (r.status == 404) return [];
-    if (!r.ok) throw new Error(`consents: ${r.status} ${await r.text()}`);
-    return (await r.json()).receipts;
-  }
-
-  async close() {
-    await this.stop().catch(() => {});
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 // ---------------------------------------------------------------- pages
 
@@ -172,7 +89,10 @@ export class Pages {
       // `rest`, when given, is sent once it resolves: a page that arrives in two parts.
       if (!r.rest) return void res.end(r.body);
       res.write(r.body);
-      r.rest.then((more) => res.end(more), () => res.end());
+      r.rest.then(
+        (more) => res.end(more),
+        () => res.end(),
+      );
     });
     await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
   }
@@ -280,20 +200,13 @@ ${o.body || ''}
 
 // ---------------------------------------------------------------- browser
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  `--host-resolver-rules=MAP ${SHOP} 127.0.0.1, MAP shop.test 127.0.0.1, MAP other.shop.test 127.0.0.1`,
-];
+/** Chromium resolves the shop's made-up host names to 127.0.0.1. */
+const HOST_RULES = `--host-resolver-rules=MAP ${SHOP} 127.0.0.1, MAP shop.test 127.0.0.1, MAP other.shop.test 127.0.0.1`;
+
+export const CHROMIUM_ARGS = [...BASE_CHROMIUM_ARGS, HOST_RULES];
 
 export function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  return launchChromium([HOST_RULES]);
 }
 
 export interface TrackerRequest {
@@ -399,7 +312,3 @@ export async function trackerCookies(context: BrowserContext) {
 export async function hjStorage(page: Page): Promise<string[]> {
   return page.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('_hj')));
 }
-
-export const axeSource = () => readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export { waitFor };

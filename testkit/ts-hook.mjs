@@ -1,5 +1,5 @@
 // Lets node's test runner load the TypeScript sources and tests directly:
-// `node --import ./test/ts-hook.mjs --test file.test.ts`. esbuild
+// `node --import @samtykke/testkit/ts-hook --test file.test.ts`. esbuild
 // strips the types; `npm run typecheck` is what checks them.
 import { register } from 'node:module';
 

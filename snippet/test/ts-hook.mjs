@@ -1,6 +1,0 @@
-// Lets node's test runner load the TypeScript sources and tests directly:
-// `node --import ./snippet/test/ts-hook.mjs --test file.test.ts`. esbuild
-// strips the types; `npm run typecheck` is what checks them.
-import { register } from 'node:module';
-
-register('./ts-loader.mjs', import.meta.url);
