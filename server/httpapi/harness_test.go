@@ -249,14 +249,15 @@ func (h *harness) postReceipt(siteID string, body string, headers ...map[string]
 	return h.do("POST", "/v1/sites/"+siteID+"/receipts", body, hd)
 }
 
-// stats returns the day totals of a site for the harness's current day.
-func (h *harness) stats(siteID string) consent.Stats {
+// stats returns the report of a site by day, up to the harness's current
+// day: the one report shape the admin API and the dashboard share.
+func (h *harness) stats(siteID string) consent.Report {
 	h.t.Helper()
 	r := h.admin("GET", "/v1/admin/sites/"+siteID+"/stats?granularity=day", "")
 	if r.status != http.StatusOK {
 		h.t.Fatalf("stats: %d %s", r.status, r.body)
 	}
-	var s consent.Stats
+	var s consent.Report
 	if err := json.Unmarshal(r.body, &s); err != nil {
 		h.t.Fatal(err)
 	}

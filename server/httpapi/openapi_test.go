@@ -21,7 +21,7 @@ import (
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/dashboard"
+	"github.com/samtykke/samtykke/server/dashboardapi"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/store/boltstore"
@@ -73,7 +73,7 @@ func openapiServer(t *testing.T) *echo.Echo {
 		Metrics:        metrics.New(reg, metrics.Build{Version: "test", Revision: "test"}),
 		Gatherer:       reg,
 		SiteCache:      sites,
-		Mount: dashboard.Mount(dashboard.Deps{
+		Mount: dashboardapi.Mount(dashboardapi.Deps{
 			Store:          st,
 			Accounts:       st,
 			PublicURL:      publicURL,
@@ -501,7 +501,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		{"Cookie", openapiGoFields(reflect.TypeFor[consent.Cookie]())},
 		{"Receipt", openapiGoFields(reflect.TypeFor[consent.Receipt]())},
 		{"Choices", openapiGoFields(reflect.TypeFor[consent.Choices]())},
-		{"Stats", openapiGoFields(reflect.TypeFor[consent.Stats]())},
+		{"Report", openapiGoFields(reflect.TypeFor[consent.Report]())},
+		{"Funnel", openapiGoFields(reflect.TypeFor[consent.Funnel]())},
+		{"ActionRow", openapiGoFields(reflect.TypeFor[consent.ActionRow]())},
+		{"PurposeRow", openapiGoFields(reflect.TypeFor[consent.PurposeRow]())},
+		{"GPCRow", openapiGoFields(reflect.TypeFor[consent.GPCRow]())},
+		{"ReportPoint", openapiGoFields(reflect.TypeFor[consent.ReportPoint]())},
+		{"SegmentRow", openapiGoFields(reflect.TypeFor[consent.SegmentRow]())},
 		{"Counts", openapiGoFields(reflect.TypeFor[consent.Counts]())},
 		{"Point", openapiGoFields(reflect.TypeFor[consent.Point]())},
 		{"SegmentCounts", openapiGoFields(reflect.TypeFor[consent.SegmentCounts]())},

@@ -67,12 +67,15 @@ const (
 
 type server struct {
 	Options
-	store   consent.Store
-	sites   *SiteCache
-	log     *slog.Logger
-	limiter *ingestLimiter // nil when IngestRate is 0
-	hsts    bool
-	e       *echo.Echo
+	store consent.Store
+	sites *SiteCache
+	// siteWriter is the write path of sites, shared with the dashboard's
+	// API; its writes make sites forget this replica's cached copy.
+	siteWriter SiteWriter
+	log        *slog.Logger
+	limiter    *ingestLimiter // nil when IngestRate is 0
+	hsts       bool
+	e          *echo.Echo
 	// routes holds "METHOD template" of every registered route (echo's
 	// catch-alls for groups left out), templates their paths, and methods
 	// the methods in use. They are filled once every route, mounted ones
@@ -153,6 +156,7 @@ func newServer(store consent.Store, opt Options) *server {
 	if s.sites == nil {
 		s.sites = NewSiteCache(store, opt.SiteCacheTTL, opt.Now)
 	}
+	s.siteWriter = SiteWriter{Store: store, Now: opt.Now, Changed: s.sites.Forget}
 	if opt.IngestRate > 0 {
 		s.limiter = newIngestLimiter(opt.IngestRate, opt.Now)
 	}

@@ -31,7 +31,7 @@ import (
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/config"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/dashboard"
+	"github.com/samtykke/samtykke/server/dashboardapi"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/retention"
@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Gatherer:       reg,
 		IngestRate:     cfg.IngestRate,
 		SiteCache:      sites,
-		Mount: dashboard.Mount(dashboard.Deps{
+		Mount: dashboardapi.Mount(dashboardapi.Deps{
 			Store:          store,
 			Accounts:       store,
 			PublicURL:      cfg.PublicURL,

@@ -1,4 +1,4 @@
-package dashboard
+package dashboardapi
 
 import (
 	"encoding/json"
@@ -16,12 +16,6 @@ import (
 	"github.com/samtykke/samtykke/server/httpapi"
 )
 
-// languageNames are the languages' own names, for the forms.
-var languageNames = map[string]string{
-	"en": "English", "nb": "Norsk bokmål", "nn": "Norsk nynorsk", "sv": "Svenska",
-	"da": "Dansk", "fi": "Suomi", "de": "Deutsch",
-}
-
 // catalog tells the UI what the forms offer: languages, every text key with
 // its default wording per language, and the bounds of the number fields.
 func (d *dash) catalog(c echo.Context) error {
@@ -31,7 +25,7 @@ func (d *dash) catalog(c echo.Context) error {
 	langs := make([]map[string]string, 0, len(consent.Languages))
 	for _, l := range consent.Languages {
 		defaults[l] = consent.DefaultTexts(l)
-		langs = append(langs, map[string]string{"code": l, "name": languageNames[l]})
+		langs = append(langs, map[string]string{"code": l, "name": consent.LanguageNames[l]})
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"languages":     langs,
@@ -85,37 +79,12 @@ func mayCreateSites(p principal, roles map[string]accounts.Role) bool {
 	return false
 }
 
-// siteView is a site as the dashboard shows it.
-type siteView struct {
-	consent.Site
-	Role      accounts.Role `json:"role"`
-	ScriptTag string        `json:"script_tag"`
-}
-
-func (d *dash) view(s consent.Site, r accounts.Role) siteView {
-	if s.Texts == nil {
-		s.Texts = map[string]consent.Texts{}
-	}
-	return siteView{Site: s, Role: r, ScriptTag: httpapi.ScriptTag(d.PublicURL, s.ID)}
+func (d *dash) view(s consent.Site, r accounts.Role) httpapi.SiteView {
+	return httpapi.NewSiteView(d.PublicURL, s, r)
 }
 
 func (d *dash) getSite(c echo.Context) error {
 	return c.JSON(http.StatusOK, d.view(siteOf(c), roleOf(c)))
-}
-
-// readSettings decodes and validates site settings: every problem comes
-// back at once, each under its field's JSON path, and nothing is stored
-// unless all is well.
-func readSettings(c echo.Context) (consent.SiteSettings, error) {
-	if ct := c.Request().Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return consent.SiteSettings{}, httpapi.NewError(http.StatusUnsupportedMediaType, "unsupported_media_type",
-			"send JSON with Content-Type: application/json")
-	}
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return consent.SiteSettings{}, err
-	}
-	return consent.DecodeSiteSettings(body)
 }
 
 // createSite creates a site; the user who creates it owns it. Only those
@@ -131,13 +100,12 @@ func (d *dash) createSite(c echo.Context) error {
 		return httpapi.NewError(http.StatusForbidden, "forbidden",
 			"only operators and owners of a site may add sites; ask an operator")
 	}
-	settings, err := readSettings(c)
+	settings, err := httpapi.ReadSettings(c)
 	if err != nil {
 		return err
 	}
-	site := consent.Site{ID: httpapi.NewSiteID()}
-	site.Apply(settings, d.Now().UTC())
-	if err := d.Store.CreateSite(ctx, site); err != nil {
+	site, err := d.sites.Create(ctx, settings)
+	if err != nil {
 		return err
 	}
 	role := accounts.Owner
@@ -146,7 +114,7 @@ func (d *dash) createSite(c echo.Context) error {
 		if err := d.Accounts.SetGrant(ctx, g); err != nil {
 			// Without the grant nobody but an operator could reach the
 			// site: take it back rather than leave it half made.
-			if derr := d.Store.DeleteSite(ctx, site.ID); derr != nil {
+			if derr := d.sites.Delete(ctx, site.ID); derr != nil {
 				d.Logger.Error("could not remove a site whose owner grant failed", "site", site.ID, "err", derr)
 			}
 			return err
@@ -157,20 +125,16 @@ func (d *dash) createSite(c echo.Context) error {
 }
 
 func (d *dash) updateSite(c echo.Context) error {
-	settings, err := readSettings(c)
+	settings, err := httpapi.ReadSettings(c)
 	if err != nil {
 		return err
 	}
-	site := siteOf(c)
-	site.Apply(settings, d.Now().UTC())
-	if err := d.Store.UpdateSite(c.Request().Context(), site); err != nil {
-		if errors.Is(err, consent.ErrNotFound) {
-			return errNoSite(site.ID)
-		}
-		return err
+	site, err := d.sites.Update(c.Request().Context(), siteOf(c), settings)
+	if errors.Is(err, consent.ErrNotFound) {
+		return errNoSite(c.Param("site"))
 	}
-	if d.SiteChanged != nil {
-		d.SiteChanged(site.ID)
+	if err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, d.view(site, roleOf(c)))
 }
@@ -195,16 +159,15 @@ func (d *dash) deleteSite(c echo.Context) error {
 	case typed != strings.TrimSpace(site.Name):
 		return badRequest("confirm_name", "is not the site's name; type "+strconv.Quote(site.Name)+" exactly")
 	}
-	if err := d.Store.DeleteSite(c.Request().Context(), site.ID); err != nil {
-		if errors.Is(err, consent.ErrNotFound) {
-			return errNoSite(site.ID)
-		}
-		return err
+	// The write path makes the API's site cache forget it now, so the
+	// snippet's config and receipts for it stop at once rather than after
+	// the cache's TTL.
+	err := d.sites.Delete(c.Request().Context(), site.ID)
+	if errors.Is(err, consent.ErrNotFound) {
+		return errNoSite(site.ID)
 	}
-	// The API's site cache forgets it now, so the snippet's config and
-	// receipts for it stop at once rather than after the cache's TTL.
-	if d.SiteChanged != nil {
-		d.SiteChanged(site.ID)
+	if err != nil {
+		return err
 	}
 	by := principalOf(c).User.ID
 	if by == "" {

@@ -1,14 +1,17 @@
-// Package dashboard serves the web dashboard at /dashboard: the UI (built
-// from the top-level dashboard/ directory and embedded in the binary) and
-// its JSON API under /dashboard/api, plus the operators' user API under
+// Package dashboardapi is the HTTP side of the dashboard: it serves the UI
+// at /dashboard (built from the top-level dashboard/ directory and embedded
+// in the binary), the UI's JSON API under /dashboard/api (sessions, people,
+// invites, sites, reports, exports), and the operators' user API under
 // /v1/admin/users. It mounts on the API's echo instance through
 // httpapi.Options.Mount, so it shares that server's middleware, metrics and
-// error responses.
+// error responses (httpapi.Error, rendered in httpapi/errors.go). Sites are
+// written through httpapi.SiteWriter and reported with consent.SiteReport,
+// as the admin API does.
 //
 // Who may do what is decided in one place: authenticate (session cookie →
 // principal), checkCSRF (every change), and siteAccess (a site's routes: a
 // user reaches only sites they were granted, an operator every site).
-package dashboard
+package dashboardapi
 
 import (
 	"log/slog"
@@ -57,6 +60,7 @@ type Deps struct {
 
 type dash struct {
 	Deps
+	sites    httpapi.SiteWriter
 	origin   string // scheme://host[:port] of PublicURL
 	secure   bool
 	throttle *accounts.Throttle
@@ -86,7 +90,7 @@ func Mount(d Deps) func(e *echo.Echo) {
 	if d.NetworkLimit == (accounts.Limit{}) {
 		d.NetworkLimit = accounts.NetworkLimit
 	}
-	x := &dash{Deps: d}
+	x := &dash{Deps: d, sites: httpapi.SiteWriter{Store: d.Store, Now: d.Now, Changed: d.SiteChanged}}
 	if u, err := url.Parse(d.PublicURL); err == nil {
 		x.origin = u.Scheme + "://" + u.Host
 		x.secure = u.Scheme == "https"

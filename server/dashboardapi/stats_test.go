@@ -1,4 +1,4 @@
-package dashboard_test
+package dashboardapi_test
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/dashboard"
+	"github.com/samtykke/samtykke/server/dashboardapi"
 )
 
 func near(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
@@ -60,7 +60,7 @@ func TestStatsNumbers(t *testing.T) {
 		if r.status != http.StatusOK {
 			t.Fatalf("stats: %d %s", r.status, r.body)
 		}
-		var rep dashboard.Report
+		var rep consent.Report
 		r.decode(t, &rep)
 		f := rep.Funnel
 		if f.Impressions != 10 || f.Decisions != 6 || f.NoDecision != 4 || !near(f.InteractionRate, 0.6) || !near(f.NoDecisionRate, 0.4) {
@@ -100,20 +100,21 @@ func TestStatsNumbers(t *testing.T) {
 			t.Errorf("series: %+v", rep.Series)
 		}
 		// Breakdowns: the banner change reads as before and after.
-		if len(rep.Configs) != 2 || rep.Configs[0].Key != site.ConfigVersion || rep.Configs[1].Key != v2.ConfigVersion ||
-			!rep.Configs[1].Current || rep.Configs[0].Impressions != 6 || !near(rep.Configs[0].InteractionRate, 4.0/6) ||
-			!near(rep.Configs[1].ConsentRate[consent.Marketing], 0.5) || !strings.HasPrefix(rep.Configs[1].Label, "Banner of 23 Nov 2026") {
-			t.Errorf("config versions: %+v", rep.Configs)
+		configs := rep.ConfigVersions.Rows()
+		if len(configs) != 2 || configs[0].Key != site.ConfigVersion || configs[1].Key != v2.ConfigVersion ||
+			!configs[1].Current || configs[0].Impressions != 6 || !near(configs[0].InteractionRate, 4.0/6) ||
+			!near(configs[1].ConsentRate[consent.Marketing], 0.5) || !strings.HasPrefix(configs[1].Label, "Banner of 23 Nov 2026") {
+			t.Errorf("config versions: %+v", configs)
 		}
-		langs := map[string]dashboard.SegmentRow{}
-		for _, l := range rep.Languages {
+		langs := map[string]consent.SegmentRow{}
+		for _, l := range rep.Languages.Rows() {
 			langs[l.Key] = l
 		}
-		if langs["nb"].Impressions != 9 || langs["en"].Decisions != 1 || langs["nb"].Label != "Norsk bokmål" || rep.Languages[0].Key != "nb" {
+		if langs["nb"].Impressions != 9 || langs["en"].Decisions != 1 || langs["nb"].Label != "Norsk bokmål" || rep.Languages.Rows()[0].Key != "nb" {
 			t.Errorf("languages: %+v", rep.Languages)
 		}
-		devs := map[string]dashboard.SegmentRow{}
-		for _, d := range rep.Devices {
+		devs := map[string]consent.SegmentRow{}
+		for _, d := range rep.Devices.Rows() {
 			devs[d.Key] = d
 		}
 		if devs["mobile"].Impressions != 6 || devs["desktop"].Impressions != 4 || !near(devs["desktop"].OptInRate[consent.Marketing], 0.5) {
@@ -175,7 +176,7 @@ func TestStatsCSV(t *testing.T) {
 		t.Errorf("no row %q", metric)
 		return []string{"", "", "", ""}
 	}
-	if row := get("Interaction rate"); row[1] != "60.0" || row[3] != dashboard.Formulas["interaction_rate"] {
+	if row := get("Interaction rate"); row[1] != "60.0" || row[3] != consent.Formulas["interaction_rate"] {
 		t.Errorf("interaction rate row %v", row)
 	}
 	if row := get("Statistics consent rate"); row[1] != "83.3" || !strings.Contains(row[3], "÷ all decisions") {
@@ -214,7 +215,7 @@ func TestReceiptExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(rows[0], ",") != strings.Join(dashboard.ReceiptColumns, ",") || len(rows) != 7 {
+		if strings.Join(rows[0], ",") != strings.Join(dashboardapi.ReceiptColumns, ",") || len(rows) != 7 {
 			t.Fatalf("csv: %d rows, header %v", len(rows), rows[0])
 		}
 		first := map[string]string{}
@@ -253,7 +254,7 @@ func TestReceiptExport(t *testing.T) {
 		}
 		// An empty period is a header only.
 		r = b.call("GET", base+query("from", "2025-01-01", "to", "2025-01-02"), "")
-		if r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != strings.Join(dashboard.ReceiptColumns, ",") {
+		if r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != strings.Join(dashboardapi.ReceiptColumns, ",") {
 			t.Errorf("empty export: %d %q", r.status, r.body)
 		}
 		if r := b.call("GET", base+query("format", "xml"), ""); r.status != http.StatusUnprocessableEntity {

@@ -1,4 +1,4 @@
-package dashboard_test
+package dashboardapi_test
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ import (
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/dashboard"
+	"github.com/samtykke/samtykke/server/dashboardapi"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/internal/redistest"
 	"github.com/samtykke/samtykke/server/metrics"
@@ -116,7 +116,7 @@ func start(t *testing.T, st store, token string, now time.Time) *harness {
 		Gatherer:       reg,
 		Now:            h.clock,
 		SiteCacheTTL:   time.Millisecond,
-		Mount: dashboard.Mount(dashboard.Deps{
+		Mount: dashboardapi.Mount(dashboardapi.Deps{
 			Store: st, Accounts: st, PublicURL: publicURL,
 			AdminTokenHash: sha256.Sum256([]byte(token)),
 			Now:            h.clock,
@@ -241,10 +241,10 @@ func (c *client) call(method, path, body string) response {
 	hd := map[string]string{"X-Forwarded-For": c.ip}
 	var cookies []string
 	if c.cookie != "" {
-		cookies = append(cookies, dashboard.CookieName+"="+c.cookie)
+		cookies = append(cookies, dashboardapi.CookieName+"="+c.cookie)
 	}
 	if c.device != "" && path == "/dashboard/api/login" {
-		cookies = append(cookies, dashboard.DeviceCookieName+"="+c.device)
+		cookies = append(cookies, dashboardapi.DeviceCookieName+"="+c.device)
 	}
 	if cookies != nil {
 		hd["Cookie"] = strings.Join(cookies, "; ")
@@ -255,15 +255,15 @@ func (c *client) call(method, path, body string) response {
 			hd["Origin"] = c.origin
 		}
 		if c.csrf != "" {
-			hd[dashboard.CSRFHeader] = c.csrf
+			hd[dashboardapi.CSRFHeader] = c.csrf
 		}
 	}
 	r := c.h.do(c.http, method, path, body, hd)
 	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
 		switch ck.Name {
-		case dashboard.CookieName:
+		case dashboardapi.CookieName:
 			c.cookie = ck.Value
-		case dashboard.DeviceCookieName:
+		case dashboardapi.DeviceCookieName:
 			c.device = ck.Value
 		}
 	}

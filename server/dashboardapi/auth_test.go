@@ -1,4 +1,4 @@
-package dashboard_test
+package dashboardapi_test
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/server/accounts"
-	"github.com/samtykke/samtykke/server/dashboard"
+	"github.com/samtykke/samtykke/server/dashboardapi"
 )
 
 func TestLoginSessionLogout(t *testing.T) {
@@ -26,12 +26,12 @@ func TestLoginSessionLogout(t *testing.T) {
 		// https), path /dashboard, and no secret in the answer but the
 		// CSRF token.
 		sc := r.header.Get("Set-Cookie")
-		for _, want := range []string{dashboard.CookieName + "=", "Path=/dashboard", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age=43200"} {
+		for _, want := range []string{dashboardapi.CookieName + "=", "Path=/dashboard", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age=43200"} {
 			if !strings.Contains(sc, want) {
 				t.Errorf("Set-Cookie %q lacks %q", sc, want)
 			}
 		}
-		token := strings.TrimPrefix(strings.Split(sc, ";")[0], dashboard.CookieName+"=")
+		token := strings.TrimPrefix(strings.Split(sc, ";")[0], dashboardapi.CookieName+"=")
 		if strings.Contains(string(r.body), token) {
 			t.Error("the session token is in the JSON answer")
 		}
@@ -44,7 +44,7 @@ func TestLoginSessionLogout(t *testing.T) {
 		}
 		// The cookie jar has a cookie for https; send it by hand over the
 		// test's plain http.
-		withCookie := map[string]string{"Cookie": dashboard.CookieName + "=" + token}
+		withCookie := map[string]string{"Cookie": dashboardapi.CookieName + "=" + token}
 		s := h.do(h.srv.Client(), "GET", "/dashboard/api/session", "", withCookie)
 		if s.status != http.StatusOK || !strings.Contains(string(s.body), `"email":"kari@example.no"`) {
 			t.Fatalf("session: %d %s", s.status, s.body)
@@ -59,7 +59,7 @@ func TestLoginSessionLogout(t *testing.T) {
 
 		// Logout ends the session on the server, not just in the browser.
 		lo := h.do(h.srv.Client(), "POST", "/dashboard/api/logout", "", map[string]string{
-			"Cookie": dashboard.CookieName + "=" + token, "Origin": publicURL, dashboard.CSRFHeader: b.csrf})
+			"Cookie": dashboardapi.CookieName + "=" + token, "Origin": publicURL, dashboardapi.CSRFHeader: b.csrf})
 		if lo.status != http.StatusNoContent || !strings.Contains(lo.header.Get("Set-Cookie"), "Max-Age=0") {
 			t.Fatalf("logout: %d %s %q", lo.status, lo.body, lo.header.Get("Set-Cookie"))
 		}

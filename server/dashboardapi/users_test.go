@@ -1,4 +1,4 @@
-package dashboard_test
+package dashboardapi_test
 
 import (
 	"net/http"
