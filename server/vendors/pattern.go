@@ -45,7 +45,7 @@ func parsePattern(p string) (hostPattern, error) {
 		return hp, errors.New("must not contain a port")
 	}
 	if host != strings.ToLower(host) {
-		return hp, errors.New("host must be in lower case")
+		return hp, errors.New("must have its host in lower case")
 	}
 	if err := checkHostname(host); err != nil {
 		return hp, err
@@ -55,38 +55,38 @@ func parsePattern(p string) (hostPattern, error) {
 			return hp, errors.New("must not put '*.' before a public suffix such as com or co.uk: name the vendor's own domain")
 		}
 	}
+	if !strings.Contains(host, ".") {
+		return hp, errors.New("must be a domain name with a dot, such as cdn.example.com")
+	}
 	hp.host = host
 	return hp, nil
 }
 
-// checkHostname accepts DNS names of at least two labels of letters,
-// digits and hyphens.
+// checkHostname accepts DNS names made of labels of letters, digits and
+// hyphens. Its messages complete the sentence "… is not a valid host: it …".
 func checkHostname(h string) error {
 	if h == "" {
 		return errors.New("has no host")
 	}
 	if len(h) > 253 {
-		return errors.New("host is longer than 253 characters")
+		return errors.New("is longer than 253 characters")
 	}
 	labels := strings.Split(h, ".")
-	if len(labels) < 2 {
-		return errors.New("host must be a domain name with a dot, e.g. cdn.example.com")
-	}
 	for _, l := range labels {
 		if l == "" || len(l) > 63 {
-			return errors.New("host has an empty or over-long label")
+			return errors.New("has an empty or over-long part between dots")
 		}
 		if l[0] == '-' || l[len(l)-1] == '-' {
-			return errors.New("host labels must not start or end with '-'")
+			return errors.New("must not have a part that starts or ends with '-'")
 		}
 		for _, c := range l {
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return errors.New("host may contain only letters a-z, digits, '-' and '.'")
+				return errors.New("may contain only letters a-z, digits, '-' and '.' in the host")
 			}
 		}
 	}
 	if tld := labels[len(labels)-1]; tld[0] >= '0' && tld[0] <= '9' {
-		return errors.New("host must be a domain name, not an IP address")
+		return errors.New("must name a domain, not an IP address")
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ func (v Vendor) Validate() []FieldError {
 	}
 	for i, c := range v.Cookies {
 		f := fmt.Sprintf("cookies[%d]", i)
-		checkName(add, f, "cookie", c.Name)
+		checkName(add, f, "cookie", c.Name, true)
 		if c.DurationMinutes < 0 {
 			add(f+".duration_minutes", "A lifetime cannot be negative; use 0 for a cookie that ends with the browser session.")
 		} else if c.DurationMinutes > 10*525960 {
@@ -82,7 +82,7 @@ func (v Vendor) Validate() []FieldError {
 	}
 	for i, s := range v.Storage {
 		f := fmt.Sprintf("storage[%d]", i)
-		checkName(add, f, "storage key", s.Name)
+		checkName(add, f, "storage key", s.Name, false)
 		if s.Party != FirstParty && s.Party != ThirdParty {
 			add(f+".party", "Party must be first or third.")
 		}
@@ -127,8 +127,9 @@ func checkPolicyURL(s string) string {
 }
 
 // checkName accepts a cookie or storage key name, exact or with one
-// trailing "*", without characters a cookie name cannot have.
-func checkName(add func(string, string, ...any), field, what, name string) {
+// trailing "*"; cookie names also without the characters RFC 6265 does not
+// allow in them.
+func checkName(add func(string, string, ...any), field, what, name string, isCookie bool) {
 	f := field + ".name"
 	switch {
 	case strings.TrimSpace(name) == "":
@@ -137,8 +138,10 @@ func checkName(add func(string, string, ...any), field, what, name string) {
 		add(f, "A %s name cannot be only '*': give the prefix the names start with, e.g. chatly_*.", what)
 	case strings.Contains(strings.TrimSuffix(name, "*"), "*"):
 		add(f, "Use '*' only at the end of a %s name, for names that start with the same prefix.", what)
-	case strings.ContainsAny(name, " \t\r\n;,=\"\\()<>@:/[]?{}"):
-		add(f, "A %s name cannot contain spaces or any of ; , = \" \\ ( ) < > @ : / [ ] ? { }.", what)
+	case strings.ContainsAny(name, " \t\r\n"):
+		add(f, "A %s name cannot contain spaces.", what)
+	case isCookie && strings.ContainsAny(name, ";,=\"\\()<>@:/[]?{}"):
+		add(f, "A cookie name cannot contain any of ; , = \" \\ ( ) < > @ : / [ ] ? { }.")
 	case len(name) > 200:
 		add(f, "Keep the %s name to 200 characters or fewer.", what)
 	}

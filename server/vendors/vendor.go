@@ -232,7 +232,7 @@ func compactNames(names []string) []string {
 				continue
 			}
 			pre := strings.TrimSuffix(p, "*")
-			if n != p && strings.HasPrefix(strings.TrimSuffix(n, "*"), pre) && len(n) > len(pre) || n == p && j < i {
+			if n != p && strings.HasPrefix(strings.TrimSuffix(n, "*"), pre) || n == p && j < i {
 				covered = true
 				break
 			}
