@@ -16,33 +16,55 @@ export const PURPOSE_LABEL: Record<Purpose, string> = { statistics: 'Statistics'
 
 export type Rate = number | null;
 
+/** Counts of one bucket or of the whole range. */
+export interface Counts {
+  impressions: number;
+  decisions: number;
+  actions: Record<Action, number>;
+  purposes: Record<Purpose, { granted: number; denied: number }>;
+  gpc: { impressions: number; decisions: number };
+}
+
+/** One value of a breakdown; order is its place on screen. */
 export interface Segment {
   key: string;
   label: string;
+  order: number;
   since?: string;
   current?: boolean;
   impressions: number;
   decisions: number;
+  granted: Record<Purpose, number>;
   interaction_rate: Rate;
   consent_rate: Record<Purpose, Rate>;
   opt_in_rate: Record<Purpose, Rate>;
 }
 
+/** A breakdown, keyed by the value (a language, a device class, a banner version). */
+export type Breakdown = Record<string, Segment>;
+
+/** The report of one site and range (consent.Report in Go), as the admin API answers it too. */
 export interface Report {
   site_id: string;
   from: string;
   to: string;
   granularity: 'day' | 'hour';
+  totals: Counts;
   funnel: { impressions: number; decisions: number; interaction_rate: Rate; no_decision: number; no_decision_rate: Rate };
   actions: { action: Action; count: number; share: Rate }[];
   purposes: { purpose: Purpose; granted: number; denied: number; consent_rate: Rate; opt_in_rate: Rate }[];
   gpc: { impressions: number; decisions: number; impression_share: Rate; decision_share: Rate };
-  series: { start: string; impressions: number; decisions: number; actions: Record<Action, number>; granted: Record<Purpose, number>; consent_rate: Record<Purpose, Rate> }[];
-  languages: Segment[];
-  devices: Segment[];
-  config_versions: Segment[];
+  series: (Counts & { start: string; consent_rate: Record<Purpose, Rate> })[];
+  languages: Breakdown;
+  devices: Breakdown;
+  config_versions: Breakdown;
   formulas: Record<string, string>;
   notes: string[];
+}
+
+/** A breakdown's rows in the order the server gave them. */
+export function segmentRows(b: Breakdown | null | undefined): Segment[] {
+  return Object.values(b ?? {}).sort((x, y) => x.order - y.order);
 }
 
 const nf = new Intl.NumberFormat('en-GB');

@@ -17,6 +17,8 @@ export interface SiteSummary {
   origins: string[];
   role: 'owner' | 'viewer';
   config_version: string;
+  /** The tag to paste, built by the server. */
+  script_tag: string;
 }
 
 export interface Ctx {

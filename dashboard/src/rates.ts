@@ -4,9 +4,9 @@
 import uPlot from 'uplot';
 import { api, ApiError } from './api.ts';
 import { announce, clear, h, scroller } from './dom.ts';
-import { ACTION_LABEL, bucketLabel, isoDate, num, pct, presetOf, PRESETS, presetRange, PURPOSE_LABEL, rangeProblem, rangeQuery, type Range, type Report, type Segment } from './format.ts';
+import { ACTION_LABEL, bucketLabel, isoDate, num, pct, presetOf, PRESETS, presetRange, PURPOSE_LABEL, rangeProblem, rangeQuery, segmentRows, type Range, type Report, type Segment } from './format.ts';
 import type { Ctx, SiteSummary } from './main.ts';
-import { copyButton, scriptTag } from './setup.ts';
+import { copyButton } from './setup.ts';
 
 const COLORS = { impressions: '#64748b', decisions: '#4f46e5', statistics: '#0f766e', marketing: '#b45309' };
 
@@ -109,7 +109,7 @@ function render(out: HTMLElement, r: Report, s: SiteSummary): uPlot | null {
         { class: 'card empty', id: 'rates-empty' },
         h('h2', {}, 'No banner impressions in this period'),
         h('p', {}, 'Numbers appear here as soon as visitors see the banner. If the site is new, paste this tag as the first script in the <head> of every page:'),
-        h('div', { class: 'tag' }, h('code', { id: 'empty-tag' }, scriptTag(s.id)), copyButton(() => scriptTag(s.id), 'Copy tag')),
+        h('div', { class: 'tag' }, h('code', { id: 'empty-tag' }, s.script_tag), copyButton(() => s.script_tag, 'Copy tag')),
         h('p', { class: 'muted' }, 'Already installed? Choose a longer period above, or check that the page’s address is one of the site’s origins under Setup.'),
       ),
     );
@@ -214,9 +214,9 @@ function render(out: HTMLElement, r: Report, s: SiteSummary): uPlot | null {
     { class: 'card', 'aria-labelledby': 'breakdowns-h' },
     h('h2', { id: 'breakdowns-h' }, 'Breakdowns'),
     h('p', { class: 'muted small' }, 'Compare languages, devices and banner versions. A new banner version starts whenever the texts, vendors, policy link or consent lifetime change.'),
-    breakdown('by-language', 'By language', r.languages, F),
-    breakdown('by-device', 'By device', r.devices, F),
-    breakdown('by-version', 'By banner version', r.config_versions, F),
+    breakdown('by-language', 'By language', segmentRows(r.languages), F),
+    breakdown('by-device', 'By device', segmentRows(r.devices), F),
+    breakdown('by-version', 'By banner version', segmentRows(r.config_versions), F),
   );
   const notes = h('ul', { class: 'notes muted small' }, r.notes.map((n) => h('li', {}, n)));
 

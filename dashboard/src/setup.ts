@@ -34,15 +34,8 @@ interface SiteView extends Settings {
   config_version: string;
 }
 
-let catalog: Catalog | null = null;
 let catalogReq: Promise<Catalog> | null = null;
-const getCatalog = () => (catalogReq ??= api<Catalog>('GET', '/catalog').then((c) => (catalog = c), (e) => ((catalogReq = null), Promise.reject(e))));
-
-/** The tag a site owner pastes; the same string the server builds. */
-export function scriptTag(siteID: string): string {
-  const base = catalog?.public_url || location.origin;
-  return `<script src="${base}/samtykke.js" data-site="${siteID}"></script>`;
-}
+const getCatalog = () => (catalogReq ??= api<Catalog>('GET', '/catalog').catch((e) => ((catalogReq = null), Promise.reject(e))));
 
 export function copyButton(text: () => string, label = 'Copy') {
   const b = h('button', { type: 'button', class: 'copy' }, label);

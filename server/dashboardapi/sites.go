@@ -45,6 +45,9 @@ type siteSummary struct {
 	Origins       []string      `json:"origins"`
 	Role          accounts.Role `json:"role"`
 	ConfigVersion string        `json:"config_version"`
+	// ScriptTag is built here only, so the UI shows the tag the server
+	// would, public URL and escaping included.
+	ScriptTag string `json:"script_tag"`
 }
 
 func (d *dash) listSites(c echo.Context) error {
@@ -54,7 +57,8 @@ func (d *dash) listSites(c echo.Context) error {
 	}
 	out := make([]siteSummary, len(sites))
 	for i, s := range sites {
-		out[i] = siteSummary{ID: s.ID, Name: s.Name, Origins: s.Origins, Role: roles[s.ID], ConfigVersion: s.ConfigVersion}
+		out[i] = siteSummary{ID: s.ID, Name: s.Name, Origins: s.Origins, Role: roles[s.ID], ConfigVersion: s.ConfigVersion,
+			ScriptTag: httpapi.ScriptTag(d.PublicURL, s.ID)}
 	}
 	p := principalOf(c)
 	return c.JSON(http.StatusOK, map[string]any{"sites": out, "can_create": mayCreateSites(p, roles), "operator": p.Operator})
