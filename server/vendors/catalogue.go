@@ -40,7 +40,8 @@ const (
 var catalogue = []Vendor{
 	// Google Analytics 4 through gtag.js.
 	// Hosts: the gtag.js snippet (developers.google.com/analytics/devguides/collection/gtagjs)
-	// loads www.googletagmanager.com/gtag/js?id=G-…; hits go to
+	// loads www.googletagmanager.com/gtag/js?id=G-… (and, for a further id
+	// configured on the page, gtag/destination?id=…, as observed); hits go to
 	// www.google-analytics.com and region1.google-analytics.com /g/collect
 	// and to *.analytics.google.com.
 	// Cookies: _ga and _ga_<container> 2 years (support.google.com/analytics/answer/11397207);
@@ -50,7 +51,10 @@ var catalogue = []Vendor{
 	{
 		ID: "google_analytics", Name: "Google Analytics 4", Provider: googleProvider, ProviderCountry: "IE",
 		Purposes: []string{Statistics}, PrivacyPolicyURL: googlePolicy,
-		Hosts: []string{"www.googletagmanager.com/gtag/js?id=G-", "*.google-analytics.com", "*.analytics.google.com"},
+		Hosts: []string{
+			"www.googletagmanager.com/gtag/js?id=G-", "www.googletagmanager.com/gtag/destination?id=G-",
+			"*.google-analytics.com", "*.analytics.google.com",
+		},
 		Cookies: []Cookie{
 			first("_ga", days(730), tVisitorID),
 			first("_ga_*", days(730), tVisitState),
@@ -86,7 +90,9 @@ var catalogue = []Vendor{
 		},
 	},
 	// Google Ads conversion tracking and remarketing (and Floodlight, DC-).
-	// Hosts: gtag.js with an AW-/DC- id; conversion and remarketing hits to
+	// Hosts: gtag.js with an AW-/DC- id, also as a further destination
+	// loaded by a G- tag (gtag/destination?id=AW-…), which today's snippet
+	// held back for marketing too; conversion and remarketing hits to
 	// www.googleadservices.com, googleads.g.doubleclick.net and
 	// *.doubleclick.net, www.google.com/pagead/… (and the visitor's country
 	// domain, e.g. www.google.no/pagead/1p-user-list), www.google.com/ccm/…
@@ -96,14 +102,16 @@ var catalogue = []Vendor{
 	// Cookies: _gcl_* (conversion linker: _gcl_au, _gcl_aw, _gcl_dc, …) and
 	// _gac_* 90 days (Google's advertising and measurement cookie
 	// reference, linked from developers.google.com/tag-platform/security/concepts/cookies;
-	// support.google.com/analytics/answer/11397207). IDE 13 months in the
-	// EEA and test_cookie 15 minutes on doubleclick.net ("How Google uses
-	// cookies").
+	// support.google.com/analytics/answer/11397207). IDE (13 months in the
+	// EEA) and test_cookie (15 minutes) on doubleclick.net are described in
+	// "How Google uses cookies", but the copy read here did not show their
+	// lifetimes: marked reported.
 	{
 		ID: "google_ads", Name: "Google Ads", Provider: googleProvider, ProviderCountry: "IE",
 		Purposes: []string{Marketing}, PrivacyPolicyURL: googlePolicy,
 		Hosts: []string{
 			"www.googletagmanager.com/gtag/js?id=AW-", "www.googletagmanager.com/gtag/js?id=DC-",
+			"www.googletagmanager.com/gtag/destination?id=AW-", "www.googletagmanager.com/gtag/destination?id=DC-",
 			"*.googleadservices.com", "*.doubleclick.net", "*.googlesyndication.com", "adservice.google.com",
 			"*.google.com/pagead", "*.google.com/ccm", "*.google.com/rmkt",
 			"*.google.no/pagead", "*.google.se/pagead", "*.google.dk/pagead", "*.google.fi/pagead",
@@ -111,8 +119,8 @@ var catalogue = []Vendor{
 		Cookies: []Cookie{
 			first("_gcl_*", days(90), tAdClick),
 			first("_gac_*", days(90), tAdCampaign),
-			third("IDE", days(thirteenMonths), tAdBrowser),
-			third("test_cookie", minutes(15), tCookieTest),
+			third("IDE", days(thirteenMonths).rep(), tAdBrowser),
+			third("test_cookie", minutes(15).rep(), tCookieTest),
 		},
 		ConsentHooks: []string{HookGoogleConsentMode},
 		Sources: []string{
@@ -171,8 +179,7 @@ var catalogue = []Vendor{
 	// (developers.facebook.com/docs/meta-pixel/get-started).
 	// Cookies: _fbp and _fbc are documented in the Conversions API
 	// parameters page, which gives no lifetime; 90 days is the lifetime
-	// commonly reported (and listed in Meta's cookie policy), marked as
-	// reported. fr is Meta's third-party ad cookie on facebook.com, 90 days
+	// commonly reported, marked as reported. fr is Meta's third-party ad cookie on facebook.com, 90 days
 	// as reported.
 	{
 		ID: "meta_pixel", Name: "Meta Pixel", Provider: "Meta Platforms Ireland Limited", ProviderCountry: "IE",
@@ -375,7 +382,9 @@ var catalogue = []Vendor{
 	// player then talks to www.youtube.com (/youtubei/, /api/stats/), which
 	// sets the cookies, and to ad hosts on doubleclick.net (Google Ads rule).
 	// Cookies ("How Google uses cookies"): YSC for the browsing session,
-	// VISITOR_INFO1_LIVE 6 months, PREF 8 months, all on youtube.com.
+	// VISITOR_INFO1_LIVE 6 months, both on youtube.com. PREF is described
+	// there too, but its lifetime (8 months) was not in the copy read here:
+	// marked reported.
 	{
 		ID: "youtube", Name: "YouTube", Provider: googleProvider, ProviderCountry: "IE",
 		Purposes: []string{Marketing}, PrivacyPolicyURL: googlePolicy,
@@ -387,7 +396,7 @@ var catalogue = []Vendor{
 		Cookies: []Cookie{
 			third("YSC", session(), tAbuse),
 			third("VISITOR_INFO1_LIVE", days(180), tVideoSettings),
-			third("PREF", days(240), tPlayerPrefs),
+			third("PREF", days(240).rep(), tPlayerPrefs),
 		},
 		Sources: []string{
 			"https://developers.google.com/youtube/player_parameters",

@@ -291,14 +291,19 @@ func TestRules(t *testing.T) {
 	if bytes.Contains(raw, []byte(`"embed":false`)) || bytes.Contains(raw, []byte(`"cookies":null`)) {
 		t.Error("rule JSON carries empty fields it should omit")
 	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(raw)
-	zw.Close()
-	t.Logf("Rules() for the built-in catalogue: %d rules, %d bytes of JSON, %d bytes gzipped", len(rules), len(raw), gz.Len())
+	gzipped := func(level int) int {
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, level)
+		zw.Write(raw)
+		zw.Close()
+		return gz.Len()
+	}
+	gzDefault, gzBest := gzipped(gzip.DefaultCompression), gzipped(gzip.BestCompression)
+	t.Logf("Rules() for the built-in catalogue: %d rules, %d bytes of JSON, %d bytes gzipped (%d at best compression)",
+		len(rules), len(raw), gzDefault, gzBest)
 	// It is served in every page's script: keep it small.
-	if len(raw) > 4096 || gz.Len() > 1536 {
-		t.Errorf("Rules JSON is %d bytes (%d gzipped); keep it under 4096 (1536)", len(raw), gz.Len())
+	if len(raw) > 4096 || gzDefault > 1536 {
+		t.Errorf("Rules JSON is %d bytes (%d gzipped); keep it under 4096 (1536)", len(raw), gzDefault)
 	}
 }
 

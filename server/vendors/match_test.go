@@ -18,6 +18,8 @@ func TestMatchVendorURLs(t *testing.T) {
 		{"https://region1.google-analytics.com/g/collect?v=2&tid=G-XYZ987", "google_analytics", S},
 		{"https://www.googletagmanager.com/gtag/js?id=AW-123456789", "google_ads", M},
 		{"https://www.googletagmanager.com/gtag/js?id=DC-8000000", "google_ads", M},
+		{"https://www.googletagmanager.com/gtag/destination?id=AW-123456789&l=dataLayer&cx=c", "google_ads", M},
+		{"https://www.googletagmanager.com/gtag/destination?id=G-XYZ987&l=dataLayer&cx=c", "google_analytics", S},
 		{"https://www.googletagmanager.com/gtm.js?id=GTM-K9X2ZQ", "google_tag_manager", ANY},
 		{"https://www.googletagmanager.com/gtag/js?l=dataLayer&id=G-XYZ987", "google_tag_manager", ANY},
 		{"https://www.googleadservices.com/pagead/conversion_async.js", "google_ads", M},
