@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/language"
 
 	"github.com/samtykke/samtykke/server/consent"
 )
@@ -316,13 +317,25 @@ func splitList(s string) []string {
 	return out
 }
 
-// acceptLanguages returns the tags of an Accept-Language header in the
-// order given; browsers already list them by preference.
+// acceptLanguages returns the tags of an Accept-Language header, most
+// wanted first by their q-values (a tag with q=0 is refused and left out),
+// at most 20. x/text reads the weights as RFC 9110 defines them, which a
+// hand-written split got wrong for headers not already in order. A header
+// it cannot read is taken in the order given, as browsers list by
+// preference anyway.
 func acceptLanguages(h string) []string {
-	var out []string
-	for _, p := range splitList(h) {
-		tag, _, _ := strings.Cut(p, ";")
-		out = append(out, strings.TrimSpace(tag))
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil {
+		var out []string
+		for _, p := range splitList(h) {
+			tag, _, _ := strings.Cut(p, ";")
+			out = append(out, strings.TrimSpace(tag))
+		}
+		return out
+	}
+	out := make([]string, 0, min(len(tags), 20))
+	for _, t := range tags[:min(len(tags), 20)] {
+		out = append(out, t.String())
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"crypto/sha256"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,9 +13,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samtykke/samtykke/server/config"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/httpapi"
+	"github.com/samtykke/samtykke/server/internal/logtest"
 	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/store/boltstore"
 	"github.com/samtykke/samtykke/snippet"
 )
 
@@ -277,4 +281,39 @@ func TestStoreDown(t *testing.T) {
 			t.Errorf("retry after recovery: %d %s", r.status, r.body)
 		}
 	})
+}
+
+// SAMTYKKE_LOG_LEVEL=debug shows the per-request lines, which are written
+// at Debug; the default (info) leaves them out. The level comes from
+// config.Load, as consentd's main builds its logger from it.
+func TestLogLevelShowsRequestLines(t *testing.T) {
+	for _, tt := range []struct {
+		level string
+		want  bool
+	}{{"debug", true}, {"", false}, {"info", false}, {"warn", false}} {
+		cfg, err := config.Load(nil, func(k string) string {
+			if k == "SAMTYKKE_LOG_LEVEL" {
+				return tt.level
+			}
+			return ""
+		}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs logtest.Buffer
+		st, err := boltstore.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := newHarnessWith(t, st, func(o *httpapi.Options) {
+			o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		})
+		if r := h.do("GET", "/healthz", "", nil); r.status != http.StatusOK {
+			t.Fatalf("GET /healthz: %d", r.status)
+		}
+		got := strings.Contains(logs.String(), "msg=request") && strings.Contains(logs.String(), "route=/healthz")
+		if got != tt.want {
+			t.Errorf("SAMTYKKE_LOG_LEVEL=%q: request line logged %v, want %v; log:\n%s", tt.level, got, tt.want, logs.String())
+		}
+	}
 }

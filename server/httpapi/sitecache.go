@@ -2,11 +2,17 @@ package httpapi
 
 import (
 	"context"
-	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/samtykke/samtykke/server/consent"
 )
+
+// siteCacheSize bounds the cache: a flood of made-up site ids must not grow
+// memory, and evicting the least recently used keeps the sites that receive
+// receipts instead of dropping them all at once.
+const siteCacheSize = 10000
 
 // SiteCache keeps recently read sites in memory: every receipt needs its
 // site (origins, config versions), and a store round trip per receipt would
@@ -16,28 +22,26 @@ type SiteCache struct {
 	store consent.Store
 	ttl   time.Duration
 	now   func() time.Time
-
-	mu    sync.Mutex
-	sites map[string]cachedSite
+	sites *expirable.LRU[string, cachedSite]
 }
 
 type cachedSite struct {
-	site    consent.Site
-	err     error // ErrNotFound is cached too, so unknown ids cannot hammer the store
+	site consent.Site
+	err  error // ErrNotFound is cached too, so unknown ids cannot hammer the store
+	// expires is checked against the injected clock, so tests that move
+	// time see entries expire; the LRU's own ttl (on the wall clock) only
+	// frees memory of entries nobody asks for.
 	expires time.Time
 }
 
 // NewSiteCache returns a cache whose entries live for ttl.
 func NewSiteCache(store consent.Store, ttl time.Duration, now func() time.Time) *SiteCache {
-	return &SiteCache{store: store, ttl: ttl, now: now, sites: map[string]cachedSite{}}
+	return &SiteCache{store: store, ttl: ttl, now: now, sites: expirable.NewLRU[string, cachedSite](siteCacheSize, nil, ttl)}
 }
 
 // get returns the site, from memory when fresh.
 func (c *SiteCache) get(ctx context.Context, id string) (consent.Site, error) {
-	c.mu.Lock()
-	e, ok := c.sites[id]
-	c.mu.Unlock()
-	if ok && c.now().Before(e.expires) {
+	if e, ok := c.sites.Get(id); ok && c.now().Before(e.expires) {
 		return e.site, e.err
 	}
 	return c.refresh(ctx, id)
@@ -49,20 +53,12 @@ func (c *SiteCache) refresh(ctx context.Context, id string) (consent.Site, error
 	if err != nil && err != consent.ErrNotFound {
 		return consent.Site{}, err
 	}
-	c.mu.Lock()
-	if len(c.sites) > 10000 {
-		// Bounded: a flood of made-up site ids must not grow memory.
-		c.sites = map[string]cachedSite{}
-	}
-	c.sites[id] = cachedSite{site: s, err: err, expires: c.now().Add(c.ttl)}
-	c.mu.Unlock()
+	c.sites.Add(id, cachedSite{site: s, err: err, expires: c.now().Add(c.ttl)})
 	return s, err
 }
 
 // Forget drops a site after this replica changed it, so the change reaches
 // visitors at once instead of when the entry expires.
 func (c *SiteCache) Forget(id string) {
-	c.mu.Lock()
-	delete(c.sites, id)
-	c.mu.Unlock()
+	c.sites.Remove(id)
 }
