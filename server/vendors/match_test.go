@@ -140,3 +140,66 @@ func TestValidPattern(t *testing.T) {
 		}
 	}
 }
+
+// Every built-in pattern matches a URL made from it, and no other vendor's
+// pattern takes that URL away unless it is longer (more specific).
+func TestEveryPatternMatchesItsOwnURL(t *testing.T) {
+	rules := Rules()
+	for _, r := range rules {
+		for _, p := range r.Hosts {
+			hp, err := parsePattern(p)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			path := hp.path
+			if path == "" {
+				path = "/"
+			}
+			hosts := []string{hp.host}
+			if hp.wildcard {
+				hosts = append(hosts, "sub."+hp.host)
+			}
+			for _, h := range hosts {
+				u := "https://" + h + path + "x"
+				purposes, vendor, ok := Match(rules, u)
+				if !ok {
+					t.Errorf("%s: %s does not match", p, u)
+					continue
+				}
+				if vendor != r.Vendor && !longerMatch(rules, vendor, h, path+"x", len(p)) {
+					t.Errorf("%s (%s): %s went to %s %v", p, r.Vendor, u, vendor, purposes)
+				}
+			}
+		}
+	}
+}
+
+func longerMatch(rules []Rule, vendor, host, pathSearch string, than int) bool {
+	for _, r := range rules {
+		if r.Vendor != vendor {
+			continue
+		}
+		for _, p := range r.Hosts {
+			if hp, err := parsePattern(p); err == nil && hp.matches(host, pathSearch) && len(p) > than {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func FuzzMatch(f *testing.F) {
+	f.Add("https://www.googletagmanager.com/gtag/js?id=G-1", "*.example.com/a?b")
+	f.Add("//js.hs-scripts.com/1.js", "js.hs-scripts.com")
+	f.Add("wss://ws.hotjar.com:443/x#y", "*.co.uk")
+	f.Fuzz(func(t *testing.T, rawURL, pattern string) {
+		rules := append(Rules(), Rule{Vendor: "fuzz", Purposes: []string{Marketing}, Hosts: []string{pattern}})
+		purposes, vendor, ok := Match(rules, rawURL)
+		if ok != (vendor != "") || ok != (len(purposes) > 0) {
+			t.Fatalf("Match(%q) = %v %q %v", rawURL, purposes, vendor, ok)
+		}
+		if ValidPattern(pattern) != nil && vendor == "fuzz" {
+			t.Fatalf("invalid pattern %q matched %q", pattern, rawURL)
+		}
+	})
+}

@@ -98,9 +98,9 @@ var (
 	}
 	tStorage = Text{
 		"en": "The service's working data, kept in the browser's storage",
-		"nb": "Tjenestens arbeidsdata, lagret i nettleserens lager",
+		"nb": "Tjenestens arbeidsdata, lagret i nettleserens lagring",
 		"sv": "Tjänstens arbetsdata, sparade i webbläsarens lagring",
-		"da": "Tjenestens arbejdsdata, gemt i browserens lager",
+		"da": "Tjenestens arbejdsdata, gemt i browserens lagring",
 		"fi": "Palvelun käyttötietoja selaimen tallennustilassa",
 	}
 	tVisits = Text{
@@ -182,7 +182,7 @@ var (
 	}
 	tPlatformLogin = Text{
 		"en": "The platform's login cookie, read to recognise its users",
-		"nb": "Plattformens innloggingskapsel, som leses for å kjenne igjen brukerne",
+		"nb": "Plattformens informasjonskapsel for innlogging, som leses for å kjenne igjen brukerne",
 		"sv": "Plattformens inloggningskaka, som läses för att känna igen användarna",
 		"da": "Platformens login-cookie, som læses for at genkende brugerne",
 		"fi": "Alustan kirjautumiseväste, jota luetaan käyttäjien tunnistamiseksi",
