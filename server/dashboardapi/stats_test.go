@@ -149,6 +149,34 @@ func TestStatsNumbers(t *testing.T) {
 	})
 }
 
+// The admin API and the dashboard answer one report: the same bytes for
+// the same site and range.
+func TestStatsOneReportForBothAPIs(t *testing.T) {
+	h := newHarnessBolt(t)
+	site := h.createSite("Shop")
+	seed(t, h, site)
+	b := h.operator()
+	for _, q := range []string{
+		query("from", "2026-11-22", "to", "2026-11-23"),
+		query("from", "2026-11-23", "to", "2026-11-23", "granularity", "hour"),
+		query("from", "2026-01-01", "to", "2026-01-31"),
+	} {
+		dash := b.call("GET", "/dashboard/api/sites/"+site.ID+"/stats"+q, "")
+		admin := h.admin("GET", "/v1/admin/sites/"+site.ID+"/stats"+q, "")
+		if dash.status != http.StatusOK || admin.status != http.StatusOK {
+			t.Fatalf("stats%s: dashboard %d %s, admin API %d %s", q, dash.status, dash.body, admin.status, admin.body)
+		}
+		if string(dash.body) != string(admin.body) {
+			t.Errorf("stats%s: the dashboard answered\n%s\nthe admin API\n%s", q, dash.body, admin.body)
+		}
+		var rep consent.Report
+		admin.decode(t, &rep)
+		if rep.SiteID != site.ID || rep.Formulas["consent_rate"] == "" || rep.Totals.Impressions != rep.Funnel.Impressions {
+			t.Errorf("stats%s: %+v", q, rep)
+		}
+	}
+}
+
 func TestStatsCSV(t *testing.T) {
 	h := newHarnessBolt(t)
 	site := h.createSite("=SUM(1+1)")
