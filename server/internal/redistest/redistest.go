@@ -434,7 +434,10 @@ func slotMaster(addr, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	slots, err := rc.ClusterSlots(ctx).Result()
+	// CLUSTER SLOTS is deprecated for CLUSTER SHARDS (Redis 7), but
+	// answers the one question asked here, the master of a slot range,
+	// on every Redis version the tests start.
+	slots, err := rc.ClusterSlots(ctx).Result() //lint:ignore SA1019 see above
 	if err != nil {
 		return "", err
 	}

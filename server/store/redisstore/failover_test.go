@@ -25,18 +25,17 @@ type load struct {
 	s    *Store
 	site consent.Site
 
-	mu        sync.Mutex
-	sent      []consent.Receipt // every receipt tried
-	acked     []consent.Receipt // answered created or duplicate
-	created   int
-	firstOK   time.Time // first acknowledgement at or after since
-	since     time.Time
-	failures  int // failed attempts at or after since
-	lastErr   error
-	attempts  atomic.Int64
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	onFailure func(error)
+	mu       sync.Mutex
+	sent     []consent.Receipt // every receipt tried
+	acked    []consent.Receipt // answered created or duplicate
+	created  int
+	firstOK  time.Time // first acknowledgement at or after since
+	since    time.Time
+	failures int // failed attempts at or after since
+	lastErr  error
+	attempts atomic.Int64
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 func startLoad(s *Store, site consent.Site, writers int, pause time.Duration) *load {
