@@ -1,75 +1,42 @@
-// The shapes the server sends and receives (server/consent/site.go,
-// receipt.go). Field names are the JSON ones.
+// The shapes the server sends and receives. They are generated from the Go
+// types (server/consent) into wire.gen.ts: change the Go type, run
+// `go generate ./scripts/wiretypes`, and the banner's code is checked against
+// it. What follows only narrows them to what the banner relies on.
+import type * as Wire from './wire.gen.ts';
 
-export type Purpose = 'necessary' | 'statistics' | 'marketing';
-export type Optional = 'statistics' | 'marketing';
-export type Action = 'accept_all' | 'reject_all' | 'custom' | 'withdraw' | 'gpc';
-export type Surface = 'banner' | 'settings' | 'api';
+export type { Action, Integrations, Purpose, Surface } from './wire.gen.ts';
 
-export interface Choices {
+/** The purposes a visitor may refuse. */
+export type Optional = Exclude<Wire.Purpose, 'necessary'>;
+
+/** A decision as the banner makes one: necessary cookies are always allowed. */
+export interface Choices extends Wire.Choices {
   necessary: true;
-  statistics: boolean;
-  marketing: boolean;
 }
 
-export interface Cookie {
-  name: string;
+/** A vendor's cookie as the banner reads it. */
+export interface Cookie extends Omit<Wire.Cookie, 'duration_minutes'> {
   /** Lifetime in minutes; 0 until the browser closes. Absent from servers older than the banner. */
   duration_minutes?: number;
-  /** The same in whole days, rounded down; kept for older banners. */
-  duration_days: number;
 }
 
-export interface Vendor {
-  id: string;
-  name: string;
-  provider: string;
-  privacy_policy_url: string;
+export interface Vendor extends Omit<Wire.Vendor, 'cookies'> {
   cookies: Cookie[];
 }
 
-export interface PurposeConfig {
-  id: Purpose;
-  required: boolean;
-  name: string;
-  description: string;
+export interface PurposeConfig extends Omit<Wire.PurposeConfig, 'vendors'> {
   vendors: Vendor[];
 }
 
-export interface Integrations {
-  google_analytics?: { measurement_id: string };
-  google_tag_manager?: { container_id: string };
-  hotjar?: { site_id: number };
-  meta_pixel?: { pixel_id: string };
-  hubspot?: { portal_id: string; region?: string };
-}
-
-export interface BannerConfig {
-  site_id: string;
-  config_version: string;
-  language: string;
-  languages: string[];
-  consent_lifetime_days: number;
-  privacy_policy_url: string;
+/** What GET /v1/sites/{id}/config answers, from this server or an older one. */
+export interface BannerConfig extends Omit<Wire.BannerConfig, 'purposes'> {
   purposes: PurposeConfig[];
-  integrations: Integrations;
-  texts: Record<string, string>;
-  /** The site applies Global Privacy Control as "Reject all", with a notice. */
-  gpc_reject_all?: boolean;
-  /** The config request carried Sec-GPC: 1. */
-  gpc?: boolean;
 }
 
-export interface Receipt {
-  receipt_id: string;
-  consent_id: string;
-  action: Action;
+/** The fields consentd adds to a receipt when it stores one; the banner never sends them. */
+type ServerSet = 'site_id' | 'server_time' | 'expires_at' | 'user_agent' | 'ip' | 'device';
+
+/** A receipt as the banner posts it to /v1/sites/{id}/receipts. */
+export interface Receipt extends Omit<Wire.Receipt, ServerSet | 'choices'> {
   choices: Choices;
-  config_version: string;
-  language: string;
-  page_url: string;
-  surface: Surface;
-  gpc: boolean;
-  client_time: string;
-  previous_receipt_id?: string;
 }
