@@ -4,23 +4,7 @@ import { api, ApiError } from './api.ts';
 import { announce, clear, h, scroller } from './dom.ts';
 import { addDays, isoDate } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
-
-interface Receipt {
-  receipt_id: string;
-  consent_id: string;
-  action: string;
-  choices: { necessary: boolean; statistics: boolean; marketing: boolean };
-  config_version: string;
-  language: string;
-  page_url: string;
-  surface: string;
-  gpc: boolean;
-  server_time: string;
-  expires_at: string;
-  device: string;
-  ip: string;
-  user_agent: string;
-}
+import type { Receipt } from './wire.gen.ts';
 
 export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
   const today = isoDate(new Date());
