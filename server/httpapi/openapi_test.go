@@ -331,7 +331,7 @@ func TestOpenAPIStatuses(t *testing.T) {
 		"PUT /v1/admin/sites/{site}":              append([]string{"200", "400", "404", "413", "415", "422"}, admin...),
 		"DELETE /v1/admin/sites/{site}":           append([]string{"204", "404"}, admin...),
 		"GET /v1/admin/sites/{site}/stats":        append([]string{"200", "404", "422"}, admin...),
-		// The user API (server/dashboard/users.go): 400 from the strict
+		// The user API (server/dashboardapi/users.go): 400 from the strict
 		// decoder, 413 from the group's body limit, 409 for a taken address.
 		"GET /v1/admin/users":                         append([]string{"200", "503"}, admin...),
 		"POST /v1/admin/users":                        append([]string{"201", "400", "409", "413", "422", "503"}, admin...),
