@@ -1,7 +1,10 @@
 // Pure formatting and date logic, unit-tested without a browser.
 
-export type Purpose = 'statistics' | 'marketing';
-export type Action = 'accept_all' | 'reject_all' | 'custom' | 'withdraw' | 'gpc';
+import type { Action, Purpose as AnyPurpose } from './wire.gen.ts';
+
+export type { Action };
+/** The purposes a visitor may refuse, the ones the report counts. */
+export type Purpose = Exclude<AnyPurpose, 'necessary'>;
 export const PURPOSES: Purpose[] = ['statistics', 'marketing'];
 export const ACTIONS: Action[] = ['accept_all', 'reject_all', 'custom', 'withdraw', 'gpc'];
 
