@@ -52,9 +52,9 @@ type Deps struct {
 	// (SAMTYKKE_SESSION_IDLE_TIMEOUT; default accounts.DefaultIdleTimeout),
 	// besides the absolute accounts.SessionLifetime.
 	IdleTimeout time.Duration
-	// SiteChanged, when set, is called after the dashboard changed a site,
-	// so the API's site cache can forget it at once instead of after its
-	// TTL.
+	// SiteChanged, when set, is called after the dashboard changed or
+	// deleted a site (it is the httpapi.SiteWriter's Changed), so the API's
+	// site cache can forget it at once instead of after its TTL.
 	SiteChanged func(siteID string)
 }
 
