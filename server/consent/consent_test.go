@@ -227,8 +227,8 @@ func TestBuildStatsFoldsBucketsAndFillsGaps(t *testing.T) {
 	r := Receipt{Action: Custom, Choices: Choices{Necessary: true, Statistics: true}, Language: "sv", Device: Mobile, ConfigVersion: "v1", GPC: true}
 	imp := Impression{Language: "sv", Device: Mobile, ConfigVersion: "v1"}
 	fields := map[string]int64{}
-	for _, f := range append(r.CounterFields(), imp.CounterFields()...) {
-		fields[f]++
+	for _, c := range append(r.CounterFields(), imp.CounterFields()...) {
+		fields[c.String()]++
 	}
 	s := BuildStats("site", Day, day(20), day(23), []CounterBucket{{Start: day(21), Counters: fields}})
 	if len(s.Series) != 3 || s.Series[0].Decisions != 0 || s.Series[1].Decisions != 1 || s.Series[2].Impressions != 0 {

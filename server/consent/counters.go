@@ -6,18 +6,80 @@ import (
 	"time"
 )
 
-// Counter field names. Every receipt and impression adds 1 to a handful of
-// named counters in its site's day and hour buckets; the store increments them
-// in the same atomic write that stores the receipt, and the dashboard reads
-// them back. Names are "dimension:value:measure" so that one flat hash per
-// bucket holds everything and stays bounded: languages, device classes,
+// Counters. Every receipt and impression adds 1 to a handful of counters in
+// its site's day and hour buckets; the store increments them in the same
+// atomic write that stores the receipt, and the dashboard reads them back.
+// The domain hands stores typed Counters; only the store turns them into
+// names (Counter.String), "dimension:value:measure", so that one flat hash
+// per bucket holds everything and stays bounded: languages, device classes,
 // purposes and actions are fixed sets, and config versions are only ever the
 // site's own (receipts naming an unknown version are refused).
+
+// Measure is what a counter counts.
+type Measure string
+
 const (
-	fieldImpressions = "impressions"
-	fieldDecisions   = "decisions"
-	measureGranted   = "granted"
-	measureDenied    = "denied"
+	MeasureImpressions Measure = "impressions"
+	MeasureDecisions   Measure = "decisions"
+	MeasureGranted     Measure = "granted" // decisions granting Counter.Purpose
+	MeasureDenied      Measure = "denied"  // decisions denying Counter.Purpose
+)
+
+// Dimension is a breakdown of the counts: by language, device class or
+// config version.
+type Dimension string
+
+const (
+	ByLanguage      Dimension = "lang"
+	ByDevice        Dimension = "device"
+	ByConfigVersion Dimension = "config"
+)
+
+// Counter names one counter. The zero Dimension, GPC false and no Action
+// is one of the site's totals.
+type Counter struct {
+	// Dimension and Value, when set, put the counter in a breakdown:
+	// language "nb", device class "mobile" or one config version.
+	Dimension Dimension
+	Value     string
+	// GPC counts only browsers sending Global Privacy Control.
+	GPC bool
+	// Action, when set, counts the decisions taken with it; Measure is
+	// then implied.
+	Action Action
+	// Purpose is the purpose granted or denied, with MeasureGranted or
+	// MeasureDenied.
+	Purpose Purpose
+	Measure Measure
+}
+
+// String is the counter's stored name, such as "decisions",
+// "action:accept_all", "gpc:impressions", "statistics:granted" or
+// "lang:nb:statistics:granted". Stored data holds these names: changing one
+// loses the counts already stored under it.
+func (c Counter) String() string {
+	if c.Action != "" {
+		return "action:" + string(c.Action)
+	}
+	var prefix string
+	switch {
+	case c.GPC:
+		prefix = "gpc:"
+	case c.Dimension != "":
+		prefix = string(c.Dimension) + ":" + c.Value + ":"
+	}
+	if c.Purpose != "" {
+		return prefix + string(c.Purpose) + ":" + string(c.Measure)
+	}
+	return prefix + string(c.Measure)
+}
+
+// Names of stored counters that BuildStats reads back.
+const (
+	fieldImpressions = string(MeasureImpressions)
+	fieldDecisions   = string(MeasureDecisions)
+	measureGranted   = string(MeasureGranted)
+	measureDenied    = string(MeasureDenied)
 )
 
 // Granularity is the size of a counter bucket.
@@ -63,29 +125,36 @@ func (g Granularity) Retention() time.Duration {
 	return DayCounterRetention
 }
 
-// dimensions returns the breakdown prefixes an event is counted under.
-func dimensions(lang string, device DeviceClass, configVersion string) []string {
-	return []string{"lang:" + lang + ":", "device:" + string(device) + ":", "config:" + configVersion + ":"}
+// breakdowns returns the breakdown counters an event is counted under,
+// each still to be given its measure (and purpose).
+func breakdowns(lang string, device DeviceClass, configVersion string) [3]Counter {
+	return [3]Counter{
+		{Dimension: ByLanguage, Value: lang},
+		{Dimension: ByDevice, Value: string(device)},
+		{Dimension: ByConfigVersion, Value: configVersion},
+	}
 }
 
 // CounterFields lists the counters one receipt adds to.
-func (r Receipt) CounterFields() []string {
-	f := []string{fieldDecisions, "action:" + string(r.Action)}
+func (r Receipt) CounterFields() []Counter {
+	f := []Counter{{Measure: MeasureDecisions}, {Action: r.Action}}
 	if r.GPC {
-		f = append(f, "gpc:"+fieldDecisions)
+		f = append(f, Counter{GPC: true, Measure: MeasureDecisions})
 	}
 	for _, p := range OptionalPurposes {
-		m := measureDenied
+		m := MeasureDenied
 		if r.Choices.Granted(p) {
-			m = measureGranted
+			m = MeasureGranted
 		}
-		f = append(f, string(p)+":"+m)
+		f = append(f, Counter{Purpose: p, Measure: m})
 	}
-	for _, d := range dimensions(r.Language, r.Device, r.ConfigVersion) {
-		f = append(f, d+fieldDecisions)
+	for _, d := range breakdowns(r.Language, r.Device, r.ConfigVersion) {
+		d.Measure = MeasureDecisions
+		f = append(f, d)
 		for _, p := range OptionalPurposes {
 			if r.Choices.Granted(p) {
-				f = append(f, d+string(p)+":"+measureGranted)
+				d.Purpose, d.Measure = p, MeasureGranted
+				f = append(f, d)
 			}
 		}
 	}
@@ -93,18 +162,20 @@ func (r Receipt) CounterFields() []string {
 }
 
 // CounterFields lists the counters one impression adds to.
-func (imp Impression) CounterFields() []string {
-	f := []string{fieldImpressions}
+func (imp Impression) CounterFields() []Counter {
+	f := []Counter{{Measure: MeasureImpressions}}
 	if imp.GPC {
-		f = append(f, "gpc:"+fieldImpressions)
+		f = append(f, Counter{GPC: true, Measure: MeasureImpressions})
 	}
-	for _, d := range dimensions(imp.Language, imp.Device, imp.ConfigVersion) {
-		f = append(f, d+fieldImpressions)
+	for _, d := range breakdowns(imp.Language, imp.Device, imp.ConfigVersion) {
+		d.Measure = MeasureImpressions
+		f = append(f, d)
 	}
 	return f
 }
 
-// CounterBucket is one stored bucket: its start and its raw counters.
+// CounterBucket is one stored bucket: its start and its counters by stored
+// name (Counter.String).
 type CounterBucket struct {
 	Start    time.Time
 	Counters map[string]int64

@@ -15,6 +15,13 @@ var (
 	ErrUnavailable = errors.New("store unavailable")
 )
 
+// ErrUnknownConfigVersion is what the ValidationError of a receipt or
+// impression naming a config version its site never had matches
+// (errors.Is). The caller's copy of the site may be older than the page's:
+// another replica may have changed it moments ago, so it looks again before
+// refusing.
+var ErrUnknownConfigVersion = errors.New("unknown config version")
+
 // FieldError says what is wrong with one field, named by its JSON path
 // ("choices.statistics", "integrations.hotjar.site_id").
 type FieldError struct {
@@ -26,7 +33,13 @@ type FieldError struct {
 // about all its mistakes in one round trip.
 type ValidationError struct {
 	Fields []FieldError `json:"fields"`
+	// cause, when set, is a sentinel such as ErrUnknownConfigVersion that
+	// callers act on, so that none has to look for a field's name.
+	cause error
 }
+
+// Unwrap returns the sentinel the error matches, if any.
+func (v *ValidationError) Unwrap() error { return v.cause }
 
 func (v *ValidationError) Error() string {
 	parts := make([]string, len(v.Fields))
@@ -37,7 +50,10 @@ func (v *ValidationError) Error() string {
 }
 
 // validator accumulates field errors in the style of goatcounter's zvalidate.
-type validator struct{ errs []FieldError }
+type validator struct {
+	errs  []FieldError
+	cause error // see ValidationError.cause
+}
 
 func (v *validator) add(field, msg string) { v.errs = append(v.errs, FieldError{field, msg}) }
 
@@ -61,7 +77,7 @@ func (v *validator) err() error {
 		return nil
 	}
 	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Field < v.errs[j].Field })
-	return &ValidationError{Fields: v.errs}
+	return &ValidationError{Fields: v.errs, cause: v.cause}
 }
 
 // Invalid builds a ValidationError for a single field; the HTTP layer uses it

@@ -102,6 +102,7 @@ func ParseReceipt(body []byte, site Site, req Request) (Receipt, error) {
 		v.add("config_version", "is required")
 	} else if r.ConfigVersion = *in.ConfigVersion; !site.KnowsVersion(r.ConfigVersion) {
 		v.add("config_version", "is not a config version this site has ever had")
+		v.cause = ErrUnknownConfigVersion
 	}
 	if in.Language == nil || *in.Language == "" {
 		v.add("language", "is required")
@@ -243,6 +244,7 @@ func ParseImpression(body []byte, site Site, req Request) (Impression, error) {
 		v.add("config_version", "is required")
 	} else if imp.ConfigVersion = *in.ConfigVersion; !site.KnowsVersion(imp.ConfigVersion) {
 		v.add("config_version", "is not a config version this site has ever had")
+		v.cause = ErrUnknownConfigVersion
 	}
 	if in.Language == nil || *in.Language == "" {
 		v.add("language", "is required")

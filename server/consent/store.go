@@ -26,10 +26,13 @@ type Store interface {
 	Sites(ctx context.Context) ([]Site, error)
 
 	// SaveReceipt stores r and adds 1 to each of counters in r's day and
-	// hour buckets (by r.ServerTime), all at once. If a receipt with the same
-	// site and receipt id exists, it stores and counts nothing and returns the
-	// stored receipt with created false.
-	SaveReceipt(ctx context.Context, r Receipt, counters []string) (stored Receipt, created bool, err error)
+	// hour buckets (by r.ServerTime), all at once. site is r's site as the
+	// caller read it (its retention sets how long r is kept), so the store
+	// need not read it again; the store still answers ErrNotFound if the
+	// site has been deleted since. If a receipt with the same site and
+	// receipt id exists, it stores and counts nothing and returns the stored
+	// receipt with created false.
+	SaveReceipt(ctx context.Context, site Site, r Receipt, counters []Counter) (stored Receipt, created bool, err error)
 	// Receipts returns every receipt of a consent id, oldest first; an empty
 	// slice when there are none, also for an unknown site.
 	Receipts(ctx context.Context, siteID, consentID string) ([]Receipt, error)
@@ -45,7 +48,7 @@ type Store interface {
 	ReceiptsBetween(ctx context.Context, siteID string, from, to time.Time, fn func(Receipt) error) error
 	// CountImpression adds 1 to each of counters in the day and hour buckets
 	// holding at; ErrNotFound if the site does not exist.
-	CountImpression(ctx context.Context, siteID string, at time.Time, counters []string) error
+	CountImpression(ctx context.Context, siteID string, at time.Time, counters []Counter) error
 	// Counters returns the non-empty buckets of granularity g whose start lies
 	// in [from, to); an empty slice when there are none, also for an unknown
 	// site.

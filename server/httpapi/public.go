@@ -84,10 +84,11 @@ func (s *server) postReceipt(c echo.Context) (err error) {
 	}
 	req := s.requestInfo(c, site.ID)
 	r, err := consent.ParseReceipt(body, site, req)
-	if err != nil && mentionsField(err, "config_version") {
+	if errors.Is(err, consent.ErrUnknownConfigVersion) {
 		// Another replica may have changed the site moments ago; look again
 		// before refusing a version we do not know yet.
-		if site, err2 := s.sites.refresh(c.Request().Context(), site.ID); err2 == nil {
+		if fresh, err2 := s.sites.refresh(c.Request().Context(), site.ID); err2 == nil {
+			site = fresh
 			r, err = consent.ParseReceipt(body, site, req)
 		}
 	}
@@ -96,7 +97,7 @@ func (s *server) postReceipt(c echo.Context) (err error) {
 	}
 	ctx := c.Request().Context() // bounded by the group's Deadline
 	start := time.Now()
-	stored, created, err := s.store.SaveReceipt(ctx, r, r.CounterFields())
+	stored, created, err := s.store.SaveReceipt(ctx, site, r, r.CounterFields())
 	s.Metrics.StoreWrite.WithLabelValues("receipt").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.Metrics.StoreErrors.WithLabelValues("receipt").Inc()
@@ -127,7 +128,7 @@ func (s *server) postImpression(c echo.Context) error {
 		return err
 	}
 	imp, err := consent.ParseImpression(body, site, s.requestInfo(c, site.ID))
-	if err != nil && mentionsField(err, "config_version") {
+	if errors.Is(err, consent.ErrUnknownConfigVersion) {
 		if site, err2 := s.sites.refresh(c.Request().Context(), site.ID); err2 == nil {
 			imp, err = consent.ParseImpression(body, site, s.requestInfo(c, site.ID))
 		}
@@ -292,19 +293,6 @@ func adminSiteError(err error, id string) error {
 		return NewError(http.StatusNotFound, "unknown_site", "no site with id %q", id)
 	}
 	return err
-}
-
-func mentionsField(err error, field string) bool {
-	var ve *consent.ValidationError
-	if !errors.As(err, &ve) {
-		return false
-	}
-	for _, f := range ve.Fields {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
 }
 
 func splitList(s string) []string {

@@ -34,7 +34,7 @@ func fixture(t *testing.T, s consent.Store) (consent.Site, consent.Receipt) {
 		t.Fatal(err)
 	}
 	r := storetest.NewReceipt(site, start)
-	if _, _, err := s.SaveReceipt(context.Background(), r, r.CounterFields()); err != nil {
+	if _, _, err := s.SaveReceipt(context.Background(), site, r, r.CounterFields()); err != nil {
 		t.Fatal(err)
 	}
 	return site, r

@@ -413,7 +413,10 @@ func byTimeKey(r consent.Receipt) []byte {
 	return append(timeBytes(r.ServerTime), r.ReceiptID...)
 }
 
-func (s *Store) SaveReceipt(ctx context.Context, r consent.Receipt, counters []string) (consent.Receipt, bool, error) {
+// SaveReceipt needs nothing of site: retention is enforced by Purge, which
+// reads the site itself, and whether the site still exists is checked in the
+// write's own transaction.
+func (s *Store) SaveReceipt(ctx context.Context, _ consent.Site, r consent.Receipt, counters []consent.Counter) (consent.Receipt, bool, error) {
 	if r.ReceiptID == "" {
 		return consent.Receipt{}, false, errors.New("boltstore: receipt id is empty")
 	}
@@ -499,7 +502,7 @@ func (s *Store) Receipts(ctx context.Context, siteID, consentID string) ([]conse
 	return out, nil
 }
 
-func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time, counters []string) error {
+func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time, counters []consent.Counter) error {
 	var noSite bool
 	err := s.batch(ctx, func(tx *bolt.Tx) error {
 		b, err := siteData(tx, siteID)
@@ -708,7 +711,9 @@ func granularityBucket(site *bolt.Bucket, g consent.Granularity) *bolt.Bucket {
 
 // addCounters adds 1 to each field in the day and hour buckets holding at.
 // A field listed twice counts twice, as HINCRBY would.
-func addCounters(site *bolt.Bucket, at time.Time, fields []string) error {
+// addCounters adds 1 to each counter, stored under its name
+// (Counter.String): the one place the embedded store names counters.
+func addCounters(site *bolt.Bucket, at time.Time, counters []consent.Counter) error {
 	for _, g := range []consent.Granularity{consent.Day, consent.Hour} {
 		b := granularityBucket(site, g)
 		key := bucketKey(g, at)
@@ -718,8 +723,8 @@ func addCounters(site *bolt.Bucket, at time.Time, fields []string) error {
 				return err
 			}
 		}
-		for _, f := range fields {
-			m[f]++
+		for _, c := range counters {
+			m[c.String()]++
 		}
 		data, err := json.Marshal(m)
 		if err != nil {

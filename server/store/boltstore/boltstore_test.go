@@ -72,7 +72,7 @@ func TestClosedIsUnavailable(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 	r := storetest.NewReceipt(site, time.Now())
-	if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); !errors.Is(err, consent.ErrUnavailable) {
+	if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); !errors.Is(err, consent.ErrUnavailable) {
 		t.Errorf("SaveReceipt after Close: err = %v, want ErrUnavailable", err)
 	}
 	if err := s.Ping(ctx); !errors.Is(err, consent.ErrUnavailable) {

@@ -61,7 +61,7 @@ func TestBatchRetryCreatesOnce(t *testing.T) {
 			wg.Add(1)
 			go func(r consent.Receipt) {
 				defer wg.Done()
-				stored, created, err := s.SaveReceipt(ctx, r, r.CounterFields())
+				stored, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields())
 				results <- result{r, stored, created, err}
 			}(r)
 		}
@@ -123,8 +123,8 @@ func TestBatchRetryCreatesOnce(t *testing.T) {
 	}
 	want := map[string]int64{}
 	for _, r := range kept {
-		for _, f := range r.CounterFields() {
-			want[f]++
+		for _, c := range r.CounterFields() {
+			want[c.String()]++
 		}
 	}
 	day := consent.Day.Truncate(at)
@@ -168,7 +168,7 @@ func TestUnknownSiteDoesNotFailTheBatch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, errs[i] = s.SaveReceipt(ctx, r, r.CounterFields())
+			_, _, errs[i] = s.SaveReceipt(ctx, site, r, r.CounterFields())
 		}()
 	}
 	wg.Wait()
@@ -234,7 +234,7 @@ func TestOpenIndexesOlderFiles(t *testing.T) {
 			var ids [][]byte
 			for i := 0; i < 20; i++ {
 				r := storetest.NewReceipt(site, start.AddDate(0, 0, i))
-				if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+				if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 					t.Fatal(err)
 				}
 				ids = append(ids, []byte(r.ReceiptID))

@@ -46,7 +46,7 @@ type saveReq struct {
 	ctx      context.Context
 	r        consent.Receipt
 	data     []byte // r as JSON
-	counters []string
+	counters []consent.Counter
 	days     int // the site's retention
 
 	done    chan struct{} // closed when the fields below are set; nil if the caller sends it itself
@@ -186,7 +186,7 @@ func (s *Store) saveBatch(ctx context.Context, site string, batch []*saveReq) {
 		args = append(args, req.data, logMs(r.ServerTime), day.Unix(), hour.Unix(),
 			bucketName(consent.Day, day), bucketName(consent.Hour, hour), len(req.counters))
 		for _, c := range req.counters {
-			args = append(args, c)
+			args = append(args, c.String()) // the stored name, as in CountImpression
 		}
 	}
 
@@ -210,7 +210,6 @@ func (s *Store) saveBatch(ctx context.Context, site string, batch []*saveReq) {
 		return
 	}
 	if len(res) == 1 && res[0] == int64(-1) {
-		s.forget(site)
 		for _, req := range batch {
 			req.finish(consent.Receipt{}, false, consent.ErrNotFound)
 		}

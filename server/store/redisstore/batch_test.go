@@ -51,7 +51,7 @@ func TestBatchDuplicates(t *testing.T) {
 	s, c, site := newBatchStore(t)
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	before := storetest.NewReceipt(site, at)
-	if _, created, err := s.SaveReceipt(ctx, before, before.CounterFields()); err != nil || !created {
+	if _, created, err := s.SaveReceipt(ctx, site, before, before.CounterFields()); err != nil || !created {
 		t.Fatalf("SaveReceipt: created=%v err=%v", created, err)
 	}
 	r1 := storetest.NewReceipt(site, at.Add(time.Second))
@@ -193,7 +193,7 @@ func TestBatchErrorPartWay(t *testing.T) {
 		t.Errorf("hour counters = %+v, %v; want 2 decisions", bs, err)
 	}
 	// A retry of the last one stores it.
-	if _, created, err := s.SaveReceipt(ctx, after, after.CounterFields()); err != nil || !created {
+	if _, created, err := s.SaveReceipt(ctx, site, after, after.CounterFields()); err != nil || !created {
 		t.Errorf("retry after the failed batch: created=%v err=%v", created, err)
 	}
 }
@@ -213,7 +213,7 @@ func TestBatchGiveUpWhileQueued(t *testing.T) {
 	r := storetest.NewReceipt(site, at)
 	done := make(chan error)
 	go func() {
-		_, _, err := s.SaveReceipt(ctx, r, r.CounterFields())
+		_, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields())
 		done <- err
 	}()
 	for {
@@ -255,7 +255,7 @@ func TestGroupCommitBatches(t *testing.T) {
 			defer wg.Done()
 			for range each {
 				r := storetest.NewReceipt(site, at)
-				if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+				if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 					t.Errorf("SaveReceipt: created=%v err=%v", created, err)
 					return
 				}

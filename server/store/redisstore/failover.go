@@ -19,7 +19,7 @@ import (
 // dead master's slots kept dialing the dead address (connection refused,
 // 503) until the next periodic reload, up to a minute after the promotion:
 // the slot map was what held on to the dead node (the connection pools only
-// fail fast, and the store's site cache and group commit hold no node).
+// fail fast, and the store's group commit holds no node).
 //
 // followFailover hooks every node client of a cluster client: a failed
 // dial, a broken connection, a timeout, or a reply that says the cluster

@@ -59,7 +59,7 @@ func startLoad(s *Store, site consent.Site, writers int, pause time.Duration) *l
 					// deadline.
 					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 					at := time.Now()
-					_, created, err := s.SaveReceipt(ctx, r, r.CounterFields())
+					_, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields())
 					cancel()
 					l.attempts.Add(1)
 					l.mu.Lock()

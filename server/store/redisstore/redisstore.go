@@ -91,11 +91,6 @@ const purgePage = 500
 // so that memory stays flat however long the period.
 const exportPage = 1000
 
-// siteCacheTTL bounds how stale a site's retention may be on a replica that
-// did not make the change. On the write path retention only sets TTLs (the
-// janitor's Purge reads the site afresh), so a short delay is harmless, and it saves a GET and a JSON decode per receipt.
-const siteCacheTTL = 30 * time.Second
-
 var (
 	//go:embed save_receipts.lua
 	saveReceiptsSrc string
@@ -127,9 +122,6 @@ type Store struct {
 	ap   *redis.AutoPipeliner
 	busy atomic.Int32
 
-	mu    sync.Mutex
-	sites map[string]cachedSite
-
 	// minReplicas > 0: a batch is acknowledged only once that many
 	// replicas have it (WithMinReplicas, replicas.go).
 	minReplicas    int
@@ -140,11 +132,6 @@ type Store struct {
 	groupCommit bool
 	qmu         sync.Mutex
 	queues      map[string]*siteQueue
-}
-
-type cachedSite struct {
-	retentionDays int
-	until         time.Time
 }
 
 var _ consent.Store = (*Store)(nil)
@@ -218,7 +205,7 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 	for _, o := range opts {
 		o(&c)
 	}
-	s := &Store{rdb: client, sites: map[string]cachedSite{},
+	s := &Store{rdb: client,
 		groupCommit: c.groupCommit, queues: map[string]*siteQueue{},
 		minReplicas: c.minReplicas, replicaTimeout: c.replicaTimeout}
 	if s.replicaTimeout <= 0 {
@@ -381,7 +368,6 @@ func (s *Store) CreateSite(ctx context.Context, site consent.Site) error {
 	if !ok {
 		return consent.ErrConflict
 	}
-	s.remember(site)
 	return nil
 }
 
@@ -396,10 +382,8 @@ func (s *Store) UpdateSite(ctx context.Context, site consent.Site) error {
 		return unavailable(err)
 	}
 	if !ok {
-		s.forget(site.ID)
 		return consent.ErrNotFound
 	}
-	s.remember(site)
 	return nil
 }
 
@@ -408,7 +392,6 @@ func (s *Store) UpdateSite(ctx context.Context, site consent.Site) error {
 // member. If it is interrupted, a second call (or a CreateSite of the same
 // id) finishes the job.
 func (s *Store) DeleteSite(ctx context.Context, id string) error {
-	s.forget(id)
 	n, err := s.rdb.Del(ctx, siteKey(id)).Result()
 	if err != nil {
 		return unavailable(err)
@@ -494,7 +477,6 @@ func (s *Store) Site(ctx context.Context, id string) (consent.Site, error) {
 	if err := json.Unmarshal(data, &site); err != nil {
 		return consent.Site{}, fmt.Errorf("redisstore: site %s: %w", id, err)
 	}
-	s.remember(site)
 	return site, nil
 }
 
@@ -532,22 +514,6 @@ func (s *Store) Sites(ctx context.Context) ([]consent.Site, error) {
 	return sites, nil
 }
 
-// retentionDays returns the site's receipt retention, from a short-lived
-// cache; ErrNotFound if the site does not exist.
-func (s *Store) retentionDays(ctx context.Context, siteID string) (int, error) {
-	s.mu.Lock()
-	c, ok := s.sites[siteID]
-	s.mu.Unlock()
-	if ok && time.Now().Before(c.until) {
-		return c.retentionDays, nil
-	}
-	site, err := s.Site(ctx, siteID)
-	if err != nil {
-		return 0, err
-	}
-	return retentionOf(site), nil
-}
-
 func retentionOf(site consent.Site) int {
 	if site.RetentionDays <= 0 {
 		return consent.DefaultRetentionDays
@@ -555,25 +521,15 @@ func retentionOf(site consent.Site) int {
 	return site.RetentionDays
 }
 
-func (s *Store) remember(site consent.Site) {
-	s.mu.Lock()
-	s.sites[site.ID] = cachedSite{retentionDays: retentionOf(site), until: time.Now().Add(siteCacheTTL)}
-	s.mu.Unlock()
-}
-
-func (s *Store) forget(siteID string) {
-	s.mu.Lock()
-	delete(s.sites, siteID)
-	s.mu.Unlock()
-}
-
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
-func (s *Store) SaveReceipt(ctx context.Context, r consent.Receipt, counters []string) (consent.Receipt, bool, error) {
-	days, err := s.retentionDays(ctx, r.SiteID)
-	if err != nil {
-		return consent.Receipt{}, false, err
-	}
+// SaveReceipt takes the site's retention from site as the caller read it:
+// on the write path retention only sets TTLs (the janitor's Purge reads the
+// site afresh), and the handler's copy is at most seconds old, so the store
+// reads no site per receipt. Whether the site still exists is checked by
+// the script itself.
+func (s *Store) SaveReceipt(ctx context.Context, site consent.Site, r consent.Receipt, counters []consent.Counter) (consent.Receipt, bool, error) {
+	days := retentionOf(site)
 	data, err := json.Marshal(r)
 	if err != nil {
 		return consent.Receipt{}, false, err
@@ -629,7 +585,7 @@ func (s *Store) Receipts(ctx context.Context, siteID, consentID string) ([]conse
 // for. Stream ids cannot be negative, and no real receipt is that old.
 func logMs(t time.Time) int64 { return max(t.UnixMilli(), 0) }
 
-func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time, counters []string) error {
+func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time, counters []consent.Counter) error {
 	day, hour := consent.Day.Truncate(at), consent.Hour.Truncate(at)
 	keys := []string{siteKey(siteID), bucketKey(siteID, consent.Day, day), bucketKey(siteID, consent.Hour, hour),
 		bucketIndexKey(siteID, consent.Day), bucketIndexKey(siteID, consent.Hour)}
@@ -637,7 +593,7 @@ func (s *Store) CountImpression(ctx context.Context, siteID string, at time.Time
 	args = append(args, seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()),
 		day.Unix(), hour.Unix(), bucketName(consent.Day, day), bucketName(consent.Hour, hour))
 	for _, c := range counters {
-		args = append(args, c)
+		args = append(args, c.String()) // counters are named here and in batch.go only
 	}
 	hot, done := s.hot()
 	n, err := count.Run(ctx, hot, keys, args...).Int()

@@ -89,7 +89,7 @@ func TestOpenClusterURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := storetest.NewReceipt(site, time.Now())
-	if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+	if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 		t.Fatalf("SaveReceipt on a cluster opened by URL: created=%v err=%v", created, err)
 	}
 }
@@ -119,7 +119,7 @@ func TestKeyLayout(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 23, 15, 4, 0, 0, time.UTC)
 	r := storetest.NewReceipt(site, at)
-	if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+	if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SetSettingOnce(ctx, "admin_token_sha256", "x"); err != nil {
@@ -185,11 +185,11 @@ func TestKeyLayout(t *testing.T) {
 	if err := c.Expire(ctx, hourKey, time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CountImpression(ctx, site.ID, at, []string{"impressions"}); err != nil {
+	if err := s.CountImpression(ctx, site.ID, at, []consent.Counter{{Measure: consent.MeasureImpressions}}); err != nil {
 		t.Fatal(err)
 	}
 	r2 := storetest.NewReceipt(site, at)
-	if _, _, err := s.SaveReceipt(ctx, r2, r2.CounterFields()); err != nil {
+	if _, _, err := s.SaveReceipt(ctx, site, r2, r2.CounterFields()); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{dayKey, hourKey} {
@@ -230,7 +230,7 @@ func TestDeleteSiteRemovesEveryKey(t *testing.T) {
 		// Enough receipts to need several SCAN pages and UNLINK batches.
 		for i := 0; i < 600; i++ {
 			r := storetest.NewReceipt(site, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Hour))
-			if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+			if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -266,7 +266,7 @@ func TestInterruptedDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := storetest.NewReceipt(site, time.Date(2026, 3, 2, 0, 10, 0, 0, time.UTC))
-		if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+		if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 			t.Fatal(err)
 		}
 		c.Del(ctx, "samtykke:{"+id+"}:site") // the first step of DeleteSite, then a crash
@@ -296,7 +296,7 @@ func TestInterruptedDelete(t *testing.T) {
 	if rs, _ := s.Receipts(ctx, "half2", r.ConsentID); len(rs) != 0 {
 		t.Errorf("a re-created site inherited %d receipts", len(rs))
 	}
-	if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+	if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 		t.Errorf("re-created site remembers an old receipt id: created=%v err=%v", created, err)
 	}
 }
@@ -313,7 +313,7 @@ func TestDeletedOnAnotherReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := storetest.NewReceipt(site, time.Now())
-	if _, _, err := a.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+	if _, _, err := a.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.DeleteSite(ctx, site.ID); err != nil {
@@ -321,10 +321,10 @@ func TestDeletedOnAnotherReplica(t *testing.T) {
 	}
 
 	r2 := storetest.NewReceipt(site, time.Now())
-	if _, _, err := a.SaveReceipt(ctx, r2, r2.CounterFields()); !errors.Is(err, consent.ErrNotFound) {
+	if _, _, err := a.SaveReceipt(ctx, site, r2, r2.CounterFields()); !errors.Is(err, consent.ErrNotFound) {
 		t.Errorf("SaveReceipt on a replica that cached the deleted site: err = %v, want ErrNotFound", err)
 	}
-	if err := a.CountImpression(ctx, site.ID, time.Now(), []string{"impressions"}); !errors.Is(err, consent.ErrNotFound) {
+	if err := a.CountImpression(ctx, site.ID, time.Now(), []consent.Counter{{Measure: consent.MeasureImpressions}}); !errors.Is(err, consent.ErrNotFound) {
 		t.Errorf("CountImpression for the deleted site: err = %v, want ErrNotFound", err)
 	}
 	if left := keys(t, rs.Client(), "samtykke:{gone}:*"); len(left) != 0 {
@@ -347,9 +347,9 @@ func TestUnavailable(t *testing.T) {
 
 	rs.Stop()
 	calls := map[string]func() error{
-		"SaveReceipt": func() error { _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); return err },
+		"SaveReceipt": func() error { _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); return err },
 		"CountImpression": func() error {
-			return s.CountImpression(ctx, site.ID, r.ServerTime, []string{"impressions"})
+			return s.CountImpression(ctx, site.ID, r.ServerTime, []consent.Counter{{Measure: consent.MeasureImpressions}})
 		},
 		"Receipts": func() error { _, err := s.Receipts(ctx, site.ID, r.ConsentID); return err },
 		"Counters": func() error { _, err := s.Counters(ctx, site.ID, consent.Day, day, day.AddDate(0, 0, 1)); return err },
@@ -389,7 +389,7 @@ func TestUnavailable(t *testing.T) {
 	if _, err := s.Site(ctx, site.ID); err != nil {
 		t.Errorf("after restart: Site: %v (DeleteSite with Redis down must not have half-run)", err)
 	}
-	if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+	if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 		t.Errorf("retry after restart: created=%v err=%v; want created", created, err)
 	}
 }

@@ -32,7 +32,7 @@ func TestMinReplicas(t *testing.T) {
 	rc := replica.Client()
 	for i := range 20 {
 		r := storetest.NewReceipt(site, time.Now())
-		if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+		if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 			t.Fatalf("SaveReceipt: created=%v err=%v", created, err)
 		}
 		// Acknowledged: the replica has it already, no waiting.
@@ -44,7 +44,7 @@ func TestMinReplicas(t *testing.T) {
 	replica.Stop()
 	r := storetest.NewReceipt(site, time.Now())
 	start := time.Now()
-	_, _, err = s.SaveReceipt(ctx, r, r.CounterFields())
+	_, _, err = s.SaveReceipt(ctx, site, r, r.CounterFields())
 	if !errors.Is(err, consent.ErrUnavailable) {
 		t.Fatalf("SaveReceipt with no replica: %v; want ErrUnavailable", err)
 	}
@@ -55,7 +55,7 @@ func TestMinReplicas(t *testing.T) {
 	replica.Restart()
 	var created bool
 	waitFor(t, 15*time.Second, "the retry acknowledged", func() bool {
-		_, created, err = s.SaveReceipt(ctx, r, r.CounterFields())
+		_, created, err = s.SaveReceipt(ctx, site, r, r.CounterFields())
 		return err == nil
 	})
 	if created {

@@ -42,7 +42,7 @@ func TestLogIDsFollowServerTime(t *testing.T) {
 	var saved []consent.Receipt
 	for _, st := range steps {
 		r := storetest.NewReceipt(site, at.Add(st.offset))
-		if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+		if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 			t.Fatalf("%s: SaveReceipt: created=%v err=%v", st.name, created, err)
 		}
 		saved = append(saved, r)
@@ -114,7 +114,7 @@ func TestPurgeCleansIndexes(t *testing.T) {
 	oldOfKept := storetest.NewReceipt(site, old.Add(time.Minute))
 	oldOfKept.ConsentID = kept1.ConsentID
 	for _, r := range []consent.Receipt{gone, oldOfKept, kept1, kept2} {
-		if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+		if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -148,7 +148,7 @@ func TestPurgeCleansIndexes(t *testing.T) {
 	// A list entry whose log entry is gone (the log's TTL, or an
 	// operator's XTRIM) is skipped, not an error.
 	r := storetest.NewReceipt(site, now)
-	if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+	if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 		t.Fatal(err)
 	}
 	c.LPush(ctx, "samtykke:{clean1}:cid:"+r.ConsentID, "1000-0")

@@ -154,7 +154,7 @@ func TestSentinelAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := storetest.NewReceipt(site, time.Now())
-	if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+	if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 		t.Fatalf("SaveReceipt: created=%v err=%v", created, err)
 	}
 	wrong := strings.Replace(st.URL(), "s3cret-pw", "wrong-pw", 1)

@@ -36,7 +36,7 @@ func TestBucketUpkeep(t *testing.T) {
 	receipt := func(at time.Time) {
 		t.Helper()
 		r := storetest.NewReceipt(site, at)
-		if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+		if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 			t.Fatalf("SaveReceipt: created=%v err=%v", created, err)
 		}
 	}
@@ -129,10 +129,18 @@ func TestDuplicateCounterFields(t *testing.T) {
 	}
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	r := storetest.NewReceipt(site, at)
-	if _, _, err := s.SaveReceipt(ctx, r, []string{"decisions", "x", "decisions", "y", "x", "x"}); err != nil {
+	// Counters named by their measure alone are stored under it: "x".
+	c := func(names ...consent.Measure) []consent.Counter {
+		out := make([]consent.Counter, len(names))
+		for i, n := range names {
+			out[i] = consent.Counter{Measure: n}
+		}
+		return out
+	}
+	if _, _, err := s.SaveReceipt(ctx, site, r, c("decisions", "x", "decisions", "y", "x", "x")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CountImpression(ctx, site.ID, at, []string{"impressions", "x", "impressions"}); err != nil {
+	if err := s.CountImpression(ctx, site.ID, at, c("impressions", "x", "impressions")); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int64{"decisions": 2, "x": 4, "y": 1, "impressions": 2}
@@ -165,7 +173,7 @@ func TestLateReceiptAfterNewestDeleted(t *testing.T) {
 	ms := at.UnixMilli()
 	save := func(r consent.Receipt) string {
 		t.Helper()
-		if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+		if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 			t.Fatalf("SaveReceipt: created=%v err=%v", created, err)
 		}
 		return c.Get(ctx, "samtykke:{late2}:rid:"+r.ReceiptID).Val()
@@ -220,12 +228,12 @@ func TestConcurrentSaves(t *testing.T) {
 						// Server times that interleave across writers,
 						// so ids must often be filed late.
 						r := storetest.NewReceipt(site, base.Add(time.Duration(i*writers+(w*7)%writers)*time.Millisecond))
-						if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || !created {
+						if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || !created {
 							errs <- err
 							return
 						}
 						// A retry is a duplicate.
-						if _, created, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil || created {
+						if _, created, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil || created {
 							errs <- err
 							return
 						}
@@ -282,10 +290,10 @@ func TestOpenLoadsScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := storetest.NewReceipt(site, time.Now())
-	if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); err != nil {
+	if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CountImpression(ctx, site.ID, time.Now(), []string{"impressions"}); err != nil {
+	if err := s.CountImpression(ctx, site.ID, time.Now(), []consent.Counter{{Measure: consent.MeasureImpressions}}); err != nil {
 		t.Fatal(err)
 	}
 	stats := c.Info(ctx, "commandstats").Val()

@@ -27,7 +27,7 @@ func BenchSaveReceipt(b *testing.B, s consent.Store) {
 	run := func(pb interface{ Next() bool }) {
 		for pb.Next() {
 			r := NewReceipt(site, at)
-			if _, created, err := s.SaveReceipt(ctx, r, fields); err != nil || !created {
+			if _, created, err := s.SaveReceipt(ctx, site, r, fields); err != nil || !created {
 				b.Fatalf("SaveReceipt: created=%v err=%v", created, err)
 			}
 		}
@@ -54,11 +54,11 @@ func (l loop) Next() bool { return l.b.Loop() }
 // CounterFields20 is a realistic day's set of counter fields: every field a
 // mix of receipts and impressions in one language, device class and config
 // version produces (about 20).
-func CounterFields20(site consent.Site) []string {
+func CounterFields20(site consent.Site) []consent.Counter {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	seen := map[string]bool{}
-	var out []string
-	add := func(fs []string) {
+	seen := map[consent.Counter]bool{}
+	var out []consent.Counter
+	add := func(fs []consent.Counter) {
 		for _, f := range fs {
 			if !seen[f] {
 				seen[f] = true

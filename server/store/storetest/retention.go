@@ -183,7 +183,7 @@ func testPurgeCounters(t *testing.T, s consent.Store) {
 			want := map[consent.Granularity]map[string]int64{consent.Day: {}, consent.Hour: {}}
 			wantGone := map[consent.Granularity]map[time.Time]bool{consent.Day: {}, consent.Hour: {}}
 			for _, at := range times {
-				if err := s.CountImpression(ctx, site.ID, at, []string{"impressions"}); err != nil {
+				if err := s.CountImpression(ctx, site.ID, at, []consent.Counter{{Measure: consent.MeasureImpressions}}); err != nil {
 					t.Fatalf("CountImpression(%v): %v", at, err)
 				}
 				for _, g := range []consent.Granularity{consent.Day, consent.Hour} {
@@ -269,7 +269,7 @@ func testConcurrentPurge(t *testing.T, s consent.Store) {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
 				r := NewReceipt(site, cutoff.Add(time.Duration(i)*time.Second))
-				if _, _, err := s.SaveReceipt(context.Background(), r, r.CounterFields()); err != nil {
+				if _, _, err := s.SaveReceipt(context.Background(), site, r, r.CounterFields()); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -383,7 +383,7 @@ func testReceiptsBetweenPages(t *testing.T, s consent.Store) {
 		go func() {
 			defer wg.Done()
 			for r := range work {
-				if _, _, err := s.SaveReceipt(context.Background(), r, r.CounterFields()); err != nil {
+				if _, _, err := s.SaveReceipt(context.Background(), site, r, r.CounterFields()); err != nil {
 					errc <- err
 				}
 			}

@@ -99,9 +99,15 @@ func createSite(t *testing.T, s consent.Store) consent.Site {
 	return site
 }
 
+// save stores r as the receipt handler does: with its site as read from
+// the store, and the counters the domain says r adds to.
 func save(t *testing.T, s consent.Store, r consent.Receipt) (consent.Receipt, bool) {
 	t.Helper()
-	stored, created, err := s.SaveReceipt(context.Background(), r, r.CounterFields())
+	site, err := s.Site(context.Background(), r.SiteID)
+	if err != nil {
+		t.Fatalf("Site(%s): %v", r.SiteID, err)
+	}
+	stored, created, err := s.SaveReceipt(context.Background(), site, r, r.CounterFields())
 	if err != nil {
 		t.Fatalf("SaveReceipt: %v", err)
 	}
@@ -142,15 +148,23 @@ func count(t *testing.T, s consent.Store, siteID string, g consent.Granularity, 
 	return 0
 }
 
-// tally is what a list of counter field lists adds up to.
-func tally(lists ...[]string) map[string]int64 {
-	m := map[string]int64{}
+// tally is what lists of counters add up to, by stored name.
+func tally(lists ...[]consent.Counter) map[string]int64 {
+	return plus(map[string]int64{}, lists...)
+}
+
+// plus returns a copy of stored counters m with lists of counters added.
+func plus(m map[string]int64, lists ...[]consent.Counter) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for f, n := range m {
+		out[f] = n
+	}
 	for _, l := range lists {
-		for _, f := range l {
-			m[f]++
+		for _, c := range l {
+			out[c.String()]++
 		}
 	}
-	return m
+	return out
 }
 
 func testSites(t *testing.T, s consent.Store) {
@@ -377,10 +391,10 @@ func testUnknownSite(t *testing.T, s consent.Store) {
 	ctx := context.Background()
 	ghost := NewSite(t, SiteID())
 	r := NewReceipt(ghost, afterMidnight)
-	if _, _, err := s.SaveReceipt(ctx, r, r.CounterFields()); !errors.Is(err, consent.ErrNotFound) {
+	if _, _, err := s.SaveReceipt(ctx, ghost, r, r.CounterFields()); !errors.Is(err, consent.ErrNotFound) {
 		t.Errorf("SaveReceipt for an unknown site: err = %v, want ErrNotFound", err)
 	}
-	if err := s.CountImpression(ctx, ghost.ID, lateEvening, []string{"impressions"}); !errors.Is(err, consent.ErrNotFound) {
+	if err := s.CountImpression(ctx, ghost.ID, lateEvening, []consent.Counter{{Measure: consent.MeasureImpressions}}); !errors.Is(err, consent.ErrNotFound) {
 		t.Errorf("CountImpression for an unknown site: err = %v, want ErrNotFound", err)
 	}
 	if err := s.DeleteSite(ctx, ghost.ID); !errors.Is(err, consent.ErrNotFound) {
@@ -491,7 +505,7 @@ func testConcurrentDuplicates(t *testing.T, s consent.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stored, c, err := s.SaveReceipt(context.Background(), r, r.CounterFields())
+			stored, c, err := s.SaveReceipt(context.Background(), site, r, r.CounterFields())
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -524,7 +538,7 @@ func testConcurrentWrites(t *testing.T, s consent.Store) {
 	site := createSite(t, s)
 	const n = 200
 	rs := make([]consent.Receipt, n)
-	var lists [][]string
+	var lists [][]consent.Counter
 	for i := range rs {
 		rs[i] = NewReceipt(site, afterMidnight.Add(time.Duration(i)*time.Second))
 		if i%3 == 0 {
@@ -544,7 +558,7 @@ func testConcurrentWrites(t *testing.T, s consent.Store) {
 		wg.Add(2)
 		go func(r consent.Receipt) {
 			defer wg.Done()
-			if _, created, err := s.SaveReceipt(context.Background(), r, r.CounterFields()); err != nil || !created {
+			if _, created, err := s.SaveReceipt(context.Background(), site, r, r.CounterFields()); err != nil || !created {
 				errc <- fmt.Errorf("SaveReceipt: created=%v err=%v", created, err)
 			}
 		}(rs[i])
@@ -643,7 +657,7 @@ func (su *suite) testReopen(t *testing.T) {
 	day, hour := seedBuckets(t, s, site)
 	r := NewReceipt(site, afterMidnight)
 	save(t, s, r)
-	day[1].Counters = tally(mapFields(day[1].Counters), r.CounterFields())
+	day[1].Counters = plus(day[1].Counters, r.CounterFields())
 	hour[1].Counters = day[1].Counters
 	if _, err := s.SetSettingOnce(ctx, "admin_token_hash", "kept"); err != nil {
 		t.Fatal(err)
@@ -666,15 +680,4 @@ func (su *suite) testReopen(t *testing.T) {
 	if _, created := save(t, s, r); created {
 		t.Error("SaveReceipt after reopen of a receipt saved before: created = true, want false")
 	}
-}
-
-// mapFields expands counters back into a field list, for tally.
-func mapFields(m map[string]int64) []string {
-	var out []string
-	for f, n := range m {
-		for i := int64(0); i < n; i++ {
-			out = append(out, f)
-		}
-	}
-	return out
 }
