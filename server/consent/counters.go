@@ -74,13 +74,50 @@ func (c Counter) String() string {
 	return prefix + string(c.Measure)
 }
 
-// Names of stored counters that BuildStats reads back.
-const (
-	fieldImpressions = string(MeasureImpressions)
-	fieldDecisions   = string(MeasureDecisions)
-	measureGranted   = string(MeasureGranted)
-	measureDenied    = string(MeasureDenied)
-)
+// ParseCounter reads a stored name back into the Counter it names, the
+// inverse of String; false for a name no Counter has, which BuildStats
+// skips. A breakdown's value ends at the first colon, as String writes it.
+func ParseCounter(name string) (Counter, bool) {
+	head, rest, _ := strings.Cut(name, ":")
+	switch d := Dimension(head); d {
+	case ByLanguage, ByDevice, ByConfigVersion:
+		value, m, ok := strings.Cut(rest, ":")
+		if !ok {
+			return Counter{}, false
+		}
+		c, ok := parseMeasure(m)
+		c.Dimension, c.Value = d, value
+		return c, ok
+	}
+	switch head {
+	case "action":
+		if rest == "" || strings.Contains(rest, ":") {
+			return Counter{}, false
+		}
+		return Counter{Action: Action(rest)}, true
+	case "gpc":
+		c, ok := parseMeasure(rest)
+		if !ok || c.Purpose != "" {
+			return Counter{}, false
+		}
+		c.GPC = true
+		return c, true
+	}
+	return parseMeasure(name)
+}
+
+// parseMeasure reads "impressions", "decisions" or "<purpose>:granted" and
+// "<purpose>:denied".
+func parseMeasure(s string) (Counter, bool) {
+	if m := Measure(s); m == MeasureImpressions || m == MeasureDecisions {
+		return Counter{Measure: m}, true
+	}
+	p, m, ok := strings.Cut(s, ":")
+	if !ok || p == "" || (Measure(m) != MeasureGranted && Measure(m) != MeasureDenied) {
+		return Counter{}, false
+	}
+	return Counter{Purpose: Purpose(p), Measure: Measure(m)}, true
+}
 
 // Granularity is the size of a counter bucket.
 type Granularity string
@@ -240,40 +277,31 @@ func newCounts() Counts {
 	return c
 }
 
-// add folds one raw counter into c; it reports false for breakdown fields.
-func (c *Counts) add(field string, n int64) bool {
-	switch field {
-	case fieldImpressions:
-		c.Impressions += n
-	case fieldDecisions:
-		c.Decisions += n
-	case "gpc:" + fieldImpressions:
-		c.GPC.Impressions += n
-	case "gpc:" + fieldDecisions:
-		c.GPC.Decisions += n
-	default:
-		parts := strings.Split(field, ":")
-		if len(parts) != 2 {
-			return false
-		}
-		if parts[0] == "action" {
-			c.Actions[Action(parts[1])] += n
-			return true
-		}
-		p := Purpose(parts[0])
-		pc, ok := c.Purposes[p]
+// add folds one of the site's total counters into c.
+func (c *Counts) add(k Counter, n int64) {
+	switch {
+	case k.Action != "":
+		c.Actions[k.Action] += n
+	case k.Purpose != "":
+		pc, ok := c.Purposes[k.Purpose]
 		if !ok {
-			return false
+			return
 		}
-		switch parts[1] {
-		case measureGranted:
+		if k.Measure == MeasureGranted {
 			pc.Granted += n
-		case measureDenied:
+		} else {
 			pc.Denied += n
 		}
-		c.Purposes[p] = pc
+		c.Purposes[k.Purpose] = pc
+	case k.GPC && k.Measure == MeasureImpressions:
+		c.GPC.Impressions += n
+	case k.GPC:
+		c.GPC.Decisions += n
+	case k.Measure == MeasureImpressions:
+		c.Impressions += n
+	default:
+		c.Decisions += n
 	}
-	return true
 }
 
 // BuildStats folds raw buckets into Stats. The series has one point per
@@ -299,50 +327,48 @@ func BuildStats(siteID string, g Granularity, from, to time.Time, buckets []Coun
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		for _, k := range keys {
-			n := fields[k]
-			if p.Counts.add(k, n) {
-				s.Totals.add(k, n)
-				continue
+		for _, name := range keys {
+			k, ok := ParseCounter(name)
+			switch {
+			case !ok:
+				// Not a counter this version writes: skip it.
+			case k.Dimension != "":
+				s.addSegment(k, fields[name])
+			default:
+				p.Counts.add(k, fields[name])
+				s.Totals.add(k, fields[name])
 			}
-			s.addSegment(k, n)
 		}
 		s.Series = append(s.Series, p)
 	}
 	return s
 }
 
-// addSegment folds a breakdown field such as "lang:nb:statistics:granted".
-func (s *Stats) addSegment(field string, n int64) {
+// addSegment folds a breakdown counter such as the one named
+// "lang:nb:statistics:granted".
+func (s *Stats) addSegment(k Counter, n int64) {
 	var target map[string]SegmentCounts
-	var rest string
-	switch {
-	case strings.HasPrefix(field, "lang:"):
-		target, rest = s.Languages, field[len("lang:"):]
-	case strings.HasPrefix(field, "device:"):
-		target, rest = s.Devices, field[len("device:"):]
-	case strings.HasPrefix(field, "config:"):
-		target, rest = s.ConfigVersions, field[len("config:"):]
+	switch k.Dimension {
+	case ByLanguage:
+		target = s.Languages
+	case ByDevice:
+		target = s.Devices
+	case ByConfigVersion:
+		target = s.ConfigVersions
 	default:
 		return
 	}
-	value, measure, ok := strings.Cut(rest, ":")
-	if !ok {
-		return
-	}
-	seg, ok := target[value]
+	seg, ok := target[k.Value]
 	if !ok {
 		seg = SegmentCounts{Granted: map[Purpose]int64{Statistics: 0, Marketing: 0}}
 	}
-	switch measure {
-	case fieldImpressions:
+	switch {
+	case k.Purpose == "" && k.Measure == MeasureImpressions:
 		seg.Impressions += n
-	case fieldDecisions:
+	case k.Purpose == "" && k.Measure == MeasureDecisions:
 		seg.Decisions += n
-	default:
-		if p, m, ok := strings.Cut(measure, ":"); ok && m == measureGranted {
-			seg.Granted[Purpose(p)] += n
-		}
+	case k.Measure == MeasureGranted:
+		seg.Granted[k.Purpose] += n
 	}
-	target[value] = seg
+	target[k.Value] = seg
 }

@@ -85,3 +85,29 @@ func TestCounterFieldsReadBack(t *testing.T) {
 		}
 	}
 }
+
+// ParseCounter is the inverse of String for every counter written, and
+// refuses names no counter has (BuildStats skips them).
+func TestParseCounter(t *testing.T) {
+	var written []Counter
+	for _, a := range Actions {
+		for _, gpc := range []bool{false, true} {
+			r := Receipt{Action: a, GPC: gpc, Choices: Choices{Necessary: true, Statistics: true}, Language: "nn", Device: Desktop, ConfigVersion: "9f86d081884c7d65"}
+			written = append(written, r.CounterFields()...)
+			written = append(written, Impression{Language: "nn", Device: Desktop, ConfigVersion: "v1", GPC: gpc}.CounterFields()...)
+		}
+	}
+	for _, c := range written {
+		if got, ok := ParseCounter(c.String()); !ok || got != c {
+			t.Errorf("ParseCounter(%q) = %+v, %v; want %+v", c.String(), got, ok, c)
+		}
+	}
+	for _, name := range []string{
+		"", "x", "impression", "action:", "action:a:b", "gpc:", "gpc:statistics:granted", "gpc:x",
+		"statistics", "statistics:maybe", ":granted", "lang:nb", "lang:nb:", "lang:nb:x", "device::granted",
+	} {
+		if c, ok := ParseCounter(name); ok {
+			t.Errorf("ParseCounter(%q) = %+v, want no counter", name, c)
+		}
+	}
+}
