@@ -4,13 +4,15 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/samtykke/samtykke/server/internal/clocktest"
 )
 
 // The limiter's memory is bounded: idle entries go, and a flood of new
 // networks cannot grow it past its cap.
 func TestIngestLimiterMemoryIsBounded(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	l := newIngestLimiter(1, func() time.Time { return now })
+	clk := clocktest.New(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	l := newIngestLimiter(1, clk.Now)
 	for i := 0; i < 1000; i++ {
 		l.allow("site", "198.51."+strconv.Itoa(i/256)+"."+strconv.Itoa(i%256))
 	}
@@ -19,13 +21,13 @@ func TestIngestLimiterMemoryIsBounded(t *testing.T) {
 	}
 	// Full again after IngestBurstSeconds; swept at the next call a
 	// minute on.
-	now = now.Add(limiterSweepEvery)
+	clk.Advance(limiterSweepEvery)
 	l.allow("site", "203.0.113.0")
 	if l.size() != 1 {
 		t.Errorf("%d entries after every bucket refilled, want 1", l.size())
 	}
 
-	l = newIngestLimiter(1, func() time.Time { return now })
+	l = newIngestLimiter(1, clk.Now)
 	l.max = 100
 	for i := 0; i < 5000; i++ {
 		if ok, _ := l.allow("site", "net"+strconv.Itoa(i)); !ok {
@@ -38,8 +40,8 @@ func TestIngestLimiterMemoryIsBounded(t *testing.T) {
 }
 
 func TestIngestLimiterRetryAfter(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	l := newIngestLimiter(0.1, func() time.Time { return now }) // one per 10 s, burst 2
+	clk := clocktest.New(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	l := newIngestLimiter(0.1, clk.Now) // one per 10 s, burst 2
 	for i := 0; i < 2; i++ {
 		if ok, _ := l.allow("s", "n"); !ok {
 			t.Fatalf("request %d of the burst refused", i+1)
@@ -52,7 +54,7 @@ func TestIngestLimiterRetryAfter(t *testing.T) {
 	if e := rateLimited(wait); e.RetryAfter != 10 || e.Status != 429 {
 		t.Errorf("answer %+v", e)
 	}
-	now = now.Add(4 * time.Second)
+	clk.Advance(4 * time.Second)
 	if _, wait := l.allow("s", "n"); wait.Round(time.Millisecond) != 6*time.Second {
 		t.Errorf("4 s later: wait %v, want 6 s", wait)
 	}
