@@ -5,6 +5,7 @@ import { api, ApiError, type FieldError } from './api.ts';
 import { announce, clear, h, uid } from './dom.ts';
 import { fieldTarget } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
+import type { SiteSettings } from './wire.gen.ts';
 
 interface Catalog {
   languages: { code: string; name: string }[];
@@ -15,16 +16,9 @@ interface Catalog {
   public_url: string;
 }
 
-interface Settings {
-  name: string;
-  origins: string[];
-  default_language: string;
-  privacy_policy_url: string;
-  consent_lifetime_days: number;
-  retention_days: number;
+/** Site settings as the server takes them; the form fills integrations by vendor key from its fields. */
+interface Settings extends Omit<SiteSettings, 'integrations'> {
   integrations: Record<string, Record<string, unknown>>;
-  texts: Record<string, Record<string, string>>;
-  gpc_handling?: 'banner' | 'reject_all';
 }
 
 interface SiteView extends Settings {
