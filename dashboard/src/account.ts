@@ -1,7 +1,7 @@
 // Your account: change your own password. The current one is asked for, so
 // a session left open elsewhere cannot take the account over; every other
 // session of yours ends, this one stays.
-import { api, ApiError } from './api.ts';
+import { api, type ApiError } from './api.ts';
 import { announce, clear, h } from './dom.ts';
 import { field, type Ctx } from './main.ts';
 
@@ -15,7 +15,10 @@ export function showFieldErrors(form: HTMLElement, errors: [id: string, message:
     if (!el || !err) continue;
     err.textContent = message.charAt(0).toUpperCase() + message.slice(1) + (/[.!]$/.test(message) ? '' : '.');
     el.setAttribute('aria-invalid', 'true');
-    el.setAttribute('aria-describedby', [...new Set([...(el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), id + '-error'])].join(' '));
+    el.setAttribute(
+      'aria-describedby',
+      [...new Set([...(el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), id + '-error'])].join(' '),
+    );
   }
   (form.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus();
 }
@@ -32,7 +35,15 @@ export function accountView(c: Ctx) {
     { class: 'card narrow-form', novalidate: true, id: 'password-form', 'aria-labelledby': 'password-h' },
     h('h2', { id: 'password-h' }, 'Change your password'),
     // For password managers: which account the new password belongs to.
-    h('input', { type: 'email', autocomplete: 'username', value: c.user.email, hidden: true, readonly: true, tabindex: -1, 'aria-hidden': 'true' }),
+    h('input', {
+      type: 'email',
+      autocomplete: 'username',
+      value: c.user.email,
+      hidden: true,
+      readonly: true,
+      tabindex: -1,
+      'aria-hidden': 'true',
+    }),
     field('a-current', 'Current password', current),
     field('a-new', 'New password', next, 'At least 10 characters; a few unrelated words make a good one.'),
     field('a-repeat', 'New password again', repeat),
@@ -57,12 +68,21 @@ export function accountView(c: Ctx) {
       const ae = x as ApiError;
       const ids: Record<string, string> = { current_password: 'a-current', new_password: 'a-new' };
       const fs = (ae.fields || []).filter((f) => ids[f.field]);
-      if (fs.length) showFieldErrors(form, fs.map((f) => [ids[f.field], f.message]));
+      if (fs.length)
+        showFieldErrors(
+          form,
+          fs.map((f) => [ids[f.field], f.message]),
+        );
       else status.textContent = ae.message;
     } finally {
       submit.disabled = false;
     }
   });
-  clear(c.main, h('div', { class: 'page-head' }, h('h1', {}, 'Your account')), h('p', { class: 'muted' }, `Signed in as ${c.user.email}.`), form);
+  clear(
+    c.main,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Your account')),
+    h('p', { class: 'muted' }, `Signed in as ${c.user.email}.`),
+    form,
+  );
   c.focusMain();
 }

@@ -2,7 +2,7 @@
 // invited person sets their own password once, and is signed in. The token
 // stays in the URL's fragment, which is never sent to the server, and goes
 // to the API in request bodies only.
-import { api, ApiError, type Session } from './api.ts';
+import { api, type ApiError, type Session } from './api.ts';
 import { clear, h } from './dom.ts';
 import { showFieldErrors } from './account.ts';
 import { field, logo } from './main.ts';
@@ -20,7 +20,11 @@ export async function inviteView(root: HTMLElement, token: string, signedIn: (s:
   try {
     ({ email } = await api<{ email: string; expires_at: string }>('POST', '/invites/lookup', { token }));
   } catch (x) {
-    card.append(h('h1', {}, 'This link does not work'), h('p', { id: 'invite-error' }, (x as ApiError).message.replace(/^./, (c) => c.toUpperCase()) + '.'), h('p', {}, h('a', { href: '#/' }, 'Go to the sign-in page')));
+    card.append(
+      h('h1', {}, 'This link does not work'),
+      h('p', { id: 'invite-error' }, (x as ApiError).message.replace(/^./, (c) => c.toUpperCase()) + '.'),
+      h('p', {}, h('a', { href: '#/' }, 'Go to the sign-in page')),
+    );
     return;
   }
   const pw = h('input', { id: 'i-password', type: 'password', autocomplete: 'new-password' });
@@ -32,7 +36,15 @@ export async function inviteView(root: HTMLElement, token: string, signedIn: (s:
     { novalidate: true, id: 'invite-form' },
     h('h1', {}, 'Set your password'),
     h('p', {}, `You were invited to the consent dashboard as ${email}. Choose a password; this link works only once.`),
-    h('input', { type: 'email', autocomplete: 'username', value: email, hidden: true, readonly: true, tabindex: -1, 'aria-hidden': 'true' }),
+    h('input', {
+      type: 'email',
+      autocomplete: 'username',
+      value: email,
+      hidden: true,
+      readonly: true,
+      tabindex: -1,
+      'aria-hidden': 'true',
+    }),
     field('i-password', 'Password', pw, 'At least 10 characters; a few unrelated words make a good one.'),
     field('i-repeat', 'Password again', repeat),
     status,

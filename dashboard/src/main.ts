@@ -72,18 +72,49 @@ function sentence(s: string) {
 }
 
 function fatal(e: unknown) {
-  clear(root, h('main', { class: 'center' }, h('div', { class: 'card narrow' }, h('h1', {}, 'The dashboard could not start'), h('p', {}, String((e as Error)?.message || e)))));
+  clear(
+    root,
+    h(
+      'main',
+      { class: 'center' },
+      h('div', { class: 'card narrow' }, h('h1', {}, 'The dashboard could not start'), h('p', {}, String((e as Error)?.message || e))),
+    ),
+  );
 }
 
 function showLogin(notice = '') {
   document.title = 'Sign in · Samtykke';
   let useToken = false;
   const err = h('p', { class: 'form-error', id: 'login-error', role: 'alert' });
-  const email = h('input', { id: 'login-email', type: 'email', name: 'email', autocomplete: 'username', required: true, 'aria-describedby': 'login-error' });
-  const pw = h('input', { id: 'login-password', type: 'password', name: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'login-error' });
-  const token = h('input', { id: 'login-token', type: 'password', name: 'admin_token', autocomplete: 'off', 'aria-describedby': 'login-error' });
+  const email = h('input', {
+    id: 'login-email',
+    type: 'email',
+    name: 'email',
+    autocomplete: 'username',
+    required: true,
+    'aria-describedby': 'login-error',
+  });
+  const pw = h('input', {
+    id: 'login-password',
+    type: 'password',
+    name: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    'aria-describedby': 'login-error',
+  });
+  const token = h('input', {
+    id: 'login-token',
+    type: 'password',
+    name: 'admin_token',
+    autocomplete: 'off',
+    'aria-describedby': 'login-error',
+  });
   const userFields = h('div', {}, field('login-email', 'E-mail address', email), field('login-password', 'Password', pw));
-  const tokenFields = h('div', { hidden: true }, field('login-token', 'Admin token', token, 'The token consentd printed on its first start, or SAMTYKKE_ADMIN_TOKEN.'));
+  const tokenFields = h(
+    'div',
+    { hidden: true },
+    field('login-token', 'Admin token', token, 'The token consentd printed on its first start, or SAMTYKKE_ADMIN_TOKEN.'),
+  );
   const toggle = h('button', { type: 'button', class: 'link' }, 'Sign in with the admin token instead');
   toggle.addEventListener('click', () => {
     useToken = !useToken;
@@ -93,7 +124,18 @@ function showLogin(notice = '') {
     (useToken ? token : email).focus();
   });
   const submit = h('button', { type: 'submit', class: 'primary wide' }, 'Sign in');
-  const form = h('form', { class: 'card narrow login', novalidate: true }, h('div', { class: 'brand big' }, logo(), h('span', {}, 'Samtykke')), h('h1', {}, 'Sign in to the dashboard'), notice ? h('p', { class: 'notice' }, notice) : null, err, userFields, tokenFields, submit, toggle);
+  const form = h(
+    'form',
+    { class: 'card narrow login', novalidate: true },
+    h('div', { class: 'brand big' }, logo(), h('span', {}, 'Samtykke')),
+    h('h1', {}, 'Sign in to the dashboard'),
+    notice ? h('p', { class: 'notice' }, notice) : null,
+    err,
+    userFields,
+    tokenFields,
+    submit,
+    toggle,
+  );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     err.textContent = '';
@@ -104,7 +146,15 @@ function showLogin(notice = '') {
       await signedIn(s);
     } catch (x) {
       const ae = x as ApiError;
-      err.textContent = ae.fields?.length ? ae.fields.map((f) => (f.field == 'email' ? 'E-mail address ' : f.field == 'password' ? (ae.code == 'invalid' ? 'Password ' : '') : '') + f.message).join('. ') : ae.message;
+      err.textContent = ae.fields?.length
+        ? ae.fields
+            .map(
+              (f) =>
+                (f.field == 'email' ? 'E-mail address ' : f.field == 'password' ? (ae.code == 'invalid' ? 'Password ' : '') : '') +
+                f.message,
+            )
+            .join('. ')
+        : ae.message;
       err.textContent = err.textContent.charAt(0).toUpperCase() + err.textContent.slice(1) + (/[.!]$/.test(err.textContent) ? '' : '.');
       (useToken ? token : pw).focus();
     } finally {
@@ -126,7 +176,8 @@ export function logo() {
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('class', 'logo');
-  svg.innerHTML = '<circle cx="12" cy="12" r="10" fill="currentColor" opacity=".15"/><path d="M7 12.5l3.2 3.2L17 9" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>';
+  svg.innerHTML =
+    '<circle cx="12" cy="12" r="10" fill="currentColor" opacity=".15"/><path d="M7 12.5l3.2 3.2L17 9" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>';
   return svg;
 }
 
@@ -166,7 +217,13 @@ async function signedIn(s: Session) {
     'header',
     { class: 'top' },
     h('a', { href: '#/', class: 'brand' }, logo(), h('span', {}, 'Samtykke')),
-    h('nav', { 'aria-label': 'Main' }, h('a', { href: '#/', id: 'nav-sites' }, 'Sites'), s.user.operator ? h('a', { href: '#/users', id: 'nav-users' }, 'People') : null, s.user.admin_token ? null : h('a', { href: '#/account', id: 'nav-account' }, 'Your account')),
+    h(
+      'nav',
+      { 'aria-label': 'Main' },
+      h('a', { href: '#/', id: 'nav-sites' }, 'Sites'),
+      s.user.operator ? h('a', { href: '#/users', id: 'nav-users' }, 'People') : null,
+      s.user.admin_token ? null : h('a', { href: '#/account', id: 'nav-account' }, 'Your account'),
+    ),
     h('div', { class: 'who' }, h('span', { class: 'muted' }, who), logout),
   );
   // The skip link moves focus itself: "#main" would be read as a route.
@@ -229,7 +286,16 @@ async function route() {
   } catch (e) {
     if (seq != routeSeq) return;
     if (e instanceof ApiError && e.status == 401) return;
-    clear(c.main, h('div', { class: 'card' }, h('h1', {}, 'Something went wrong'), h('p', {}, (e as Error).message), h('p', {}, h('a', { href: '#/' }, 'Back to your sites'))));
+    clear(
+      c.main,
+      h(
+        'div',
+        { class: 'card' },
+        h('h1', {}, 'Something went wrong'),
+        h('p', {}, (e as Error).message),
+        h('p', {}, h('a', { href: '#/' }, 'Back to your sites')),
+      ),
+    );
   }
 }
 
@@ -247,7 +313,15 @@ function sitesList(c: Ctx) {
         'div',
         { class: 'card empty' },
         h('h2', {}, 'No sites yet'),
-        h('p', {}, c.user.operator ? 'Add the first website that will show the consent banner. You can then invite people and grant them the site.' : c.canCreate ? 'Add a website to set up its consent banner, or ask an operator to grant you an existing one.' : 'Ask an operator to grant you a site.'),
+        h(
+          'p',
+          {},
+          c.user.operator
+            ? 'Add the first website that will show the consent banner. You can then invite people and grant them the site.'
+            : c.canCreate
+              ? 'Add a website to set up its consent banner, or ask an operator to grant you an existing one.'
+              : 'Ask an operator to grant you a site.',
+        ),
         add,
       ),
     );
@@ -260,7 +334,13 @@ function sitesList(c: Ctx) {
       h(
         'li',
         {},
-        h('a', { href: `#/sites/${encodeURIComponent(s.id)}`, class: 'site-card' }, h('span', { class: 'site-name' }, s.name), h('span', { class: 'muted' }, s.origins.join(', ')), h('span', { class: 'badge ' + s.role }, s.role == 'owner' ? 'Owner' : 'Viewer')),
+        h(
+          'a',
+          { href: `#/sites/${encodeURIComponent(s.id)}`, class: 'site-card' },
+          h('span', { class: 'site-name' }, s.name),
+          h('span', { class: 'muted' }, s.origins.join(', ')),
+          h('span', { class: 'badge ' + s.role }, s.role == 'owner' ? 'Owner' : 'Viewer'),
+        ),
       ),
     ),
   );
@@ -278,7 +358,16 @@ let lastSite = '';
 async function siteView(c: Ctx, id: string, tab: string, query: URLSearchParams, seq: number) {
   const s = c.sites.find((x) => x.id == id);
   if (!s) {
-    clear(c.main, h('div', { class: 'card empty' }, h('h1', {}, 'No such site'), h('p', {}, 'You have no site with this id. It may have been removed, or you were not granted it.'), h('a', { href: '#/', class: 'button' }, 'Back to your sites')));
+    clear(
+      c.main,
+      h(
+        'div',
+        { class: 'card empty' },
+        h('h1', {}, 'No such site'),
+        h('p', {}, 'You have no site with this id. It may have been removed, or you were not granted it.'),
+        h('a', { href: '#/', class: 'button' }, 'Back to your sites'),
+      ),
+    );
     return;
   }
   if (!TABS.some(([t]) => t == tab)) tab = 'rates';
@@ -294,7 +383,17 @@ async function siteView(c: Ctx, id: string, tab: string, query: URLSearchParams,
     TABS.map(([t, label]) => h('a', { href: `#/sites/${encodeURIComponent(id)}/${t}`, 'aria-current': t == tab ? 'page' : null }, label)),
   );
   const body = h('div', { class: 'tab-body' });
-  clear(c.main, h('div', { class: 'site-head' }, h('div', {}, h('h1', {}, s.name), h('p', { class: 'muted' }, s.origins.join(', '))), c.sites.length > 1 ? switcher : null), tabs, body);
+  clear(
+    c.main,
+    h(
+      'div',
+      { class: 'site-head' },
+      h('div', {}, h('h1', {}, s.name), h('p', { class: 'muted' }, s.origins.join(', '))),
+      c.sites.length > 1 ? switcher : null,
+    ),
+    tabs,
+    body,
+  );
   document.title = `${TABS.find(([t]) => t == tab)![1]} · ${s.name} · Samtykke`;
   if (lastSite != id + tab) c.focusMain();
   lastSite = id + tab;

@@ -1,6 +1,6 @@
 // Receipts of one site: export a period for an audit (CSV or NDJSON,
 // streamed by the server), and look up one visitor's consent id.
-import { api, ApiError } from './api.ts';
+import { api, type ApiError } from './api.ts';
 import { announce, clear, h, scroller } from './dom.ts';
 import { addDays, isoDate } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
@@ -18,7 +18,9 @@ export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
     const bad = !from.value || !to.value || from.value > to.value;
     problem.textContent = bad ? 'Choose a start date that is not after the end date.' : '';
     link.setAttribute('aria-disabled', String(bad));
-    link.href = bad ? '#' : `/dashboard/api/sites/${encodeURIComponent(s.id)}/receipts?from=${from.value}&to=${to.value}&format=${ndjson.checked ? 'ndjson' : 'csv'}`;
+    link.href = bad
+      ? '#'
+      : `/dashboard/api/sites/${encodeURIComponent(s.id)}/receipts?from=${from.value}&to=${to.value}&format=${ndjson.checked ? 'ndjson' : 'csv'}`;
   };
   for (const el of [from, to, csv, ndjson]) el.addEventListener('change', update);
   link.addEventListener('click', (e) => {
@@ -26,7 +28,13 @@ export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
   });
   update();
 
-  const cid = h('input', { id: 'lookup-id', name: 'consent_id', autocomplete: 'off', spellcheck: 'false', placeholder: '3b241101-e2bb-4255-8caf-4136c566a962' });
+  const cid = h('input', {
+    id: 'lookup-id',
+    name: 'consent_id',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: '3b241101-e2bb-4255-8caf-4136c566a962',
+  });
   const result = h('div', { id: 'lookup-result', 'aria-live': 'polite' });
   const lookup = h(
     'form',
@@ -40,9 +48,19 @@ export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
     err.textContent = '';
     cid.removeAttribute('aria-invalid');
     try {
-      const r = await api<{ consent_id: string; receipts: Receipt[] }>('GET', `/sites/${encodeURIComponent(s.id)}/consents/${encodeURIComponent(cid.value.trim())}`);
+      const r = await api<{ consent_id: string; receipts: Receipt[] }>(
+        'GET',
+        `/sites/${encodeURIComponent(s.id)}/consents/${encodeURIComponent(cid.value.trim())}`,
+      );
       if (!r.receipts.length) {
-        clear(result, h('p', { class: 'notice' }, `No receipts for consent id ${r.consent_id} on this site. Check the id, or it may be older than the site’s retention.`));
+        clear(
+          result,
+          h(
+            'p',
+            { class: 'notice' },
+            `No receipts for consent id ${r.consent_id} on this site. Check the id, or it may be older than the site’s retention.`,
+          ),
+        );
         announce('No receipts found.');
         return;
       }
@@ -54,7 +72,17 @@ export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
           h(
             'table',
             { id: 'lookup-table' },
-            h('thead', {}, h('tr', {}, ['Time (UTC)', 'Action', 'Statistics', 'Marketing', 'Banner version', 'Language', 'Page', 'GPC', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Time (UTC)', 'Action', 'Statistics', 'Marketing', 'Banner version', 'Language', 'Page', 'GPC', 'Expires'].map((t) =>
+                  h('th', { scope: 'col' }, t),
+                ),
+              ),
+            ),
             h(
               'tbody',
               {},
@@ -96,13 +124,30 @@ export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
         'section',
         { class: 'card', 'aria-labelledby': 'export-h' },
         h('h2', { id: 'export-h' }, 'Export receipts'),
-        h('p', { class: 'muted small' }, 'Every decision is kept as a receipt: what the visitor chose, when, on which page and which version of the banner they saw. Download a period for an audit or a records request.'),
+        h(
+          'p',
+          { class: 'muted small' },
+          'Every decision is kept as a receipt: what the visitor chose, when, on which page and which version of the banner they saw. Download a period for an audit or a records request.',
+        ),
         h('div', { class: 'row2' }, field('export-from', 'From', from), field('export-to', 'To (inclusive)', to)),
-        h('fieldset', { class: 'seg' }, h('legend', {}, 'Format'), h('label', { for: 'fmt-csv' }, csv, ' CSV (spreadsheets)'), h('label', { for: 'fmt-ndjson' }, ndjson, ' NDJSON (one JSON receipt per line)')),
+        h(
+          'fieldset',
+          { class: 'seg' },
+          h('legend', {}, 'Format'),
+          h('label', { for: 'fmt-csv' }, csv, ' CSV (spreadsheets)'),
+          h('label', { for: 'fmt-ndjson' }, ndjson, ' NDJSON (one JSON receipt per line)'),
+        ),
         problem,
         link,
       ),
-      h('section', { class: 'card', 'aria-labelledby': 'lookup-h' }, h('h2', { id: 'lookup-h' }, 'Look up a consent id'), h('p', { class: 'muted small' }, 'See every receipt of one visitor, for example to answer their request for access.'), lookup, result),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'lookup-h' },
+        h('h2', { id: 'lookup-h' }, 'Look up a consent id'),
+        h('p', { class: 'muted small' }, 'See every receipt of one visitor, for example to answer their request for access.'),
+        lookup,
+        result,
+      ),
     ),
   );
 }

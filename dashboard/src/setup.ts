@@ -1,7 +1,7 @@
 // Site setup: the settings form (owners), the live preview of the real
 // banner, and the tag to paste. The server validates; its field errors are
 // shown next to their fields, and nothing is saved while any remains.
-import { api, ApiError, type FieldError } from './api.ts';
+import { api, type ApiError, type FieldError } from './api.ts';
 import { announce, clear, h, uid } from './dom.ts';
 import { fieldTarget } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
@@ -74,8 +74,20 @@ export async function newSiteView(c: Ctx) {
 }
 
 const INTEGRATIONS: { id: string; key: string; prop: string; label: string; hint: string; numeric?: boolean }[] = [
-  { id: 'f-ga', key: 'google_analytics', prop: 'measurement_id', label: 'Google Analytics 4 measurement id', hint: 'Such as G-ABC123XYZ. Loaded once a visitor allows statistics.' },
-  { id: 'f-gtm', key: 'google_tag_manager', prop: 'container_id', label: 'Google Tag Manager container id', hint: 'Such as GTM-ABC1234. Receives Consent Mode signals.' },
+  {
+    id: 'f-ga',
+    key: 'google_analytics',
+    prop: 'measurement_id',
+    label: 'Google Analytics 4 measurement id',
+    hint: 'Such as G-ABC123XYZ. Loaded once a visitor allows statistics.',
+  },
+  {
+    id: 'f-gtm',
+    key: 'google_tag_manager',
+    prop: 'container_id',
+    label: 'Google Tag Manager container id',
+    hint: 'Such as GTM-ABC1234. Receives Consent Mode signals.',
+  },
   { id: 'f-hotjar', key: 'hotjar', prop: 'site_id', label: 'Hotjar site id', hint: 'Digits, such as 1234567. Statistics.', numeric: true },
   { id: 'f-meta', key: 'meta_pixel', prop: 'pixel_id', label: 'Meta pixel id', hint: '10 to 20 digits. Marketing.' },
   { id: 'f-hubspot', key: 'hubspot', prop: 'portal_id', label: 'HubSpot portal id', hint: 'Digits, such as 1234567. Marketing.' },
@@ -87,11 +99,31 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   const input = (id: string, attrs: Record<string, any> = {}) => h('input', { id, name: id, disabled: !owner, ...attrs });
 
   const name = input('f-name', { value: site?.name || '', autocomplete: 'off', required: true });
-  const origins = h('textarea', { id: 'f-origins', name: 'origins', rows: 3, disabled: !owner, spellcheck: 'false' }, (site?.origins || []).join('\n'));
+  const origins = h(
+    'textarea',
+    { id: 'f-origins', name: 'origins', rows: 3, disabled: !owner, spellcheck: 'false' },
+    (site?.origins || []).join('\n'),
+  );
   const policy = input('f-policy', { type: 'url', value: site?.privacy_policy_url || '', placeholder: 'https://www.example.com/privacy' });
-  const lang = h('select', { id: 'f-lang', disabled: !owner }, cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, `${l.name} (${l.code})`)));
-  const lifetime = input('f-lifetime', { type: 'number', min: 1, max: cat.lifetime_days.max, value: site?.consent_lifetime_days || cat.lifetime_days.default, inputmode: 'numeric' });
-  const retention = input('f-retention', { type: 'number', min: cat.retention_days.min, max: cat.retention_days.max, value: site?.retention_days || cat.retention_days.default, inputmode: 'numeric' });
+  const lang = h(
+    'select',
+    { id: 'f-lang', disabled: !owner },
+    cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, `${l.name} (${l.code})`)),
+  );
+  const lifetime = input('f-lifetime', {
+    type: 'number',
+    min: 1,
+    max: cat.lifetime_days.max,
+    value: site?.consent_lifetime_days || cat.lifetime_days.default,
+    inputmode: 'numeric',
+  });
+  const retention = input('f-retention', {
+    type: 'number',
+    min: cat.retention_days.min,
+    max: cat.retention_days.max,
+    value: site?.retention_days || cat.retention_days.default,
+    inputmode: 'numeric',
+  });
   const integ = INTEGRATIONS.map((i) => {
     const cur = site?.integrations?.[i.key]?.[i.prop];
     return { ...i, el: input(i.id, { value: cur == null ? '' : String(cur), autocomplete: 'off', spellcheck: 'false' }) };
@@ -100,14 +132,25 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   const gpcReject = input('f-gpc', { type: 'checkbox', checked: site?.gpc_handling == 'reject_all', 'aria-describedby': 'f-gpc-hint' });
 
   // Banner texts: one language at a time; an empty box means the default.
-  const textLang = h('select', { id: 'f-text-lang' }, cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, l.name)));
+  const textLang = h(
+    'select',
+    { id: 'f-text-lang' },
+    cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, l.name)),
+  );
   const textBox = h('div', { class: 'texts', id: 'f-texts' });
   const drawTexts = () => {
     const l = textLang.value;
     const one = (k: string) => {
       const id = 'f-text-' + k;
       const long = (cat.default_texts[l]?.[k] || '').length > 60;
-      const el = h(long ? 'textarea' : 'input', { id, name: id, disabled: !owner, placeholder: cat.default_texts[l]?.[k] || '', rows: long ? 3 : null, 'data-key': k }) as HTMLInputElement;
+      const el = h(long ? 'textarea' : 'input', {
+        id,
+        name: id,
+        disabled: !owner,
+        placeholder: cat.default_texts[l]?.[k] || '',
+        rows: long ? 3 : null,
+        'data-key': k,
+      }) as HTMLInputElement;
       el.value = texts[l]?.[k] || '';
       el.addEventListener('input', () => {
         texts[l] ??= {};
@@ -124,7 +167,12 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     const group = (title: string, prefix: string) => {
       const ks = keys.filter((k) => k.startsWith(prefix));
       const changed = ks.filter((k) => texts[l]?.[k]).length;
-      return h('details', { class: 'text-group', open: changed > 0 }, h('summary', {}, title, changed ? h('span', { class: 'badge' }, `${changed} changed`) : null), ks.map(one));
+      return h(
+        'details',
+        { class: 'text-group', open: changed > 0 },
+        h('summary', {}, title, changed ? h('span', { class: 'badge' }, `${changed} changed`) : null),
+        ks.map(one),
+      );
     };
     clear(
       textBox,
@@ -151,7 +199,10 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     const n = (el: HTMLInputElement) => (el.value.trim() == '' ? 0 : Number(el.value));
     return {
       name: name.value,
-      origins: origins.value.split(/[\n,]+/).map((o) => o.trim()).filter(Boolean),
+      origins: origins.value
+        .split(/[\n,]+/)
+        .map((o) => o.trim())
+        .filter(Boolean),
       default_language: lang.value,
       privacy_policy_url: policy.value.trim(),
       consent_lifetime_days: n(lifetime),
@@ -167,11 +218,24 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   const save = h('button', { type: 'submit', class: 'primary' }, site ? 'Save changes' : 'Create site');
 
   // Preview: the real samtykke.js in an iframe, fed the draft config.
-  const previewLang = h('select', { id: 'preview-lang', 'aria-label': 'Preview language' }, cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, l.name)));
+  const previewLang = h(
+    'select',
+    { id: 'preview-lang', 'aria-label': 'Preview language' },
+    cat.languages.map((l) => h('option', { value: l.code, selected: l.code == (site?.default_language || 'en') }, l.name)),
+  );
   const phone = h('input', { type: 'checkbox', id: 'preview-phone' });
-  const layer = h('select', { id: 'preview-layer', 'aria-label': 'Layer' }, h('option', { value: 'banner' }, 'Banner'), h('option', { value: 'settings' }, 'Settings layer'));
+  const layer = h(
+    'select',
+    { id: 'preview-layer', 'aria-label': 'Layer' },
+    h('option', { value: 'banner' }, 'Banner'),
+    h('option', { value: 'settings' }, 'Settings layer'),
+  );
   const frameWrap = h('div', { class: 'preview-frame' });
-  const previewNote = h('p', { class: 'muted small', id: 'preview-note' }, 'This is the real banner script with your unsaved changes. Choices made here are not stored or counted.');
+  const previewNote = h(
+    'p',
+    { class: 'muted small', id: 'preview-note' },
+    'This is the real banner script with your unsaved changes. Choices made here are not stored or counted.',
+  );
   let timer = 0;
   let frame: HTMLIFrameElement | null = null;
   const schedulePreview = () => {
@@ -194,13 +258,18 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     if (mine != previewSeq) return;
     pending = cfg;
     previewNote.textContent = 'This is the real banner script with your unsaved changes. Choices made here are not stored or counted.';
-    frame = h('iframe', { title: 'Banner preview', id: 'preview-frame', src: `/dashboard/preview?site=${encodeURIComponent(site?.id || 'preview')}&lang=${previewLang.value}&t=${Date.now()}` });
+    frame = h('iframe', {
+      title: 'Banner preview',
+      id: 'preview-frame',
+      src: `/dashboard/preview?site=${encodeURIComponent(site?.id || 'preview')}&lang=${previewLang.value}&t=${Date.now()}`,
+    });
     clear(frameWrap, frame);
   };
   window.addEventListener('message', function onMsg(e) {
     if (!frameWrap.isConnected) return window.removeEventListener('message', onMsg);
     if (e.origin != location.origin || !frame || e.source != frame.contentWindow) return;
-    if (e.data?.type == 'samtykke-preview-ready') frame.contentWindow!.postMessage({ type: 'samtykke-preview-config', config: pending, layer: layer.value }, location.origin);
+    if (e.data?.type == 'samtykke-preview-ready')
+      frame.contentWindow!.postMessage({ type: 'samtykke-preview-config', config: pending, layer: layer.value }, location.origin);
   });
   previewLang.addEventListener('change', schedulePreview);
   layer.addEventListener('change', drawPreview);
@@ -214,8 +283,17 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
         'section',
         { class: 'card', 'aria-labelledby': 'install-h', id: 'install' },
         h('h2', { id: 'install-h' }, 'Install'),
-        h('p', {}, 'Paste this tag as the first script in the <head> of every page of the site, before Google Analytics, Tag Manager and other tags:'),
-        h('div', { class: 'tag' }, h('code', { id: 'script-tag' }, tag), copyButton(() => tag, 'Copy tag')),
+        h(
+          'p',
+          {},
+          'Paste this tag as the first script in the <head> of every page of the site, before Google Analytics, Tag Manager and other tags:',
+        ),
+        h(
+          'div',
+          { class: 'tag' },
+          h('code', { id: 'script-tag' }, tag),
+          copyButton(() => tag, 'Copy tag'),
+        ),
       )
     : null;
 
@@ -231,27 +309,65 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       field('f-name', 'Site name', name, 'Shown in the banner’s vendor list as the provider of the consent cookie.'),
       field('f-origins', 'Origins', origins, 'One per line, such as https://www.example.com. Receipts are accepted only from these.'),
       field('f-policy', 'Privacy policy link', policy),
-      h('div', { class: 'row3' }, field('f-lang', 'Default language', lang), field('f-lifetime', 'Consent lifetime (days)', lifetime, `Ask again after this; at most ${cat.lifetime_days.max}.`), field('f-retention', 'Keep receipts (days)', retention, `At least ${cat.retention_days.min}.`)),
+      h(
+        'div',
+        { class: 'row3' },
+        field('f-lang', 'Default language', lang),
+        field('f-lifetime', 'Consent lifetime (days)', lifetime, `Ask again after this; at most ${cat.lifetime_days.max}.`),
+        field('f-retention', 'Keep receipts (days)', retention, `At least ${cat.retention_days.min}.`),
+      ),
     ),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'integrations-h' },
       h('h2', { id: 'integrations-h' }, 'Integrations'),
-      h('p', { class: 'muted small' }, 'Leave a box empty if the site does not use that tool. The banner loads each tool only after the visitor allows its purpose.'),
-      h('div', { class: 'grid2 tight' }, integ.map((i) => field(i.id, i.label, i.el, i.hint))),
-      h('div', { class: 'field check' }, hubEU, h('label', { for: 'f-hubspot-eu' }, 'HubSpot portal is hosted in the EU (eu1)'), h('p', { class: 'field-error', id: 'f-hubspot-eu-error' })),
+      h(
+        'p',
+        { class: 'muted small' },
+        'Leave a box empty if the site does not use that tool. The banner loads each tool only after the visitor allows its purpose.',
+      ),
+      h(
+        'div',
+        { class: 'grid2 tight' },
+        integ.map((i) => field(i.id, i.label, i.el, i.hint)),
+      ),
+      h(
+        'div',
+        { class: 'field check' },
+        hubEU,
+        h('label', { for: 'f-hubspot-eu' }, 'HubSpot portal is hosted in the EU (eu1)'),
+        h('p', { class: 'field-error', id: 'f-hubspot-eu-error' }),
+      ),
     ),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'gpc-h' },
       h('h2', { id: 'gpc-h' }, 'Global Privacy Control'),
-      h('div', { class: 'field check' }, gpcReject, h('label', { for: 'f-gpc' }, 'Apply Global Privacy Control as “Reject all”, without showing the banner'), h('p', { class: 'field-error', id: 'f-gpc-error' })),
+      h(
+        'div',
+        { class: 'field check' },
+        gpcReject,
+        h('label', { for: 'f-gpc' }, 'Apply Global Privacy Control as “Reject all”, without showing the banner'),
+        h('p', { class: 'field-error', id: 'f-gpc-error' }),
+      ),
       h(
         'div',
         { class: 'muted small', id: 'f-gpc-hint' },
-        h('p', {}, 'Global Privacy Control is a setting in some browsers and extensions (Firefox, Brave, DuckDuckGo and others) by which the visitor asks every site not to sell or share their data. The banner always reads it and records it in each receipt.'),
-        h('p', {}, 'Off (the default): visitors who send it see the banner like everyone else, with nothing switched on. On: they are not asked; the banner applies “Reject all” for them, stores it as a receipt with the action “GPC”, and shows a small notice saying that their browser’s privacy signal was honoured, with a button to open the cookie settings and change it.'),
-        h('p', {}, 'Why you might turn it on: the visitor has already said no, so asking again adds a banner without adding a choice; it is the answer they would most likely give, and in California, Colorado and Connecticut honouring the signal is required by law. Why it is off by default: in the EU the signal is not consent and does not replace asking, it only refuses, so visitors with it will rarely end up allowing statistics or marketing; you get fewer consents from them. Turning it on or off changes what visitors are shown, so every visitor is asked again.'),
+        h(
+          'p',
+          {},
+          'Global Privacy Control is a setting in some browsers and extensions (Firefox, Brave, DuckDuckGo and others) by which the visitor asks every site not to sell or share their data. The banner always reads it and records it in each receipt.',
+        ),
+        h(
+          'p',
+          {},
+          'Off (the default): visitors who send it see the banner like everyone else, with nothing switched on. On: they are not asked; the banner applies “Reject all” for them, stores it as a receipt with the action “GPC”, and shows a small notice saying that their browser’s privacy signal was honoured, with a button to open the cookie settings and change it.',
+        ),
+        h(
+          'p',
+          {},
+          'Why you might turn it on: the visitor has already said no, so asking again adds a banner without adding a choice; it is the answer they would most likely give, and in California, Colorado and Connecticut honouring the signal is required by law. Why it is off by default: in the EU the signal is not consent and does not replace asking, it only refuses, so visitors with it will rarely end up allowing statistics or marketing; you get fewer consents from them. Turning it on or off changes what visitors are shown, so every visitor is asked again.',
+        ),
       ),
     ),
     h(
@@ -273,7 +389,15 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     previewNote,
   );
   const danger = site && owner ? deleteCard(c, site) : null;
-  clear(body, h('div', { class: 'setup-layout' }, h('div', { class: 'setup-main' }, install, f, danger), h('aside', { class: 'setup-side' }, preview)));
+  clear(
+    body,
+    h(
+      'div',
+      { class: 'setup-layout' },
+      h('div', { class: 'setup-main' }, install, f, danger),
+      h('aside', { class: 'setup-side' }, preview),
+    ),
+  );
   drawTexts();
   drawPreview();
 
@@ -304,7 +428,10 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       if (el && errEl && t.id != 'f-summary') {
         errEl.textContent = errEl.textContent ? errEl.textContent + ' ' + msg : msg;
         el.setAttribute('aria-invalid', 'true');
-        el.setAttribute('aria-describedby', [...new Set([...(el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), t.id + '-error'])].join(' '));
+        el.setAttribute(
+          'aria-describedby',
+          [...new Set([...(el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), t.id + '-error'])].join(' '),
+        );
         first ??= el;
         const link = h('a', { href: '#' + t.id }, labelOf(t.id) + ': ' + msg);
         link.addEventListener('click', (e) => {
@@ -315,7 +442,11 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       } else items.push(h('li', {}, `${fe.field}: ${fe.message}`));
     }
     summary.hidden = !items.length;
-    clear(summary, h('h2', {}, items.length == 1 ? 'One thing to fix before saving' : `${items.length} things to fix before saving`), h('ul', {}, items));
+    clear(
+      summary,
+      h('h2', {}, items.length == 1 ? 'One thing to fix before saving' : `${items.length} things to fix before saving`),
+      h('ul', {}, items),
+    );
     if (items.length) summary.focus();
     return first;
   };
@@ -332,7 +463,10 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       showErrors([]);
       await c.refreshSites();
       if (site) {
-        status.textContent = saved.config_version != site.config_version ? 'Saved. Visitors will be asked again, since what the banner shows has changed.' : 'Saved.';
+        status.textContent =
+          saved.config_version != site.config_version
+            ? 'Saved. Visitors will be asked again, since what the banner shows has changed.'
+            : 'Saved.';
         site.config_version = saved.config_version;
       } else {
         c.go(`#/sites/${encodeURIComponent(saved.id)}/setup`);
@@ -361,14 +495,21 @@ function deleteCard(c: Ctx, site: SiteView) {
   const fail = (msg: string) => {
     err().textContent = msg;
     typed.setAttribute('aria-invalid', 'true');
-    typed.setAttribute('aria-describedby', [...new Set([...(typed.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), 'd-confirm-error'])].join(' '));
+    typed.setAttribute(
+      'aria-describedby',
+      [...new Set([...(typed.getAttribute('aria-describedby') || '').split(' ').filter(Boolean), 'd-confirm-error'])].join(' '),
+    );
     typed.focus();
   };
   const form = h(
     'form',
     { class: 'card danger-zone', novalidate: true, id: 'delete-form', 'aria-labelledby': 'delete-h' },
     h('h2', { id: 'delete-h' }, 'Delete this site'),
-    h('p', {}, 'Deletes the site with its setup, every stored receipt and every number. The banner stops at once on every page that has the tag, and the people granted the site lose it. This cannot be undone: export the receipts first if you may need them.'),
+    h(
+      'p',
+      {},
+      'Deletes the site with its setup, every stored receipt and every number. The banner stops at once on every page that has the tag, and the people granted the site lose it. This cannot be undone: export the receipts first if you may need them.',
+    ),
     field('d-confirm', `Type the site’s name, ${site.name}, to confirm`, typed),
     h('div', { class: 'form-actions' }, btn, status),
   );
@@ -377,7 +518,11 @@ function deleteCard(c: Ctx, site: SiteView) {
     err().textContent = '';
     typed.removeAttribute('aria-invalid');
     if (typed.value.trim() != site.name.trim()) {
-      fail(typed.value.trim() ? `This is not the site’s name; type ${site.name} exactly.` : 'Type the site’s name to confirm that it is to be deleted.');
+      fail(
+        typed.value.trim()
+          ? `This is not the site’s name; type ${site.name} exactly.`
+          : 'Type the site’s name to confirm that it is to be deleted.',
+      );
       return;
     }
     btn.disabled = true;

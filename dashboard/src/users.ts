@@ -1,7 +1,7 @@
 // People (operators only): create users, grant them sites as owner or
 // viewer, take grants back, reset passwords and remove users, and sign
 // everyone out at once.
-import { api, ApiError } from './api.ts';
+import { api, type ApiError } from './api.ts';
 import { announce, clear, h, scroller } from './dom.ts';
 import { showFieldErrors } from './account.ts';
 import { field, signedOut, type Ctx } from './main.ts';
@@ -25,14 +25,29 @@ export async function usersView(c: Ctx) {
   const email = h('input', { id: 'u-email', type: 'email', autocomplete: 'off' });
   const pw = h('input', { id: 'u-password', type: 'password', autocomplete: 'new-password' });
   const op = h('input', { id: 'u-operator', type: 'checkbox' });
-  const site = h('select', { id: 'u-site' }, h('option', { value: '' }, 'No site yet'), c.sites.map((s) => h('option', { value: s.id }, s.name)));
-  const role = h('select', { id: 'u-role' }, h('option', { value: 'viewer' }, 'Viewer: sees the numbers'), h('option', { value: 'owner' }, 'Owner: may also change the setup'));
+  const site = h(
+    'select',
+    { id: 'u-site' },
+    h('option', { value: '' }, 'No site yet'),
+    c.sites.map((s) => h('option', { value: s.id }, s.name)),
+  );
+  const role = h(
+    'select',
+    { id: 'u-role' },
+    h('option', { value: 'viewer' }, 'Viewer: sees the numbers'),
+    h('option', { value: 'owner' }, 'Owner: may also change the setup'),
+  );
   const status = h('p', { class: 'status', role: 'status' });
   const create = h(
     'form',
     { class: 'card', novalidate: true, id: 'user-form', 'aria-labelledby': 'new-user-h' },
     h('h2', { id: 'new-user-h' }, 'Add a person'),
-    h('div', { class: 'grid2 tight' }, field('u-email', 'E-mail address', email), field('u-password', 'Password', pw, 'At least 10 characters. Give it to the person in a safe way; they can keep it.')),
+    h(
+      'div',
+      { class: 'grid2 tight' },
+      field('u-email', 'E-mail address', email),
+      field('u-password', 'Password', pw, 'At least 10 characters. Give it to the person in a safe way; they can keep it.'),
+    ),
     h('div', { class: 'grid2 tight' }, field('u-site', 'Site', site), field('u-role', 'Role on the site', role)),
     h('div', { class: 'field check' }, op, h('label', { for: 'u-operator' }, 'Operator: sees every site and manages people')),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add person'), status),
@@ -41,7 +56,12 @@ export async function usersView(c: Ctx) {
     e.preventDefault();
     for (const el of create.querySelectorAll('.field-error')) el.textContent = '';
     try {
-      await api('POST', '/users', { email: email.value, password: pw.value, operator: op.checked, grants: site.value ? [{ site_id: site.value, role: role.value }] : [] });
+      await api('POST', '/users', {
+        email: email.value,
+        password: pw.value,
+        operator: op.checked,
+        grants: site.value ? [{ site_id: site.value, role: role.value }] : [],
+      });
       announce('Person added.');
       await usersView(c);
     } catch (x) {
@@ -60,15 +80,29 @@ export async function usersView(c: Ctx) {
   // so no password passes through the operator.
   const iEmail = h('input', { id: 'inv-email', type: 'email', autocomplete: 'off' });
   const iOp = h('input', { id: 'inv-operator', type: 'checkbox' });
-  const iSite = h('select', { id: 'inv-site' }, h('option', { value: '' }, 'No site yet'), c.sites.map((s) => h('option', { value: s.id }, s.name)));
-  const iRole = h('select', { id: 'inv-role' }, h('option', { value: 'viewer' }, 'Viewer: sees the numbers'), h('option', { value: 'owner' }, 'Owner: may also change the setup'));
+  const iSite = h(
+    'select',
+    { id: 'inv-site' },
+    h('option', { value: '' }, 'No site yet'),
+    c.sites.map((s) => h('option', { value: s.id }, s.name)),
+  );
+  const iRole = h(
+    'select',
+    { id: 'inv-role' },
+    h('option', { value: 'viewer' }, 'Viewer: sees the numbers'),
+    h('option', { value: 'owner' }, 'Owner: may also change the setup'),
+  );
   const iStatus = h('p', { class: 'status', role: 'status' });
   const iResult = h('div', { id: 'invite-result', 'aria-live': 'polite' });
   const inviteForm = h(
     'form',
     { class: 'card', novalidate: true, id: 'invite-form', 'aria-labelledby': 'invite-h' },
     h('h2', { id: 'invite-h' }, 'Invite a person'),
-    h('p', { class: 'muted small' }, 'Makes a link for this address. The person opens it and chooses their own password, once, within 7 days. The link is shown only here, only now.'),
+    h(
+      'p',
+      { class: 'muted small' },
+      'Makes a link for this address. The person opens it and chooses their own password, once, within 7 days. The link is shown only here, only now.',
+    ),
     h('div', { class: 'grid2 tight' }, field('inv-email', 'E-mail address', iEmail), h('div', {})),
     h('div', { class: 'grid2 tight' }, field('inv-site', 'Site', iSite), field('inv-role', 'Role on the site', iRole)),
     h('div', { class: 'field check' }, iOp, h('label', { for: 'inv-operator' }, 'Operator: sees every site and manages people')),
@@ -89,13 +123,30 @@ export async function usersView(c: Ctx) {
       const until = new Date(inv.expires_at).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short' });
       clear(
         iResult,
-        h('div', { class: 'notice invite-link' }, h('p', {}, `Give this link to ${inv.email} yourself (consentd sends no e-mail). It works once, until ${until}, and is not shown again:`), h('div', { class: 'tag' }, h('code', { id: 'invite-link' }, inv.url), copyButton(() => inv.url, 'Copy link'))),
+        h(
+          'div',
+          { class: 'notice invite-link' },
+          h(
+            'p',
+            {},
+            `Give this link to ${inv.email} yourself (consentd sends no e-mail). It works once, until ${until}, and is not shown again:`,
+          ),
+          h(
+            'div',
+            { class: 'tag' },
+            h('code', { id: 'invite-link' }, inv.url),
+            copyButton(() => inv.url, 'Copy link'),
+          ),
+        ),
       );
       inviteForm.reset();
       announce(`Invitation link made for ${inv.email}.`);
     } catch (x) {
       const ae = x as ApiError;
-      const errs: [string, string][] = (ae.fields || []).map((f) => [f.field == 'email' ? 'inv-email' : f.field.endsWith('site_id') ? 'inv-site' : 'inv-role', f.message]);
+      const errs: [string, string][] = (ae.fields || []).map((f) => [
+        f.field == 'email' ? 'inv-email' : f.field.endsWith('site_id') ? 'inv-site' : 'inv-role',
+        f.message,
+      ]);
       if (errs.length) showFieldErrors(inviteForm, errs);
       else iStatus.textContent = ae.message;
     }
@@ -111,10 +162,21 @@ export async function usersView(c: Ctx) {
     }
   };
   const rows = users.map((u) => {
-    const grantSite = h('select', { 'aria-label': `Site to grant ${u.email}` }, c.sites.map((s) => h('option', { value: s.id }, s.name)));
-    const grantRole = h('select', { 'aria-label': `Role for ${u.email}` }, h('option', { value: 'viewer' }, 'Viewer'), h('option', { value: 'owner' }, 'Owner'));
+    const grantSite = h(
+      'select',
+      { 'aria-label': `Site to grant ${u.email}` },
+      c.sites.map((s) => h('option', { value: s.id }, s.name)),
+    );
+    const grantRole = h(
+      'select',
+      { 'aria-label': `Role for ${u.email}` },
+      h('option', { value: 'viewer' }, 'Viewer'),
+      h('option', { value: 'owner' }, 'Owner'),
+    );
     const grantBtn = h('button', { type: 'button' }, 'Grant');
-    grantBtn.addEventListener('click', () => act(() => api('PUT', `/users/${u.id}/grants/${encodeURIComponent(grantSite.value)}`, { role: grantRole.value }), 'Site granted.'));
+    grantBtn.addEventListener('click', () =>
+      act(() => api('PUT', `/users/${u.id}/grants/${encodeURIComponent(grantSite.value)}`, { role: grantRole.value }), 'Site granted.'),
+    );
     const del = h('button', { type: 'button', class: 'danger' }, 'Remove');
     del.addEventListener('click', () => {
       if (confirm(`Remove ${u.email}? They can no longer sign in.`)) act(() => api('DELETE', `/users/${u.id}`), 'Person removed.');
@@ -139,8 +201,14 @@ export async function usersView(c: Ctx) {
               'ul',
               { class: 'grants' },
               u.grants.map((g) => {
-                const rm = h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${g.site_name || g.site_id} from ${u.email}` }, 'Remove');
-                rm.addEventListener('click', () => act(() => api('DELETE', `/users/${u.id}/grants/${encodeURIComponent(g.site_id)}`), 'Grant removed.'));
+                const rm = h(
+                  'button',
+                  { type: 'button', class: 'link', 'aria-label': `Remove ${g.site_name || g.site_id} from ${u.email}` },
+                  'Remove',
+                );
+                rm.addEventListener('click', () =>
+                  act(() => api('DELETE', `/users/${u.id}/grants/${encodeURIComponent(g.site_id)}`), 'Grant removed.'),
+                );
                 return h('li', {}, `${g.site_name || g.site_id} · ${g.role} `, rm);
               }),
             )
@@ -165,7 +233,11 @@ export async function usersView(c: Ctx) {
     'section',
     { class: 'card', 'aria-labelledby': 'sessions-h' },
     h('h2', { id: 'sessions-h' }, 'Sessions'),
-    h('p', {}, 'Ends every signed-in dashboard session at once, yours too: for when a session may have been stolen, on a shared computer or with a leaked cookie. Sessions opened with the admin token also end when SAMTYKKE_ADMIN_TOKEN changes.'),
+    h(
+      'p',
+      {},
+      'Ends every signed-in dashboard session at once, yours too: for when a session may have been stolen, on a shared computer or with a leaked cookie. Sessions opened with the admin token also end when SAMTYKKE_ADMIN_TOKEN changes.',
+    ),
     h('div', { class: 'form-actions' }, endAll, endStatus),
   );
   clear(
@@ -179,7 +251,23 @@ export async function usersView(c: Ctx) {
       h('h2', { id: 'people-h' }, 'Everyone who can sign in'),
       h('p', { class: 'status', role: 'status', id: 'people-status' }),
       users.length
-        ? scroller('People', h('table', { id: 'users-table' }, h('thead', {}, h('tr', {}, ['Person', 'Sites', 'Grant a site', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))
+        ? scroller(
+            'People',
+            h(
+              'table',
+              { id: 'users-table' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['Person', 'Sites', 'Grant a site', ''].map((t) => h('th', { scope: 'col' }, t)),
+                ),
+              ),
+              h('tbody', {}, rows),
+            ),
+          )
         : h('p', { class: 'muted' }, 'Nobody yet. Add the first person above.'),
     ),
     sessions,

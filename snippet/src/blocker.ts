@@ -115,7 +115,12 @@ export function blocker(allowed: Allowed) {
   // A script whose src came from a parser (createContextualFragment, a
   // cloned template) runs as soon as it is inserted, before any observer:
   // check such scripts as they are inserted.
-  const hold = (s: HTMLScriptElement) => !own.has(s) && s.hasAttribute('src') && !s.hasAttribute('data-samtykke') && check(s, s.getAttribute('src')!) && s.removeAttribute('src');
+  const hold = (s: HTMLScriptElement) =>
+    !own.has(s) &&
+    s.hasAttribute('src') &&
+    !s.hasAttribute('data-samtykke') &&
+    check(s, s.getAttribute('src')!) &&
+    s.removeAttribute('src');
   const guard = (n: unknown) => {
     // Nodes already in the document are being moved, not inserted: they ran or were held already.
     if (!(n instanceof Element || n instanceof DocumentFragment) || n.isConnected) return;
@@ -180,7 +185,8 @@ export function blocker(allowed: Allowed) {
     }
     const s = document.createElement('script');
     const src = e.src || el.getAttribute('src');
-    for (const a of Array.from(el.attributes)) if (!/^(type|src|data-type|data-samtykke-src)$/.test(a.name)) setAttr.call(s, a.name, a.value);
+    for (const a of Array.from(el.attributes))
+      if (!/^(type|src|data-type|data-samtykke-src)$/.test(a.name)) setAttr.call(s, a.name, a.value);
     if (e.type) s.setAttribute('type', e.type);
     s.nonce = el.nonce;
     const wait = !!src && !el.hasAttribute('async');

@@ -4,7 +4,19 @@ import { blocker } from './blocker.ts';
 import { gcmDefault, gcmUpdate } from './gcm.ts';
 import { languagePrefs } from './lang.ts';
 import { Outbox } from './outbox.ts';
-import { COOKIE, MAX_DAYS, actionFor, choices, decodeState, isExpired, needsPrompt, readCookie, stateCookie, uuid, withdrawn } from './state.ts';
+import {
+  COOKIE,
+  MAX_DAYS,
+  actionFor,
+  choices,
+  decodeState,
+  isExpired,
+  needsPrompt,
+  readCookie,
+  stateCookie,
+  uuid,
+  withdrawn,
+} from './state.ts';
 import type { Stored } from './state.ts';
 import { cookieDomains, cookiePaths, deletions, trackerCookies } from './trackers.ts';
 import type { BannerConfig, Choices, Receipt, Surface } from './types.ts';
@@ -50,7 +62,9 @@ if (!w.samtykke) {
   const listeners: ((c: Choices, consentId: string) => void)[] = [];
   const loaded = new Set<string>();
   trapFbq(() => (current?.marketing ? 'grant' : 'revoke'));
-  const gate = blocker((need, all) => (all && !need.length) || (!!current && (all ? need.every((p) => current![p]) : need.some((p) => current![p]))));
+  const gate = blocker(
+    (need, all) => (all && !need.length) || (!!current && (all ? need.every((p) => current![p]) : need.some((p) => current![p]))),
+  );
 
   const ready = (fn: () => void) => (document.body ? fn() : addEventListener('DOMContentLoaded', () => fn()));
   const whenConfig = (fn: () => void) => (cfg ? fn() : waiting.push(fn));
@@ -77,7 +91,9 @@ if (!w.samtykke) {
   try {
     store = localStorage;
   } catch {}
-  const outbox = new Outbox(store, (i) => fetch(i.url, { method: 'POST', body: i.body, keepalive: true, credentials: 'omit' }).then((r) => r.status));
+  const outbox = new Outbox(store, (i) =>
+    fetch(i.url, { method: 'POST', body: i.body, keepalive: true, credentials: 'omit' }).then((r) => r.status),
+  );
   addEventListener('pagehide', () => outbox.beacon((u, b) => navigator.sendBeacon(u, b)));
   outbox.flush();
   const LAST = 'samtykke_last';

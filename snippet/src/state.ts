@@ -56,8 +56,7 @@ export const needsPrompt = (s: Stored | null, version: string, lifetimeDays: num
 export const OPTIONAL: Optional[] = ['statistics', 'marketing'];
 
 /** The purposes granted in prev that next takes back. */
-export const withdrawn = (prev: Choices | null, next: Choices): Optional[] =>
-  prev ? OPTIONAL.filter((p) => prev[p] && !next[p]) : [];
+export const withdrawn = (prev: Choices | null, next: Choices): Optional[] => (prev ? OPTIONAL.filter((p) => prev[p] && !next[p]) : []);
 
 /**
  * The receipt action: "withdraw" whenever a purpose granted before is taken

@@ -40,7 +40,10 @@ export const COOKIES: Record<Optional, RegExp> = {
 
 /** Names in a document.cookie string that belong to one of purposes. */
 export function trackerCookies(all: string, purposes: Optional[]): string[] {
-  const names = all.split(/; */).map((c) => c.split('=')[0]).filter(Boolean);
+  const names = all
+    .split(/; */)
+    .map((c) => c.split('=')[0])
+    .filter(Boolean);
   return [...new Set(names.filter((n) => purposes.some((p) => COOKIES[p].test(n))))];
 }
 

@@ -138,12 +138,17 @@ export function ui(ctx: UiContext) {
                   h('strong', {}, v.name),
                   v.provider && h('span', { class: 'v' }, ' · ' + v.provider),
                   v.privacy_policy_url && ' · ',
-                  v.privacy_policy_url && h('a', { href: v.privacy_policy_url, rel: 'noopener', target: '_blank' }, t('banner.privacy_policy')),
+                  v.privacy_policy_url &&
+                    h('a', { href: v.privacy_policy_url, rel: 'noopener', target: '_blank' }, t('banner.privacy_policy')),
                   v.cookies.length > 0 &&
                     h(
                       'table',
                       {},
-                      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('settings.cookie')), h('th', { scope: 'col' }, t('settings.duration')))),
+                      h(
+                        'thead',
+                        {},
+                        h('tr', {}, h('th', { scope: 'col' }, t('settings.cookie')), h('th', { scope: 'col' }, t('settings.duration'))),
+                      ),
                       h('tbody', {}, ...v.cookies.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, lifetime(c, t))))),
                     ),
                 ),
@@ -166,17 +171,40 @@ export function ui(ctx: UiContext) {
       try {
         when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(cur.time);
       } catch {}
-      const rows: Kid[] = [h('dt', {}, t('settings.consent_id')), h('dd', {}, h('code', {}, cur.id)), h('dt', {}, t('settings.given_at')), h('dd', {}, when)];
+      const rows: Kid[] = [
+        h('dt', {}, t('settings.consent_id')),
+        h('dd', {}, h('code', {}, cur.id)),
+        h('dt', {}, t('settings.given_at')),
+        h('dd', {}, when),
+      ];
       for (const p of cfg.purposes)
-        if (!p.required) rows.push(h('dt', {}, p.name), h('dd', {}, t(cur.choices[p.id as Optional] ? 'settings.granted' : 'settings.denied')));
-      mine = h('div', { class: 'me' }, h('h3', {}, t('settings.your_consent')), h('dl', {}, ...rows), h('a', { href: ctx.downloadUrl(cur.id) }, t('settings.download')));
+        if (!p.required)
+          rows.push(h('dt', {}, p.name), h('dd', {}, t(cur.choices[p.id as Optional] ? 'settings.granted' : 'settings.denied')));
+      mine = h(
+        'div',
+        { class: 'me' },
+        h('h3', {}, t('settings.your_consent')),
+        h('dl', {}, ...rows),
+        h('a', { href: ctx.downloadUrl(cur.id) }, t('settings.download')),
+      );
     }
 
     const panel = h(
       'div',
       { class: 'w panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't', tabindex: '-1', lang },
-      h('div', { class: 'hd' }, h('h2', { id: 't' }, t('settings.title')), h('button', { type: 'button', class: 'cl', 'aria-label': t('settings.close'), onclick: dismiss }, '×')),
-      h('div', { class: 'bd' }, h('p', {}, t('settings.body') + ' ', h('a', { href: cfg.privacy_policy_url }, t('banner.privacy_policy'))), ...purposes, mine),
+      h(
+        'div',
+        { class: 'hd' },
+        h('h2', { id: 't' }, t('settings.title')),
+        h('button', { type: 'button', class: 'cl', 'aria-label': t('settings.close'), onclick: dismiss }, '×'),
+      ),
+      h(
+        'div',
+        { class: 'bd' },
+        h('p', {}, t('settings.body') + ' ', h('a', { href: cfg.privacy_policy_url }, t('banner.privacy_policy'))),
+        ...purposes,
+        mine,
+      ),
       h(
         'div',
         { class: 'ft' },
@@ -193,7 +221,8 @@ export function ui(ctx: UiContext) {
       } else if (e.key == 'Tab') {
         // Keep focus inside while the settings layer is modal.
         const all = Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((x) => x.getClientRects().length);
-        const first = all[0], last = all[all.length - 1];
+        const first = all[0],
+          last = all[all.length - 1];
         const at = root.activeElement;
         if (e.shiftKey ? at == first || at == panel : at == last) {
           e.preventDefault();

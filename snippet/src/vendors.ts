@@ -40,7 +40,11 @@ type Load = (src: string, id?: string) => void;
 /** Injects the loaders of the integrations granted in c that are not loaded yet (done holds their keys). */
 export function integrations(ig: Integrations, c: Choices, gtag: (...a: unknown[]) => void, load: Load, done: Set<string>) {
   const once = (key: keyof Integrations, ok: boolean) => ok && !!ig[key] && !done.has(key) && !!done.add(key);
-  const ga = ig.google_analytics, gtm = ig.google_tag_manager, hj = ig.hotjar, fb = ig.meta_pixel, hs = ig.hubspot;
+  const ga = ig.google_analytics,
+    gtm = ig.google_tag_manager,
+    hj = ig.hotjar,
+    fb = ig.meta_pixel,
+    hs = ig.hubspot;
   const gtmHost = 'https://www.googletagmanager.com/';
   if (once('google_analytics', c.statistics)) {
     gtag('js', new Date());
@@ -52,7 +56,11 @@ export function integrations(ig: Integrations, c: Choices, gtag: (...a: unknown[
     load(gtmHost + 'gtm.js?id=' + encodeURIComponent(gtm!.container_id));
   }
   if (once('hotjar', c.statistics)) {
-    w.hj = w.hj || function () { (w.hj.q = w.hj.q || []).push(arguments); };
+    w.hj =
+      w.hj ||
+      function () {
+        (w.hj.q = w.hj.q || []).push(arguments);
+      };
     w._hjSettings = { hjid: hj!.site_id, hjsv: 6 };
     load(`https://static.hotjar.com/c/hotjar-${+hj!.site_id}.js?sv=6`);
   }

@@ -58,7 +58,7 @@ async function signIn(ctx: BrowserContext, email: string, password = PASSWORD): 
 }
 
 test('the link consentd prints at start opens the “Add a site” form once signed in with the admin token', async () => {
-  const link = d.log.match(/Next: add your site in the dashboard[^\n]*\n\n  (\S+)\n/)?.[1];
+  const link = d.log.match(/Next: add your site in the dashboard[^\n]*\n\n {2}(\S+)\n/)?.[1];
   assert.equal(link, d.url + '/dashboard#/new', 'the startup message:\n' + d.log);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
@@ -89,7 +89,10 @@ test('an operator creates a site: a bad origin is refused next to its field, the
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await signIn(ctx, 'kari@nordicshop.example');
   // The wrong password of the first test is told, once, after signing in.
-  await page.locator('#failed-sign-ins').getByText(/^1 failed sign-in to your account since your last visit/).waitFor();
+  await page
+    .locator('#failed-sign-ins')
+    .getByText(/^1 failed sign-in to your account since your last visit/)
+    .waitFor();
   await page.getByRole('button', { name: 'Dismiss' }).click();
   assert.equal(await page.locator('#failed-sign-ins').count(), 0);
   await page.getByText('No sites yet').waitFor();
@@ -121,7 +124,11 @@ test('an operator creates a site: a bad origin is refused next to its field, the
   await page.locator('[id="f-text-banner.title"]').fill('Vi bryr oss om personvernet ditt');
   const frame = page.frameLocator('#preview-frame');
   const card = frame.locator('#samtykke-banner .card');
-  await waitFor(async () => (await card.count()) > 0 && (await card.innerText()).includes('Vi bryr oss om personvernet ditt'), 10000, 'the draft title in the preview');
+  await waitFor(
+    async () => (await card.count()) > 0 && (await card.innerText()).includes('Vi bryr oss om personvernet ditt'),
+    10000,
+    'the draft title in the preview',
+  );
   const bannerText = await card.innerText();
   // The redrawn preview did not take the cursor out of the field being typed in.
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-text-banner.title');
@@ -142,7 +149,10 @@ test('an operator creates a site: a bad origin is refused next to its field, the
   // Global Privacy Control as "Reject all": on, then off again.
   const gpc = page.getByLabel('Apply Global Privacy Control as “Reject all”, without showing the banner');
   assert.equal(await gpc.isChecked(), false, 'off by default');
-  for (const [on, want] of [[true, 'reject_all'], [false, undefined]] as const) {
+  for (const [on, want] of [
+    [true, 'reject_all'],
+    [false, undefined],
+  ] as const) {
     await gpc.setChecked(on);
     const before = (await d.admin('GET', `/sites/${site.id}`)).config_version;
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -177,7 +187,10 @@ test('consent rates: the numbers, formulas and chart match what the API received
   const row = (p: string) => page.locator(`#purpose-table tr[data-purpose="${p}"]`);
   assert.equal(await row('marketing').locator('.opt-in-rate').innerText(), '40.0 %');
   assert.match(await page.locator('#purpose-table thead').innerText(), /granted ÷ decisions[\s\S]*granted ÷ impressions/);
-  assert.match(await page.locator('#purpose-formulas').innerText(), /Consent rate = decisions granting the purpose ÷ all decisions\. Opt-in rate = decisions granting the purpose ÷ banner impressions/);
+  assert.match(
+    await page.locator('#purpose-formulas').innerText(),
+    /Consent rate = decisions granting the purpose ÷ all decisions\. Opt-in rate = decisions granting the purpose ÷ banner impressions/,
+  );
   assert.match(await page.locator('#funnel-accept_all').innerText(), /Accept all\s+4\s+66\.7 %/);
   assert.match(await page.locator('#funnel-none').innerText(), /No decision\s+4\s+40\.0 %/);
   assert.match(await page.locator('#gpc').innerText(), /20\.0 %/);
@@ -226,7 +239,10 @@ test('receipts: consent-id lookup and the audit export', async () => {
   await page.goto(`${d.url}/dashboard#/sites/${site.id}/receipts`);
   await page.getByLabel('Consent id', { exact: true }).fill('not an id');
   await page.getByRole('button', { name: 'Look up' }).click();
-  await page.locator('#lookup-id-error').getByText(/must be a consent id/).waitFor();
+  await page
+    .locator('#lookup-id-error')
+    .getByText(/must be a consent id/)
+    .waitFor();
   await page.getByLabel('Consent id', { exact: true }).fill(consentId);
   await page.getByRole('button', { name: 'Look up' }).click();
   await page.locator('#lookup-table').waitFor();
@@ -234,7 +250,10 @@ test('receipts: consent-id lookup and the audit export', async () => {
   await page.getByLabel('NDJSON (one JSON receipt per line)').check();
   const href = (await page.locator('#export-receipts').getAttribute('href'))!;
   assert.match(href, /format=ndjson/);
-  const lines = (await (await page.request.get(d.url + href)).text()).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (await (await page.request.get(d.url + href)).text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 6);
   assert.equal(lines[0].consent_id, consentId);
   assert.deepEqual(await axeSerious(page), []);
@@ -256,10 +275,15 @@ test('keyboard: skip link, tabs and the period can be used without a mouse', asy
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
   assert.match(page.url(), /#\/sites\//, 'the skip link changed the route');
   // Tab to the period select and change it with the arrow keys.
-  for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.id)) != 'range-preset'; i++) await page.keyboard.press('Tab');
+  for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.id)) != 'range-preset'; i++)
+    await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'range-preset');
   await page.keyboard.press('ArrowDown');
-  await waitFor(async () => /from=/.test(page.url()) && (await page.locator('#range-preset').inputValue()) != '30d', 3000, 'the period to change by keyboard');
+  await waitFor(
+    async () => /from=/.test(page.url()) && (await page.locator('#range-preset').inputValue()) != '30d',
+    3000,
+    'the period to change by keyboard',
+  );
   // Every focusable element shows where the focus is.
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
   assert.notEqual(outline, 'none');
@@ -326,7 +350,12 @@ test('another user sees none of it; an operator grants the site', async () => {
 });
 
 test('an owner deletes a site after typing its name; a viewer is not offered it; it leaves every list', async () => {
-  const old = await d.admin('POST', '/sites', { name: 'Old Campaign', origins: ['https://kampanje.nordicshop.example'], default_language: 'nb', privacy_policy_url: SHOP + '/personvern' });
+  const old = await d.admin('POST', '/sites', {
+    name: 'Old Campaign',
+    origins: ['https://kampanje.nordicshop.example'],
+    default_language: 'nb',
+    privacy_policy_url: SHOP + '/personvern',
+  });
   const ola = (await d.admin('GET', '/users')).users.find((u: any) => u.email == 'ola@nordicshop.example');
   await d.admin('PUT', `/users/${ola.id}/grants/${old.id}`, { role: 'viewer' });
   await d.admin('POST', '/users', { email: 'per@nordicshop.example', password: PASSWORD, grants: [{ site_id: old.id, role: 'owner' }] });
@@ -349,7 +378,10 @@ test('an owner deletes a site after typing its name; a viewer is not offered it;
   await page.locator('#d-confirm-error').getByText('This is not the site’s name; type Old Campaign exactly.').waitFor();
   assert.equal(await confirm.getAttribute('aria-invalid'), 'true');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'd-confirm');
-  assert.ok((await d.admin('GET', '/sites')).sites.some((s: any) => s.id == old.id), 'a wrong name deleted the site');
+  assert.ok(
+    (await d.admin('GET', '/sites')).sites.some((s: any) => s.id == old.id),
+    'a wrong name deleted the site',
+  );
   assert.deepEqual(await axeSerious(page), []);
   await page.locator('#delete-form').scrollIntoViewIfNeeded();
   await shot(page, 'dashboard-delete-site.png', false);
@@ -427,7 +459,10 @@ test('an operator sets a new password in a dialog, never in a browser prompt', a
   assert.equal(await dialog.getByLabel('New password').getAttribute('type'), 'password');
   await dialog.getByLabel('New password').fill('short');
   await dialog.getByRole('button', { name: 'Set password' }).click();
-  await dialog.locator('#reset-password-error').getByText(/^Must be at least 10 characters long/).waitFor();
+  await dialog
+    .locator('#reset-password-error')
+    .getByText(/^Must be at least 10 characters long/)
+    .waitFor();
   await dialog.getByLabel('Show the password').check();
   assert.equal(await dialog.getByLabel('New password').getAttribute('type'), 'text');
   assert.deepEqual(await axeSerious(page), []);
@@ -455,7 +490,10 @@ test('an operator invites a person with a one-time link; the person sets their o
   const form = page.locator('#invite-form');
   await form.getByLabel('E-mail address').fill('not an address');
   await form.getByRole('button', { name: 'Create invitation link' }).click();
-  await page.locator('#inv-email-error').getByText(/^Must be an e-mail address/).waitFor();
+  await page
+    .locator('#inv-email-error')
+    .getByText(/^Must be an e-mail address/)
+    .waitFor();
   await form.getByLabel('E-mail address').fill('nina@nordicshop.example');
   await form.getByLabel('Site', { exact: true }).selectOption({ label: 'Nordic Shop' });
   await form.getByLabel('Role on the site').selectOption('viewer');
@@ -475,7 +513,10 @@ test('an operator invites a person with a one-time link; the person sets their o
   await nina.getByLabel('Password', { exact: true }).fill('short');
   await nina.getByLabel('Password again').fill('short');
   await nina.getByRole('button', { name: 'Create my account' }).click();
-  await nina.locator('#i-password-error').getByText(/^Must be at least 10 characters long/).waitFor();
+  await nina
+    .locator('#i-password-error')
+    .getByText(/^Must be at least 10 characters long/)
+    .waitFor();
   assert.deepEqual(await axeSerious(nina), []);
   await shot(nina, 'dashboard-invite-accept.png', false);
   await nina.getByLabel('Password', { exact: true }).fill('nina chose this herself');

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addDays, bucketLabel, failedSignInsText, fieldTarget, num, parseRoute, pct, presetOf, presetRange, rangeProblem } from '../../src/format.ts';
+import {
+  addDays,
+  bucketLabel,
+  failedSignInsText,
+  fieldTarget,
+  num,
+  parseRoute,
+  pct,
+  presetOf,
+  presetRange,
+  rangeProblem,
+} from '../../src/format.ts';
 
 test('rates show one decimal and a dash when there is nothing to divide by', () => {
   assert.equal(pct(0.6), '60.0 %');
@@ -47,5 +58,8 @@ test('the owner is told of failed sign-ins with their time and network', () => {
     failedSignInsText({ count: 5, last: '2026-11-23T10:04:05Z', last_network: '203.0.113.0/24' }),
     '5 failed sign-ins to your account since your last visit, the last on 2026-11-23 10:04 UTC from the network 203.0.113.0/24. If that was not you, your password held; if it is a weak one, ask an operator for a new one.',
   );
-  assert.match(failedSignInsText({ count: 1, last: '2026-11-23T10:04:05Z', last_network: '2001:db8:1::/48' }), /^1 failed sign-in to your account/);
+  assert.match(
+    failedSignInsText({ count: 1, last: '2026-11-23T10:04:05Z', last_network: '2001:db8:1::/48' }),
+    /^1 failed sign-in to your account/,
+  );
 });

@@ -5,7 +5,19 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { Consentd, INTEGRATIONS, Pages, SCREENSHOTS, axeSource, launch, newContext, shopPage, sleep, waitFor, waitForBanner } from './harness.ts';
+import {
+  Consentd,
+  INTEGRATIONS,
+  Pages,
+  SCREENSHOTS,
+  axeSource,
+  launch,
+  newContext,
+  shopPage,
+  sleep,
+  waitFor,
+  waitForBanner,
+} from './harness.ts';
 
 const c = new Consentd();
 const pages = new Pages();
@@ -78,14 +90,24 @@ const focused = (p: Page) =>
       a = a.shadowRoot.activeElement;
     }
     const outline = a ? getComputedStyle(a).outlineStyle + ' ' + getComputedStyle(a).outlineWidth : '';
-    return { hosts, tag: a?.tagName.toLowerCase(), role: a?.getAttribute('role'), action: a?.getAttribute('data-samtykke-action'), text: a?.textContent, outline };
+    return {
+      hosts,
+      tag: a?.tagName.toLowerCase(),
+      role: a?.getAttribute('role'),
+      action: a?.getAttribute('data-samtykke-action'),
+      text: a?.textContent,
+      outline,
+    };
   });
 
 function luminance(rgb: string) {
-  const [r, g, b] = rgb.match(/[\d.]+/g)!.slice(0, 3).map((v) => {
-    const c = +v / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
+  const [r, g, b] = rgb
+    .match(/[\d.]+/g)!
+    .slice(0, 3)
+    .map((v) => {
+      const c = +v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 const contrast = (a: string, b: string) => {
@@ -100,7 +122,19 @@ async function buttonBoxes(p: Page) {
       const b = root.querySelector(`[data-samtykke-action=${a}]`) as HTMLElement;
       const r = b.getBoundingClientRect();
       const s = getComputedStyle(b);
-      return { w: r.width, h: r.height, top: r.top, bottom: r.bottom, left: r.left, right: r.right, size: s.fontSize, weight: s.fontWeight, color: s.color, bg: s.backgroundColor, tag: b.tagName };
+      return {
+        w: r.width,
+        h: r.height,
+        top: r.top,
+        bottom: r.bottom,
+        left: r.left,
+        right: r.right,
+        size: s.fontSize,
+        weight: s.fontWeight,
+        color: s.color,
+        bg: s.backgroundColor,
+        tag: b.tagName,
+      };
     });
   });
 }
@@ -111,9 +145,11 @@ describe('first layer', () => {
     const dialog = x.page.getByRole('dialog', { name: 'We value your privacy' });
     await dialog.waitFor();
     const text = (await dialog.textContent())!;
-    for (const s of ['statistics', 'marketing', 'Necessary', 'withdraw your consent at any time', 'Cookie settings']) assert.ok(text.includes(s), s);
+    for (const s of ['statistics', 'marketing', 'Necessary', 'withdraw your consent at any time', 'Cookie settings'])
+      assert.ok(text.includes(s), s);
     assert.equal(await dialog.getByRole('link', { name: 'Privacy policy' }).getAttribute('href'), pages.origin + '/privacy');
-    for (const name of ['Accept all', 'Reject all', 'Customize']) assert.equal(await dialog.getByRole('button', { name, exact: true }).count(), 1, name);
+    for (const name of ['Accept all', 'Reject all', 'Customize'])
+      assert.equal(await dialog.getByRole('button', { name, exact: true }).count(), 1, name);
     assert.deepEqual((await focused(x.page)).hosts, ['samtykke-banner'], 'focus moved into the banner');
     assert.equal((await focused(x.page)).role, 'dialog');
     assert.deepEqual(await x.context.cookies(), [], 'no cookie at all before a decision');
@@ -121,7 +157,10 @@ describe('first layer', () => {
     await x.context.close();
   });
 
-  for (const viewport of [{ width: 1366, height: 768 }, { width: 360, height: 640 }]) {
+  for (const viewport of [
+    { width: 1366, height: 768 },
+    { width: 360, height: 640 },
+  ]) {
     test(`"Accept all" and "Reject all" look alike and are visible without scrolling at ${viewport.width}×${viewport.height}`, async () => {
       const x = await open('/', { viewport });
       const [accept, reject] = await buttonBoxes(x.page);
@@ -135,7 +174,8 @@ describe('first layer', () => {
         assert.ok(b.top >= 0 && b.left >= 0 && b.bottom <= viewport.height && b.right <= viewport.width, 'in view');
       }
       assert.equal(contrast(accept.color, accept.bg).toFixed(2), contrast(reject.color, reject.bg).toFixed(2), 'same contrast');
-      if (viewport.width == 360) await x.page.screenshot({ path: join(SCREENSHOTS, 'banner-first-layer-360x640.png'), animations: 'disabled' });
+      if (viewport.width == 360)
+        await x.page.screenshot({ path: join(SCREENSHOTS, 'banner-first-layer-360x640.png'), animations: 'disabled' });
       await x.context.close();
     });
   }
@@ -154,14 +194,22 @@ describe('first layer', () => {
     await x.page.keyboard.press('Shift+Tab');
     await x.page.keyboard.press('Enter');
     await banner(x.page).waitFor({ state: 'detached' });
-    assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), { necessary: true, statistics: false, marketing: false });
+    assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), {
+      necessary: true,
+      statistics: false,
+      marketing: false,
+    });
     // document.cookie reaches the browser's cookie store, which
     // context.cookies() reads, a moment after the page wrote it.
     const consentCookie = async () => (await x.context.cookies()).filter((k) => k.name == 'samtykke');
     await waitFor(async () => (await consentCookie()).length > 0, 5000, 'the samtykke cookie in the browser');
     const cookie = await consentCookie();
     assert.equal(cookie.length, 1);
-    assert.match(cookie[0].value, /^1\.[0-9a-f-]{36}\.[0-9a-f]{16}\.00\.\d+$/, 'consent id, config version, choices, time and nothing else');
+    assert.match(
+      cookie[0].value,
+      /^1\.[0-9a-f-]{36}\.[0-9a-f]{16}\.00\.\d+$/,
+      'consent id, config version, choices, time and nothing else',
+    );
     assert.equal(cookie[0].path, '/');
     assert.equal(cookie[0].sameSite, 'Lax');
     assert.equal(cookie[0].secure, false, 'http page');
@@ -181,7 +229,10 @@ describe('first layer', () => {
     const x = await newContext(browser, { reducedMotion: 'reduce' });
     await x.context.addInitScript(() => {
       (window as any).__cls = 0;
-      new PerformanceObserver((l) => l.getEntries().forEach((e: any) => ((window as any).__cls += e.value))).observe({ type: 'layout-shift', buffered: true });
+      new PerformanceObserver((l) => l.getEntries().forEach((e: any) => ((window as any).__cls += e.value))).observe({
+        type: 'layout-shift',
+        buffered: true,
+      });
     });
     await x.page.goto(pages.origin + '/');
     const lead = () => x.page.evaluate(() => JSON.stringify(document.getElementById('lead')!.getBoundingClientRect()));
@@ -194,12 +245,16 @@ describe('first layer', () => {
     assert.equal(await lead(), before);
     assert.equal(await x.page.evaluate(() => (window as any).__cls), 0);
     await x.page.click('#open-link');
-    const anim = await x.page.evaluate(() => getComputedStyle(document.getElementById('samtykke-banner')!.shadowRoot!.querySelector('.bg')!).animationName);
+    const anim = await x.page.evaluate(
+      () => getComputedStyle(document.getElementById('samtykke-banner')!.shadowRoot!.querySelector('.bg')!).animationName,
+    );
     assert.equal(anim, 'none');
     const y = await newContext(browser);
     await y.page.goto(pages.origin + '/');
     await waitForBanner(y.page);
-    const moving = await y.page.evaluate(() => getComputedStyle(document.getElementById('samtykke-banner')!.shadowRoot!.querySelector('.card')!).animationName);
+    const moving = await y.page.evaluate(
+      () => getComputedStyle(document.getElementById('samtykke-banner')!.shadowRoot!.querySelector('.card')!).animationName,
+    );
     assert.notEqual(moving, 'none');
     await x.context.close();
     await y.context.close();
@@ -220,7 +275,25 @@ describe('settings layer', () => {
     assert.ok((await dialog.textContent())!.includes('Always on'));
     for (const d of await dialog.locator('details').all()) await d.locator('summary').click();
     const text = (await dialog.textContent())!;
-    for (const s of ['Google Analytics 4', 'Google Ireland Limited', '_ga_*', '2 years', 'Hotjar', '_hjSessionUser_*', '1 year', '30 minutes', 'Session', 'Meta Pixel', '_fbp', '90 days', 'HubSpot', 'hubspotutk', '180 days', 'samtykke', '182 days'])
+    for (const s of [
+      'Google Analytics 4',
+      'Google Ireland Limited',
+      '_ga_*',
+      '2 years',
+      'Hotjar',
+      '_hjSessionUser_*',
+      '1 year',
+      '30 minutes',
+      'Session',
+      'Meta Pixel',
+      '_fbp',
+      '90 days',
+      'HubSpot',
+      'hubspotutk',
+      '180 days',
+      'samtykke',
+      '182 days',
+    ])
       assert.ok(text.includes(s), s);
     assert.ok(!text.includes('Your consent'), 'no consent to show yet');
     await x.page.screenshot({ path: join(SCREENSHOTS, 'banner-settings-1366x768.png'), animations: 'disabled' });
@@ -295,7 +368,9 @@ test('axe-core finds no serious or critical violation in either layer', async ()
   const run = () =>
     x.page.evaluate(async () => {
       const r = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((v: any) => v.impact == 'serious' || v.impact == 'critical').map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
+      return r.violations
+        .filter((v: any) => v.impact == 'serious' || v.impact == 'critical')
+        .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
     });
   assert.deepEqual(await run(), []);
   await action(x.page, 'customize').click();
@@ -329,7 +404,10 @@ describe('language', () => {
   // button the visitor will see, the settings layer words cookie lifetimes
   // naturally (minutes, days, years, session), and the persistent button
   // shows its name on screen, also on a phone.
-  const reviewed: Record<string, { title: string; body: string[]; settings: string[]; durations: string[]; button: string; given: string }> = {
+  const reviewed: Record<
+    string,
+    { title: string; body: string[]; settings: string[]; durations: string[]; button: string; given: string }
+  > = {
     en: {
       title: 'Cookie settings',
       body: ['Some of them are set by third parties, listed under “Customize”.', 'with the “Cookie settings” button'],
@@ -348,7 +426,11 @@ describe('language', () => {
     },
     nn: {
       title: 'Innstillingar for informasjonskapslar',
-      body: ['Nokre av dei blir sette av tredjepartar, som er lista opp under «Tilpass».', 'Du kan kva tid som helst endre', 'med knappen «Informasjonskapslar»'],
+      body: [
+        'Nokre av dei blir sette av tredjepartar, som er lista opp under «Tilpass».',
+        'Du kan kva tid som helst endre',
+        'med knappen «Informasjonskapslar»',
+      ],
       settings: ['Vel kva vi får bruke informasjonskapslar til. Du kan kva tid som helst', 'korleis besøkjande brukar nettstaden'],
       durations: ['2 år', '1 år', '182 dagar', '180 dagar', '90 dagar', '30 minuttar', 'Økt'],
       button: 'Informasjonskapslar',
@@ -372,7 +454,11 @@ describe('language', () => {
     },
     fi: {
       title: 'Evästeasetukset',
-      body: ['Osan niistä asettavat kolmannet osapuolet, jotka on lueteltu kohdassa ”Mukauta”.', 'Sivusto tarvitsee välttämättömiä evästeitä toimiakseen', 'painikkeella ”Evästeasetukset”'],
+      body: [
+        'Osan niistä asettavat kolmannet osapuolet, jotka on lueteltu kohdassa ”Mukauta”.',
+        'Sivusto tarvitsee välttämättömiä evästeitä toimiakseen',
+        'painikkeella ”Evästeasetukset”',
+      ],
       settings: ['Nämä evästeet kertovat meille, miten kävijät käyttävät sivustoa'],
       durations: ['2 vuotta', '1 vuosi', '182 päivää', '180 päivää', '90 päivää', '30 minuuttia', 'Istunnon ajan'],
       button: 'Evästeasetukset',
@@ -380,7 +466,10 @@ describe('language', () => {
     },
     de: {
       title: 'Cookie-Einstellungen',
-      body: ['Einige davon werden von Drittanbietern gesetzt, die unter „Anpassen“ aufgeführt sind.', 'über die Schaltfläche „Cookie-Einstellungen“'],
+      body: [
+        'Einige davon werden von Drittanbietern gesetzt, die unter „Anpassen“ aufgeführt sind.',
+        'über die Schaltfläche „Cookie-Einstellungen“',
+      ],
       settings: ['Wählen Sie, wofür wir Cookies verwenden dürfen.'],
       durations: ['2 Jahre', '1 Jahr', '182 Tage', '180 Tage', '90 Tage', '30 Minuten', 'Sitzung'],
       button: 'Cookie-Einstellungen',
@@ -397,7 +486,8 @@ describe('language', () => {
       const first = clean(await card.textContent());
       for (const s of want.body) assert.ok(first.includes(s), `${lang} first layer: ${s} in ${first}`);
       const [accept, reject] = await buttonBoxes(x.page);
-      for (const b of [accept, reject]) assert.ok(b.top >= 0 && b.bottom <= 640 && b.right <= 360, `${lang}: Accept and Reject in view at 360×640`);
+      for (const b of [accept, reject])
+        assert.ok(b.top >= 0 && b.bottom <= 640 && b.right <= 360, `${lang}: Accept and Reject in view at 360×640`);
       await x.page.screenshot({ path: join(SCREENSHOTS, `banner-first-layer-${lang}-360x640.png`), animations: 'disabled' });
 
       await action(x.page, 'customize').click();
@@ -407,10 +497,24 @@ describe('language', () => {
       const second = clean(await dialog.textContent());
       for (const s of [...want.settings, ...want.durations]) assert.ok(second.includes(s), `${lang} settings layer: ${s} in ${second}`);
       // Each cookie's lifetime, row by row, as the vendors document it.
-      const rows = await dialog.locator('tbody tr').evaluateAll((trs) => Object.fromEntries(trs.map((tr) => [tr.children[0].textContent, tr.children[1].textContent!.replace(/\u00a0/g, ' ')])));
+      const rows = await dialog
+        .locator('tbody tr')
+        .evaluateAll((trs) =>
+          Object.fromEntries(trs.map((tr) => [tr.children[0].textContent, tr.children[1].textContent!.replace(/\u00a0/g, ' ')])),
+        );
       const [y2, y1, d182, d180, d90, m30, session] = want.durations;
       assert.deepEqual(
-        [rows['_ga'], rows['_hjSessionUser_*'], rows['samtykke'], rows['__hstc'], rows['_fbp'], rows['_hjSession_*'], rows['__hssc'], rows['_hjTLDTest'], rows['__hssrc']],
+        [
+          rows['_ga'],
+          rows['_hjSessionUser_*'],
+          rows['samtykke'],
+          rows['__hstc'],
+          rows['_fbp'],
+          rows['_hjSession_*'],
+          rows['__hssc'],
+          rows['_hjTLDTest'],
+          rows['__hssrc'],
+        ],
         [y2, y1, d182, d180, d90, m30, m30, session, session],
       );
       await action(x.page, 'accept-all').click();
@@ -425,10 +529,26 @@ describe('language', () => {
         r.selectNodeContents(text);
         const t = r.getBoundingClientRect();
         const s = getComputedStyle(b);
-        return { text: text.textContent, w: t.width, h: t.height, left: t.left, right: t.right, bottom: t.bottom, clipped: b.scrollWidth > b.clientWidth, color: s.color, bg: s.backgroundColor, size: s.fontSize, title: b.title, aria: b.getAttribute('aria-label') };
+        return {
+          text: text.textContent,
+          w: t.width,
+          h: t.height,
+          left: t.left,
+          right: t.right,
+          bottom: t.bottom,
+          clipped: b.scrollWidth > b.clientWidth,
+          color: s.color,
+          bg: s.backgroundColor,
+          size: s.fontSize,
+          title: b.title,
+          aria: b.getAttribute('aria-label'),
+        };
       });
       assert.equal(seen.text, want.button, 'the name is written on the button');
-      assert.ok(seen.w > 20 && seen.h >= 12 && seen.left >= 0 && seen.right <= 360 && seen.bottom <= 640 && !seen.clipped, `${lang}: label on screen ${JSON.stringify(seen)}`);
+      assert.ok(
+        seen.w > 20 && seen.h >= 12 && seen.left >= 0 && seen.right <= 360 && seen.bottom <= 640 && !seen.clipped,
+        `${lang}: label on screen ${JSON.stringify(seen)}`,
+      );
       assert.ok(contrast(seen.color, seen.bg) >= 4.5 && parseFloat(seen.size) >= 14, `${lang}: label readable ${JSON.stringify(seen)}`);
       assert.equal(seen.aria, null, 'the visible text is the accessible name');
       await x.page.screenshot({ path: join(SCREENSHOTS, `settings-button-${lang}-360x640.png`), animations: 'disabled' });
@@ -446,7 +566,9 @@ test('works under a Content-Security-Policy without unsafe-inline or unsafe-eval
   const x = await newContext(browser);
   await x.context.addInitScript(() => {
     (window as any).__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   const errors: string[] = [];
   x.page.on('pageerror', (e) => errors.push(String(e)));
@@ -463,7 +585,9 @@ test('works under a Content-Security-Policy without unsafe-inline or unsafe-eval
   await action(x.page, 'save').click();
   await x.page.waitForFunction(() => document.documentElement.dataset.statsRan == 'yes');
   await x.page.getByRole('button', { name: 'Cookie settings' }).waitFor();
-  const injected = await x.page.evaluate(() => Array.from(document.querySelectorAll('script[src*="hotjar"],script[src*="gtag"]'), (s) => (s as HTMLScriptElement).nonce));
+  const injected = await x.page.evaluate(() =>
+    Array.from(document.querySelectorAll('script[src*="hotjar"],script[src*="gtag"]'), (s) => (s as HTMLScriptElement).nonce),
+  );
   assert.deepEqual(injected, [NONCE, NONCE], 'injected vendor loaders carry the nonce');
   const id = await x.page.evaluate(() => (window as any).samtykke.consentId);
   await waitFor(async () => (await c.receipts(site.id, id)).length == 1, 5000, 'receipt under CSP');
@@ -478,7 +602,8 @@ test('GPC: nothing pre-selected, and receipts say gpc: true', async () => {
   await x.page.goto(pages.origin + '/');
   await waitForBanner(x.page);
   await action(x.page, 'customize').click();
-  for (const name of ['Statistics', 'Marketing']) assert.equal(await banner(x.page).getByRole('switch', { name }).getAttribute('aria-checked'), 'false');
+  for (const name of ['Statistics', 'Marketing'])
+    assert.equal(await banner(x.page).getByRole('switch', { name }).getAttribute('aria-checked'), 'false');
   await banner(x.page).getByRole('switch', { name: 'Statistics' }).click();
   await action(x.page, 'save').click();
   const id = await x.page.evaluate(() => (window as any).samtykke.consentId);
@@ -510,7 +635,10 @@ test('public API: consent, consentId, accept(), on("change"), the samtykke:chang
     ['event', consent, 'custom'],
     ['on', consent, 'string'],
   ]);
-  assert.match(await x.page.evaluate(() => (window as any).samtykke.consentId), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(
+    await x.page.evaluate(() => (window as any).samtykke.consentId),
+    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+  );
   const dl = await x.page.evaluate(() => (window as any).dataLayer.filter((e: any) => e.event == 'samtykke_consent_update'));
   assert.deepEqual(dl, [{ event: 'samtykke_consent_update', samtykke: consent }]);
   const id = await x.page.evaluate(() => (window as any).samtykke.consentId);
@@ -527,16 +655,28 @@ describe('re-prompt', () => {
     const x = await open('/?site=' + own.id);
     await action(x.page, 'accept-all').click();
     await waitFor(async () => x.hits(/static\.hotjar\.com/).length == 1, 5000, 'Hotjar');
-    const updated = await c.admin('PUT', '/sites/' + own.id, { ...settingsFor(), name: 'Changing shop', texts: { en: { 'banner.title': 'We changed our cookies' } } });
+    const updated = await c.admin('PUT', '/sites/' + own.id, {
+      ...settingsFor(),
+      name: 'Changing shop',
+      texts: { en: { 'banner.title': 'We changed our cookies' } },
+    });
     assert.notEqual(updated.config_version, own.config_version);
     await x.page.reload();
     const t0 = Date.now();
     await x.page.getByRole('dialog', { name: 'We changed our cookies' }).waitFor();
     await sleep(1000);
-    assert.deepEqual(x.requests.filter((r) => r.at >= t0), []);
+    assert.deepEqual(
+      x.requests.filter((r) => r.at >= t0),
+      [],
+    );
     assert.equal(await x.page.evaluate(() => (window as any).samtykke.consent), null);
     const dl = await x.page.evaluate(() => (window as any).dataLayer.map((a: any) => Array.from(a)).filter((a: any[]) => a[1] == 'update'));
-    assert.deepEqual(dl.at(-1)[2], { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied' });
+    assert.deepEqual(dl.at(-1)[2], {
+      ad_storage: 'denied',
+      ad_user_data: 'denied',
+      ad_personalization: 'denied',
+      analytics_storage: 'denied',
+    });
     await x.context.close();
   });
 
@@ -581,7 +721,10 @@ test('the /demo page: banner, live state, marked example tags, and a way back', 
   await x.page.goto(c.url + '/demo');
   await waitForBanner(x.page);
   assert.deepEqual(x.requests, []);
-  assert.match((await x.page.locator('pre').nth(1).textContent())!, new RegExp(`<script src="${c.url}/samtykke.js" data-site="demo"></script>`));
+  assert.match(
+    (await x.page.locator('pre').nth(1).textContent())!,
+    new RegExp(`<script src="${c.url}/samtykke.js" data-site="demo"></script>`),
+  );
   assert.deepEqual(JSON.parse((await x.page.locator('#state').textContent())!), { consentId: null, consent: null });
   await x.page.screenshot({ path: join(SCREENSHOTS, 'demo-1366x768.png'), animations: 'disabled' });
   await action(x.page, 'customize').click();

@@ -72,7 +72,15 @@ async function chromiumEngine(proxy: RecordingProxy): Promise<Engine> {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     // Chromium bypasses a proxy for loopback on its own; everything else goes through it.
     proxy: { server: 'http://' + proxy.address },
   });
@@ -153,7 +161,9 @@ async function firefoxEngine(proxy: RecordingProxy): Promise<Engine> {
 
 /** Xvfb on the first free display; -displayfd makes Xvfb choose and tell it. */
 async function xvfb(): Promise<{ display: string; proc: ChildProcess }> {
-  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1400x900x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1400x900x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const n = await new Promise<string>((resolve, reject) => {
@@ -193,7 +203,13 @@ async function webkitEngine(proxy: RecordingProxy): Promise<Engine> {
   // WebKitGTK speaks TLS to an HTTPS proxy given as a capability, and then
   // refuses our self-signed proxy; through the environment (libproxy) it uses
   // plain CONNECT, like the other engines.
-  const env = { ...process.env, DISPLAY: x.display, http_proxy: 'http://' + proxy.address, https_proxy: 'http://' + proxy.address, no_proxy: '127.0.0.1,localhost' };
+  const env = {
+    ...process.env,
+    DISPLAY: x.display,
+    http_proxy: 'http://' + proxy.address,
+    https_proxy: 'http://' + proxy.address,
+    no_proxy: '127.0.0.1,localhost',
+  };
   // One session at a time: a new one replaces a window a failed test left open.
   const driver = spawn('WebKitWebDriver', [`--port=${port}`, '--replace-on-new-session'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -250,7 +266,16 @@ async function webkitEngine(proxy: RecordingProxy): Promise<Engine> {
       };
       const keys = (values: string[]) =>
         call('POST', sp + '/actions', {
-          actions: [{ type: 'key', id: 'keyboard', actions: [...values.map((value) => ({ type: 'keyDown', value })), ...values.reverse().map((value) => ({ type: 'keyUp', value }))] }],
+          actions: [
+            {
+              type: 'key',
+              id: 'keyboard',
+              actions: [
+                ...values.map((value) => ({ type: 'keyDown', value })),
+                ...values.reverse().map((value) => ({ type: 'keyUp', value })),
+              ],
+            },
+          ],
         });
       return {
         goto: async (url) => void (await call('POST', sp + '/url', { url })),

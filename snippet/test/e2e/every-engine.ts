@@ -14,7 +14,20 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchEngine, type Engine, type EngineName, type Tab } from './engines.ts';
-import { Consentd, INTEGRATIONS, Pages, SCREENSHOTS, SHOP, TRACKER_COOKIE, allSnippets, axeSource, isTracker, shopPage, vendorAnswer, waitFor } from './harness.ts';
+import {
+  Consentd,
+  INTEGRATIONS,
+  Pages,
+  SCREENSHOTS,
+  SHOP,
+  TRACKER_COOKIE,
+  allSnippets,
+  axeSource,
+  isTracker,
+  shopPage,
+  vendorAnswer,
+  waitFor,
+} from './harness.ts';
 import { RecordingProxy } from './proxy.ts';
 
 /**
@@ -51,7 +64,10 @@ export function everyEngine(name: EngineName) {
       integrations: INTEGRATIONS,
     });
     plain = await c.createSite({ name: 'Shop with its own tags', ...base });
-    const page = (site: string, head = '', body = '') => () => shopPage({ consentd: consentd(), site, head, body });
+    const page =
+      (site: string, head = '', body = '') =>
+      () =>
+        shopPage({ consentd: consentd(), site, head, body });
     pages.routes.set('/integrations', page(integ.id));
     pages.routes.set('/snippets', page(plain.id, allSnippets()));
     // The same page arriving in two parts, the vendor tags only once samtykke.js
@@ -67,7 +83,10 @@ export function everyEngine(name: EngineName) {
     });
     pages.routes.set('/part-one-ran', () => (partOneRan(), { body: '', status: 204 }));
     pages.routes.set('/privacy', () => '<!doctype html><html lang="en"><title>Privacy</title><h1>Privacy policy</h1></html>');
-    pages.routes.set('/js/stats.js', () => ({ body: "window.__order.push('stats-external')", headers: { 'Content-Type': 'text/javascript' } }));
+    pages.routes.set('/js/stats.js', () => ({
+      body: "window.__order.push('stats-external')",
+      headers: { 'Content-Type': 'text/javascript' },
+    }));
     pages.routes.set(
       '/owner',
       page(
@@ -81,7 +100,14 @@ export function everyEngine(name: EngineName) {
         `<script type="text/html" data-samtykke="marketing"><img id="pixel" alt="" src="https://www.facebook.com/tr?id=1234567890123&ev=OwnerTemplate"><script>window.__order.push('marketing-template')<\\/script></script>`,
       ),
     );
-    pages.routes.set('/owner-template', page(plain.id, '', `<template data-samtykke="marketing"><img id="pixel" alt="" src="https://www.facebook.com/tr?id=1234567890123&ev=InTemplate"></template>`));
+    pages.routes.set(
+      '/owner-template',
+      page(
+        plain.id,
+        '',
+        `<template data-samtykke="marketing"><img id="pixel" alt="" src="https://www.facebook.com/tr?id=1234567890123&ev=InTemplate"></template>`,
+      ),
+    );
     // Tags that arrive after samtykke.js by other ways than the page's HTML:
     // document.write (parser-inserted, as old loaders do), a script created
     // and inserted later, one whose src is set after insertion, and a parsed
@@ -165,7 +191,10 @@ addEventListener('load', function () {
   }
 
   async function trackerCookies(t: Tab) {
-    return (await t.cookies()).filter((k) => TRACKER_COOKIE.test(k.name)).map((k) => `${k.name}@${k.domain.replace(/^\./, '')}`).sort();
+    return (await t.cookies())
+      .filter((k) => TRACKER_COOKIE.test(k.name))
+      .map((k) => `${k.name}@${k.domain.replace(/^\./, '')}`)
+      .sort();
   }
 
   async function nothingRan(t: Tab, what: string) {
@@ -198,12 +227,16 @@ addEventListener('load', function () {
       await t.close();
     });
 
-    test('the five vendors\' unmodified snippets: none runs; only the preloadable <script src> tags may be fetched', async () => {
+    test("the five vendors' unmodified snippets: none runs; only the preloadable <script src> tags may be fetched", async () => {
       const t = await open('/snippets');
       await settle(t);
       await nothingRan(t, 'snippets');
       const held = await t.eval(() => Array.from(document.querySelectorAll('script[data-samtykke-src]'), (s) => s.getAttribute('type')));
-      assert.deepEqual(held, ['text/plain', 'text/plain', 'text/plain', 'text/plain', 'text/plain'], 'gtag, GTM, Meta, HubSpot and Hotjar held');
+      assert.deepEqual(
+        held,
+        ['text/plain', 'text/plain', 'text/plain', 'text/plain', 'text/plain'],
+        'gtag, GTM, Meta, HubSpot and Hotjar held',
+      );
       // Fetched, never run: see PRELOADABLE.
       for (const u of trackerHits()) assert.match(u, PRELOADABLE);
       await shot(t, 'banner-on-snippets');
@@ -268,9 +301,18 @@ addEventListener('load', function () {
       const t = await open('/snippets');
       await t.eval(() => ((window as any).__samePage = 1));
       await act(t, 'accept-all');
-      await until(t, () => ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__fbLoaded', '__hubspotLoaded'].every((k) => (window as any)[k]), 'every vendor');
-      await untilHost(() => trackerHits().some((u) => /google-analytics\.com\/g\/collect.*gcs=G111/.test(u)), 'a GA4 hit with consent granted');
-      const ran = await t.eval(() => ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__fbLoaded', '__hubspotLoaded', '__samePage'].map((k) => (window as any)[k]));
+      await until(
+        t,
+        () => ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__fbLoaded', '__hubspotLoaded'].every((k) => (window as any)[k]),
+        'every vendor',
+      );
+      await untilHost(
+        () => trackerHits().some((u) => /google-analytics\.com\/g\/collect.*gcs=G111/.test(u)),
+        'a GA4 hit with consent granted',
+      );
+      const ran = await t.eval(() =>
+        ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__fbLoaded', '__hubspotLoaded', '__samePage'].map((k) => (window as any)[k]),
+      );
       assert.deepEqual(ran, [1, 1, 1, 1, 1, 1], 'each once, same page');
       const names = (await trackerCookies(t)).map((k) => k.split('@')[0]);
       for (const n of ['_ga', '_fbp', '__hstc', 'hubspotutk']) assert.ok(names.includes(n), `${n} in ${names}`);
@@ -282,9 +324,15 @@ addEventListener('load', function () {
         const t = await open(path);
         const t0 = Date.now();
         await chooseOnly(t, 'statistics');
-        await untilHost(() => trackerHits(t0).some((u) => /google-analytics\.com\/g\/collect/.test(u)) && trackerHits(t0).some((u) => /in\.hotjar\.com/.test(u)), `${path}: GA4 and Hotjar hits`);
+        await untilHost(
+          () =>
+            trackerHits(t0).some((u) => /google-analytics\.com\/g\/collect/.test(u)) &&
+            trackerHits(t0).some((u) => /in\.hotjar\.com/.test(u)),
+          `${path}: GA4 and Hotjar hits`,
+        );
         await settle(t);
-        for (const u of trackerHits(t0)) assert.doesNotMatch(u, /connect\.facebook\.net|facebook\.com\/tr|hs-scripts|hs-analytics|doubleclick/, `${path}: ${u}`);
+        for (const u of trackerHits(t0))
+          assert.doesNotMatch(u, /connect\.facebook\.net|facebook\.com\/tr|hs-scripts|hs-analytics|doubleclick/, `${path}: ${u}`);
         assert.match(trackerHits(t0).find((u) => /g\/collect/.test(u))!, /gcs=G101/, 'analytics granted, ads denied');
         assert.deepEqual(await t.eval(() => [!!(window as any).__fbLoaded, !!(window as any).__hubspotLoaded]), [false, false]);
         await t.close();
@@ -309,7 +357,11 @@ addEventListener('load', function () {
       await until(t, () => (window as any).__lateDone, 'the late tags');
       await act(t, 'accept-all');
       const all = ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__hubspotLoaded'];
-      await until(t, () => ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__hubspotLoaded'].every((k) => (window as any)[k]), 'gtag.js, GTM, Hotjar and HubSpot');
+      await until(
+        t,
+        () => ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__hubspotLoaded'].every((k) => (window as any)[k]),
+        'gtag.js, GTM, Hotjar and HubSpot',
+      );
       assert.deepEqual(await t.eval((ks: string[]) => ks.map((k) => (window as any)[k]), all), [1, 1, 1, 1], 'each once');
       await t.close();
     });
@@ -318,7 +370,9 @@ addEventListener('load', function () {
   test(`${name}: Consent Mode: default first, update on the decision, and on the next page before any config`, async () => {
     const t = await open('/snippets');
     const dataLayer = () =>
-      t.eval(() => (window as any).dataLayer.map((a: any) => (Object.prototype.toString.call(a) == '[object Arguments]' ? Array.from(a) : a)));
+      t.eval(() =>
+        (window as any).dataLayer.map((a: any) => (Object.prototype.toString.call(a) == '[object Arguments]' ? Array.from(a) : a)),
+      );
     const firstTag = (d: any[]) => d.findIndex((e) => (Array.isArray(e) && (e[0] == 'config' || e[0] == 'event')) || e?.event == 'gtm.js');
     let dl = await dataLayer();
     assert.deepEqual(dl[0].slice(0, 2), ['consent', 'default']);
@@ -359,7 +413,13 @@ addEventListener('load', function () {
     assert.deepEqual(trackerHits(t0), [], 'no tracker request after the reload');
     await untilHost(async () => (await c.receipts(integ.id, consentId)).length == 2, 'two receipts');
     const receipts = await c.receipts(integ.id, consentId);
-    assert.deepEqual(receipts.map((r) => [r.action, r.surface]), [['accept_all', 'banner'], ['withdraw', 'settings']]);
+    assert.deepEqual(
+      receipts.map((r) => [r.action, r.surface]),
+      [
+        ['accept_all', 'banner'],
+        ['withdraw', 'settings'],
+      ],
+    );
     await t.close();
   });
 
@@ -380,7 +440,10 @@ addEventListener('load', function () {
         await t.reload();
         await settle(t);
         const receipts = await c.receipts(integ.id, consentId);
-        assert.deepEqual(receipts.map((r) => [r.receipt_id, r.action]), [[queued[0].id, 'accept_all']]);
+        assert.deepEqual(
+          receipts.map((r) => [r.receipt_id, r.action]),
+          [[queued[0].id, 'accept_all']],
+        );
         await t.close();
       } finally {
         proxy.refuse = undefined;
@@ -413,12 +476,19 @@ addEventListener('load', function () {
         t.eval(() => {
           let a: Element | null = document.activeElement;
           while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
-          return { role: a?.getAttribute('role'), action: a?.getAttribute('data-samtykke-action'), tag: a?.tagName.toLowerCase(), label: a?.getAttribute('aria-labelledby') };
+          return {
+            role: a?.getAttribute('role'),
+            action: a?.getAttribute('data-samtykke-action'),
+            tag: a?.tagName.toLowerCase(),
+            label: a?.getAttribute('aria-labelledby'),
+          };
         });
       const dialog = await t.eval(() => {
         const d = document.getElementById('samtykke-banner')!.shadowRoot!.querySelector('[role=dialog]')!;
         const by = d.getAttribute('aria-labelledby');
-        return { name: by ? d.getRootNode() && (d.getRootNode() as ShadowRoot).getElementById(by)?.textContent : d.getAttribute('aria-label') };
+        return {
+          name: by ? d.getRootNode() && (d.getRootNode() as ShadowRoot).getElementById(by)?.textContent : d.getAttribute('aria-label'),
+        };
       });
       assert.equal(dialog.name, 'We value your privacy');
       assert.equal((await focused()).role, 'dialog', 'focus moved into the banner');
@@ -448,7 +518,10 @@ addEventListener('load', function () {
           t,
           () => {
             const r = document.getElementById('samtykke-banner')!.shadowRoot!;
-            return Array.from(r.querySelectorAll('.card,.bg')).every((e) => getComputedStyle(e).opacity == '1') && r.getAnimations().every((a) => a.playState == 'finished');
+            return (
+              Array.from(r.querySelectorAll('.card,.bg')).every((e) => getComputedStyle(e).opacity == '1') &&
+              r.getAnimations().every((a) => a.playState == 'finished')
+            );
           },
           'the fade-in to end',
         );
@@ -456,7 +529,9 @@ addEventListener('load', function () {
       const run = () =>
         t.eval(async () => {
           const r = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-          return r.violations.filter((v: any) => v.impact == 'serious' || v.impact == 'critical').map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target + " " + n.failureSummary).join(" | ")}`);
+          return r.violations
+            .filter((v: any) => v.impact == 'serious' || v.impact == 'critical')
+            .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target + ' ' + n.failureSummary).join(' | ')}`);
         });
       assert.deepEqual(await run(), []);
       await shot(t, 'first-layer');

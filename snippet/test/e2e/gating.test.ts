@@ -3,7 +3,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { Consentd, INTEGRATIONS, Pages, SNIPPETS, allSnippets, hjStorage, launch, newContext, shopPage, sleep, trackerCookies, waitFor, waitForBanner, type Ctx } from './harness.ts';
+import {
+  Consentd,
+  INTEGRATIONS,
+  Pages,
+  SNIPPETS,
+  allSnippets,
+  hjStorage,
+  launch,
+  newContext,
+  shopPage,
+  sleep,
+  trackerCookies,
+  waitFor,
+  waitForBanner,
+  type Ctx,
+} from './harness.ts';
 
 const c = new Consentd();
 const pages = new Pages();
@@ -32,7 +47,10 @@ before(async () => {
   // Only the snippets that load through document.createElement.
   pages.routes.set('/loaders', () => shopPage({ consentd: c.url, site: plain.id, head: SNIPPETS.gtm + SNIPPETS.meta + SNIPPETS.hotjar }));
   // 2. Tags the owner marked.
-  pages.routes.set('/js/stats.js', () => ({ body: "window.__order.push('stats-external')", headers: { 'Content-Type': 'text/javascript' } }));
+  pages.routes.set('/js/stats.js', () => ({
+    body: "window.__order.push('stats-external')",
+    headers: { 'Content-Type': 'text/javascript' },
+  }));
   pages.routes.set('/owner', () =>
     shopPage({
       consentd: c.url,
@@ -83,7 +101,11 @@ async function nothingLoaded(x: Ctx) {
     };
   });
   assert.deepEqual(g, { ran: [], trackerScripts: [], consent: null });
-  assert.equal((await x.context.cookies()).find((k) => k.name == 'samtykke'), undefined, 'no choice stored');
+  assert.equal(
+    (await x.context.cookies()).find((k) => k.name == 'samtykke'),
+    undefined,
+    'no choice stored',
+  );
 }
 
 describe('before any decision', () => {
@@ -126,8 +148,14 @@ describe('before any decision', () => {
     await waitForBanner(x.page);
     await sleep(1500);
     await nothingLoaded(x);
-    const blocked = await x.page.evaluate(() => Array.from(document.querySelectorAll('script[data-samtykke-src]'), (s) => s.getAttribute('type')));
-    assert.deepEqual(blocked, ['text/plain', 'text/plain', 'text/plain', 'text/plain', 'text/plain'], 'gtag, GTM, Meta, HubSpot and Hotjar held');
+    const blocked = await x.page.evaluate(() =>
+      Array.from(document.querySelectorAll('script[data-samtykke-src]'), (s) => s.getAttribute('type')),
+    );
+    assert.deepEqual(
+      blocked,
+      ['text/plain', 'text/plain', 'text/plain', 'text/plain', 'text/plain'],
+      'gtag, GTM, Meta, HubSpot and Hotjar held',
+    );
     // Chromium's preload scanner reads ahead while samtykke.js downloads and
     // fetches these two before any script can run: a limit no script can
     // lift (README). Marked tags and site integrations make no request at all.
@@ -155,16 +183,30 @@ for (const path of ['/integrations', '/snippets']) {
       await waitForBanner(x.page);
       const t0 = Date.now();
       await chooseOnly(x.page, 'statistics');
-      await waitFor(async () => x.hits(/google-analytics\.com\/g\/collect/).length > 0 && x.hits(/in\.hotjar\.com/).length > 0, 8000, 'GA4 and Hotjar hits');
+      await waitFor(
+        async () => x.hits(/google-analytics\.com\/g\/collect/).length > 0 && x.hits(/in\.hotjar\.com/).length > 0,
+        8000,
+        'GA4 and Hotjar hits',
+      );
       await sleep(1000);
       const after = x.requests.filter((r) => r.at >= t0).map((r) => r.url);
-      assert.ok(after.some((u) => u.startsWith('https://www.googletagmanager.com/gtag/js?id=G-TEST1234')), 'gtag.js');
-      assert.ok(after.some((u) => u.startsWith('https://static.hotjar.com/c/hotjar-1234567.js')), 'Hotjar');
+      assert.ok(
+        after.some((u) => u.startsWith('https://www.googletagmanager.com/gtag/js?id=G-TEST1234')),
+        'gtag.js',
+      );
+      assert.ok(
+        after.some((u) => u.startsWith('https://static.hotjar.com/c/hotjar-1234567.js')),
+        'Hotjar',
+      );
       assert.match(x.hits(/g\/collect/)[0].url, /gcs=G101/, 'GA4 hit with analytics granted and ads denied');
       for (const u of after) assert.doesNotMatch(u, /connect\.facebook\.net|facebook\.com\/tr|hs-scripts|hs-analytics|doubleclick/, u);
       const names = (await trackerCookies(x.context)).map((k) => k.name);
       assert.ok(names.includes('_ga') && !names.includes('_fbp') && !names.includes('__hstc'), names.join());
-      assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), { necessary: true, statistics: true, marketing: false });
+      assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), {
+        necessary: true,
+        statistics: true,
+        marketing: false,
+      });
       await x.context.close();
     });
 
@@ -177,8 +219,14 @@ for (const path of ['/integrations', '/snippets']) {
       await waitFor(async () => x.hits(/facebook\.com\/tr/).length > 0 && x.hits(/hs-analytics\.net/).length > 0, 8000, 'Meta and HubSpot');
       await sleep(1000);
       const after = x.requests.filter((r) => r.at >= t0).map((r) => r.url);
-      assert.ok(after.some((u) => u == 'https://connect.facebook.net/en_US/fbevents.js'), 'fbevents.js');
-      assert.ok(after.some((u) => /js\.hs-scripts\.com\/7654321\.js/.test(u)), 'HubSpot loader');
+      assert.ok(
+        after.some((u) => u == 'https://connect.facebook.net/en_US/fbevents.js'),
+        'fbevents.js',
+      );
+      assert.ok(
+        after.some((u) => /js\.hs-scripts\.com\/7654321\.js/.test(u)),
+        'HubSpot loader',
+      );
       for (const u of after) assert.doesNotMatch(u, /hotjar|google-analytics|gtag\/js/, u);
       const hsp = await x.page.evaluate(() => JSON.parse(sessionStorage.getItem('test_hsp') || 'null'));
       assert.deepEqual(hsp, ['setHubSpotConsent', { analytics: false, advertisement: true, functionality: true }]);
@@ -196,7 +244,12 @@ test('owner-marked tags run in document order once granted, without a reload', a
   await x.page.evaluate(() => (window as any).samtykke.accept(['statistics']));
   await x.page.waitForFunction(() => (window as any).__order.length >= 4);
   await sleep(300);
-  assert.deepEqual(await x.page.evaluate(() => (window as any).__order), ['necessary', 'stats-inline-1', 'stats-external', 'stats-inline-2']);
+  assert.deepEqual(await x.page.evaluate(() => (window as any).__order), [
+    'necessary',
+    'stats-inline-1',
+    'stats-external',
+    'stats-inline-2',
+  ]);
   assert.equal(await x.page.locator('#pixel').count(), 0, 'the marketing template is untouched');
   // Marketing granted later, from the settings layer.
   await x.page.click('#open-link');
@@ -243,7 +296,12 @@ describe('Google Consent Mode, Meta and HubSpot signals', () => {
     assert.equal(dl[0][1], 'default');
     const update = dl.findIndex((e) => Array.isArray(e) && e[0] == 'consent' && e[1] == 'update');
     assert.ok(update > 0 && update < firstTag(dl), 'update before config and gtm.js');
-    assert.deepEqual(dl[update][2], { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'granted' });
+    assert.deepEqual(dl[update][2], {
+      ad_storage: 'denied',
+      ad_user_data: 'denied',
+      ad_personalization: 'denied',
+      analytics_storage: 'granted',
+    });
     assert.ok(dl.slice(0, firstTag(dl)).some((e) => Array.isArray(e) && e[0] == 'set' && e[1] == 'ads_data_redaction' && e[2] === true));
     assert.equal(await x.page.locator('#samtykke-banner').count(), 0, 'no banner for a returning visitor');
     // Meta is told 'revoke' on this page too, before init.
@@ -266,7 +324,10 @@ describe('Google Consent Mode, Meta and HubSpot signals', () => {
     await x.page.waitForFunction(() => (window as any).__fbLoaded);
     const log: string[] = await x.page.evaluate(() => JSON.parse(sessionStorage.getItem('test_fbq') || '[]'));
     assert.ok(log.lastIndexOf('consent grant') > log.lastIndexOf('consent revoke'), log.join(' | '));
-    assert.deepEqual(await x.page.evaluate(() => JSON.parse(sessionStorage.getItem('test_hsp')!)), ['setHubSpotConsent', { analytics: true, advertisement: true, functionality: true }]);
+    assert.deepEqual(await x.page.evaluate(() => JSON.parse(sessionStorage.getItem('test_hsp')!)), [
+      'setHubSpotConsent',
+      { analytics: true, advertisement: true, functionality: true },
+    ]);
     const dl = await dataLayer(x.page);
     assert.ok(!dl.some((e) => Array.isArray(e) && e[1] == 'ads_data_redaction' && e[2] === true), 'no redaction with marketing granted');
     await x.context.close();
@@ -304,19 +365,33 @@ describe('withdrawal', () => {
     assert.deepEqual(await trackerCookies(x.context), [], 'all tracker cookies deleted, on .shop.test too');
     assert.deepEqual(await hjStorage(x.page), []);
     assert.equal(await x.page.evaluate(() => localStorage.getItem('shop_cart')), '2 boots', "the shop's own storage is left alone");
-    assert.ok((await x.context.cookies()).some((k) => k.name == '__hs_do_not_track'), 'HubSpot was told doNotTrack');
+    assert.ok(
+      (await x.context.cookies()).some((k) => k.name == '__hs_do_not_track'),
+      'HubSpot was told doNotTrack',
+    );
     assert.ok((await x.page.evaluate(() => sessionStorage.getItem('test_fbq')))!.includes('consent revoke'), 'Meta was told revoke');
-    assert.deepEqual(x.requests.filter((r) => r.at >= t0), [], 'no tracker request after the reload');
+    assert.deepEqual(
+      x.requests.filter((r) => r.at >= t0),
+      [],
+      'no tracker request after the reload',
+    );
     assert.equal(await x.page.locator('#samtykke-banner').count(), 0, 'no banner: the visitor has chosen');
-    assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), { necessary: true, statistics: false, marketing: false });
+    assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), {
+      necessary: true,
+      statistics: false,
+      marketing: false,
+    });
 
     await waitFor(async () => (await c.receipts(integ.id, consentId)).length == 2, 5000, 'two receipts');
     await sleep(500);
     const receipts = await c.receipts(integ.id, consentId);
-    assert.deepEqual(receipts.map((r) => [r.action, r.surface, r.choices.statistics, r.choices.marketing]), [
-      ['accept_all', 'banner', true, true],
-      ['withdraw', 'settings', false, false],
-    ]);
+    assert.deepEqual(
+      receipts.map((r) => [r.action, r.surface, r.choices.statistics, r.choices.marketing]),
+      [
+        ['accept_all', 'banner', true, true],
+        ['withdraw', 'settings', false, false],
+      ],
+    );
     assert.equal(receipts[1].previous_receipt_id, receipts[0].receipt_id);
     assert.equal(receipts[0].page_url, pages.origin + '/integrations');
     assert.equal(receipts[0].language, 'en');
@@ -339,7 +414,11 @@ describe('withdrawal', () => {
     const names = (await trackerCookies(x.context)).map((k) => k.name).sort();
     assert.deepEqual(names, ['__hstc', '_fbp', 'hubspotutk']);
     assert.deepEqual(await hjStorage(x.page), []);
-    const ran = await x.page.evaluate(() => ({ ga: (window as any).__gtagLoaded, hj: (window as any).__hotjarLoaded, fb: (window as any).__fbLoaded }));
+    const ran = await x.page.evaluate(() => ({
+      ga: (window as any).__gtagLoaded,
+      hj: (window as any).__hotjarLoaded,
+      fb: (window as any).__fbLoaded,
+    }));
     assert.deepEqual(ran, { ga: undefined, hj: undefined, fb: 1 });
     await x.context.close();
   });

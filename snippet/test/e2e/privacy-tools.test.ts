@@ -9,7 +9,21 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, Consentd, INTEGRATIONS, Pages, ROOT, SCREENSHOTS, axeSource, launch, newContext, shopPage, waitFor, waitForBanner, type Ctx } from './harness.ts';
+import {
+  CHROMIUM_ARGS,
+  Consentd,
+  INTEGRATIONS,
+  Pages,
+  ROOT,
+  SCREENSHOTS,
+  axeSource,
+  launch,
+  newContext,
+  shopPage,
+  waitFor,
+  waitForBanner,
+  type Ctx,
+} from './harness.ts';
 
 const AC_DIR = join(ROOT, 'node_modules/@duckduckgo/autoconsent');
 const AC_SCRIPT = readFileSync(join(AC_DIR, 'dist/autoconsent.playwright.js'), 'utf8');
@@ -53,7 +67,11 @@ before(async () => {
   // Chromium's own Global Privacy Control (chrome://flags "Force Global
   // Privacy Control signal"): navigator.globalPrivacyControl is true and
   // every request carries Sec-GPC: 1, as in a browser with GPC turned on.
-  gpcBrowser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-features=GlobalPrivacyControlForce'], headless: true });
+  gpcBrowser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--enable-features=GlobalPrivacyControlForce'],
+    headless: true,
+  });
 });
 
 after(async () => {
@@ -100,7 +118,11 @@ async function autoconsent(page: Page, autoAction: 'optOut' | 'optIn', rules: an
           logs: { lifecycle: false, rulesteps: false, detectionsteps: false, evals: false, errors: true, messages: false, waits: false },
         },
       });
-    if (msg.type == 'eval') void page.evaluate(msg.code).then((result) => send({ type: 'evalResp', id: msg.id, result }), () => send({ type: 'evalResp', id: msg.id, result: false }));
+    if (msg.type == 'eval')
+      void page.evaluate(msg.code).then(
+        (result) => send({ type: 'evalResp', id: msg.id, result }),
+        () => send({ type: 'evalResp', id: msg.id, result: false }),
+      );
   });
   await page.addInitScript(AC_SCRIPT);
   const find = (type: string) => messages.find((m) => m.type == type);
@@ -109,7 +131,11 @@ async function autoconsent(page: Page, autoAction: 'optOut' | 'optIn', rules: an
     find,
     send,
     async until(type: string, what = type, ms = 20000) {
-      await waitFor(async () => !!find(type), ms, `autoconsent ${what}; got ${messages.map((m) => m.type + (m.state ? ':' + m.state.lifecycle : '')).join(', ')}`);
+      await waitFor(
+        async () => !!find(type),
+        ms,
+        `autoconsent ${what}; got ${messages.map((m) => m.type + (m.state ? ':' + m.state.lifecycle : '')).join(', ')}`,
+      );
       return find(type)!;
     },
   };
@@ -132,7 +158,9 @@ test('autoconsent with its published rules alone finds nothing; with samtykke.js
   const shown = attempts();
   await waitFor(
     async () => {
-      await alone.page.evaluate(() => document.querySelector('main')!.append(Object.assign(document.createElement('p'), { textContent: 'New boots in stock.' })));
+      await alone.page.evaluate(() =>
+        document.querySelector('main')!.append(Object.assign(document.createElement('p'), { textContent: 'New boots in stock.' })),
+      );
       return attempts() >= shown + 2;
     },
     20000,
@@ -141,9 +169,15 @@ test('autoconsent with its published rules alone finds nothing; with samtykke.js
   assert.equal(ac0.find('cmpDetected'), undefined);
   assert.equal(ac0.find('popupFound'), undefined);
   const last = ac0.messages.filter((m) => m.type == 'report').pop()?.state;
-  t.diagnostic(`published rules and heuristics alone: ${attempts()} tries, heuristic text patterns ${JSON.stringify(last?.heuristicPatterns)}`);
+  t.diagnostic(
+    `published rules and heuristics alone: ${attempts()} tries, heuristic text patterns ${JSON.stringify(last?.heuristicPatterns)}`,
+  );
   assert.deepEqual(await clicks(alone.page), []);
-  assert.equal(await alone.page.locator('#samtykke-banner [data-samtykke-action=reject-all]').isVisible(), true, 'the banner is still waiting for a click');
+  assert.equal(
+    await alone.page.locator('#samtykke-banner [data-samtykke-action=reject-all]').isVisible(),
+    true,
+    'the banner is still waiting for a click',
+  );
   await alone.context.close();
 
   const x = await newContext(browser);
@@ -190,7 +224,7 @@ test('autoconsent with samtykke.json opts in: "Accept all" stored with a receipt
   await x.context.close();
 });
 
-test('the rule is written in the library\'s format: the keys and steps its own rules use, selectors into the shadow root', () => {
+test("the rule is written in the library's format: the keys and steps its own rules use, selectors into the shadow root", () => {
   const rule = OUR_RULE();
   assert.equal(rule.name, 'samtykke');
   assert.ok(!PUBLISHED.some((r) => r.name == rule.name), 'the name is not taken by a published rule');
@@ -213,7 +247,10 @@ async function gpcRejected(x: Ctx, siteId: string) {
   const id: string = await x.page.evaluate(() => (window as any).samtykke.consentId);
   await waitFor(async () => (await c.receipts(siteId, id)).length == 1, 5000, 'the gpc receipt');
   const [r] = await c.receipts(siteId, id);
-  assert.deepEqual([r.action, r.gpc, r.surface, r.choices], ['gpc', true, 'banner', { necessary: true, statistics: false, marketing: false }]);
+  assert.deepEqual(
+    [r.action, r.gpc, r.surface, r.choices],
+    ['gpc', true, 'banner', { necessary: true, statistics: false, marketing: false }],
+  );
   assert.match((await consentCookie(x)) || '', /\.00\.\d+$/);
   assert.equal(await x.page.locator('#samtykke-banner').count(), 0, 'no banner');
   assert.deepEqual(await x.page.evaluate(() => (window as any).samtykke.consent), { necessary: true, statistics: false, marketing: false });
@@ -237,14 +274,19 @@ test('GPC by the Sec-GPC header alone, on a site that applies it as "Reject all"
   await x.page.addScriptTag({ content: axeSource() });
   const serious = await x.page.evaluate(async () => {
     const r = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.filter((v: any) => v.impact == 'serious' || v.impact == 'critical').map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
+    return r.violations
+      .filter((v: any) => v.impact == 'serious' || v.impact == 'critical')
+      .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
   });
   assert.deepEqual(serious, [], 'axe-core on the page with the notice');
   await x.page.screenshot({ path: join(SCREENSHOTS, 'gpc-notice.png') });
   // On a phone it fits the screen and leaves most of the page free.
   await x.page.setViewportSize({ width: 375, height: 700 });
   const phone = (await notice(x.page).boundingBox())!;
-  assert.ok(phone.x >= 0 && phone.x + phone.width <= 375 && phone.y + phone.height <= 700 && phone.height <= 250, `on a phone: ${JSON.stringify(phone)}`);
+  assert.ok(
+    phone.x >= 0 && phone.x + phone.width <= 375 && phone.y + phone.height <= 700 && phone.height <= 250,
+    `on a phone: ${JSON.stringify(phone)}`,
+  );
   await x.page.screenshot({ path: join(SCREENSHOTS, 'gpc-notice-phone.png') });
   await x.page.setViewportSize({ width: 1366, height: 768 });
   await x.page.locator('#decoy-no').click(); // the page stays usable
@@ -273,7 +315,7 @@ test('GPC by the Sec-GPC header alone, on a site that applies it as "Reject all"
   await x.context.close();
 });
 
-test("GPC in Chromium itself (navigator.globalPrivacyControl and Sec-GPC): applied as \"Reject all\" where the site says so, the banner elsewhere; no GPC, no auto-reject", async () => {
+test('GPC in Chromium itself (navigator.globalPrivacyControl and Sec-GPC): applied as "Reject all" where the site says so, the banner elsewhere; no GPC, no auto-reject', async () => {
   const g = await newContext(gpcBrowser);
   await g.page.goto(pages.origin + '/?site=' + rejecting.id);
   assert.equal(await g.page.evaluate(() => (navigator as any).globalPrivacyControl), true);
@@ -293,7 +335,11 @@ test("GPC in Chromium itself (navigator.globalPrivacyControl and Sec-GPC): appli
   // A visitor who said yes to an earlier version of the banner is asked
   // again with the banner: the signal does not take an explicit yes back.
   // An earlier no is simply renewed by it.
-  const earlier = (choice: string) => ({ name: 'samtykke', value: `1.${randomUUID()}.0ldversion.${choice}.${Math.floor(Date.now() / 1000) - 3600}`, url: pages.origin });
+  const earlier = (choice: string) => ({
+    name: 'samtykke',
+    value: `1.${randomUUID()}.0ldversion.${choice}.${Math.floor(Date.now() / 1000) - 3600}`,
+    url: pages.origin,
+  });
   await g.context.clearCookies();
   await g.context.addCookies([earlier('10')]);
   await g.page.goto(pages.origin + '/?site=' + rejecting.id);

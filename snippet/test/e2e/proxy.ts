@@ -45,8 +45,23 @@ function certificate() {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=samtykke test proxy',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=samtykke test proxy',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
       { stdio: 'ignore' },
     );
     certs = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
@@ -112,18 +127,23 @@ export class RecordingProxy {
         return;
       }
       const port = Number(url.port || (url.protocol == 'https:' ? 443 : 80));
-      const out = request(
-        { host: '127.0.0.1', port, method: req.method, path: url.pathname + url.search, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode || 502, up.headers);
-          up.pipe(res);
-        },
+      const out = request({ host: '127.0.0.1', port, method: req.method, path: url.pathname + url.search, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode || 502, up.headers);
+        up.pipe(res);
+      });
+      out.on('error', () =>
+        res.headersSent ? res.destroy() : res.writeHead(502, { 'Content-Type': 'text/plain' }).end('proxy: upstream down'),
       );
-      out.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502, { 'Content-Type': 'text/plain' }).end('proxy: upstream down')));
       req.pipe(out);
       return;
     }
-    const r: ProxiedRequest = { url: url.href, host: url.hostname, method: req.method || 'GET', accept: String(req.headers.accept || ''), at: Date.now() };
+    const r: ProxiedRequest = {
+      url: url.href,
+      host: url.hostname,
+      method: req.method || 'GET',
+      accept: String(req.headers.accept || ''),
+      at: Date.now(),
+    };
     this.requests.push(r);
     req.resume();
     const a = this.opts.answer(r);

@@ -26,13 +26,25 @@ test('Consent Mode default denies everything but security_storage and waits 500 
 });
 
 test('Consent Mode mapping: statistics → analytics_storage; marketing → the three ad types', () => {
-  assert.deepEqual(gcmUpdate(choices(true, false)), { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'granted' });
-  assert.deepEqual(gcmUpdate(choices(false, true)), { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'denied' });
+  assert.deepEqual(gcmUpdate(choices(true, false)), {
+    ad_storage: 'denied',
+    ad_user_data: 'denied',
+    ad_personalization: 'denied',
+    analytics_storage: 'granted',
+  });
+  assert.deepEqual(gcmUpdate(choices(false, true)), {
+    ad_storage: 'granted',
+    ad_user_data: 'granted',
+    ad_personalization: 'granted',
+    analytics_storage: 'denied',
+  });
   assert.deepEqual(hubspotConsent(choices(true, false)), { analytics: true, advertisement: false, functionality: false });
 });
 
 test('every host in the tracker host set is classified', () => {
-  const S = ['statistics'], M = ['marketing'], ANY = ['statistics', 'marketing'];
+  const S = ['statistics'],
+    M = ['marketing'],
+    ANY = ['statistics', 'marketing'];
   const cases: [string, string[] | null][] = [
     ['https://www.googletagmanager.com/gtag/js?id=G-TEST1234', S],
     ['https://www.googletagmanager.com/gtag/js?id=AW-123456', M],
@@ -71,11 +83,23 @@ test('every host in the tracker host set is classified', () => {
 
 test("each purpose's cookie pattern covers exactly its part of the tracker cookie pattern", () => {
   const tracker = /^(_ga|_gid|_gat|_dc_gtm_|_gac_|_gcl_|_fbp|_fbc|_hj|__hstc|hubspotutk|__hssc|__hssrc|messagesUtk|_cs_)/;
-  const stats = ['_ga', '_ga_TEST1234', '_gid', '_gat', '_gat_UA1', '_dc_gtm_UA1', '_hjSessionUser_1234567', '_hjSession_1', '_hjTLDTest', '_cs_id'];
+  const stats = [
+    '_ga',
+    '_ga_TEST1234',
+    '_gid',
+    '_gat',
+    '_gat_UA1',
+    '_dc_gtm_UA1',
+    '_hjSessionUser_1234567',
+    '_hjSession_1',
+    '_hjTLDTest',
+    '_cs_id',
+  ];
   const mkt = ['_gcl_au', '_gac_UA1', '_fbp', '_fbc', '__hstc', 'hubspotutk', '__hssc', '__hssrc', 'messagesUtk'];
   for (const n of stats) assert.ok(COOKIES.statistics.test(n) && !COOKIES.marketing.test(n) && tracker.test(n), n);
   for (const n of mkt) assert.ok(COOKIES.marketing.test(n) && !COOKIES.statistics.test(n) && tracker.test(n), n);
-  for (const n of ['samtykke', 'session', 'cart', '__hs_do_not_track', 'ga']) assert.ok(!COOKIES.statistics.test(n) && !COOKIES.marketing.test(n), n);
+  for (const n of ['samtykke', 'session', 'cart', '__hs_do_not_track', 'ga'])
+    assert.ok(!COOKIES.statistics.test(n) && !COOKIES.marketing.test(n), n);
   assert.deepEqual(trackerCookies('samtykke=1; _ga=GA1.1; _fbp=fb.1; _hjSession_1=x; cart=2', ['statistics']), ['_ga', '_hjSession_1']);
   assert.deepEqual(trackerCookies('_ga=1; _fbp=2; hubspotutk=3', ['marketing']), ['_fbp', 'hubspotutk']);
 });
@@ -115,11 +139,27 @@ test('cookie lifetimes in the largest whole unit, with the config’s singular a
   };
   const t = (k: string) => texts[k] || '';
   const say = (duration_minutes: number) => lifetime({ duration_minutes, duration_days: Math.floor(duration_minutes / 1440) }, t);
-  assert.deepEqual(
-    [0, 1, 30, 90, 60, 120, 1440, 2880, 1470, 90 * 1440, 182 * 1440, 365 * 1440, 400 * 1440, 730 * 1440].map(say),
-    ['Økt', '1 minutt', '30 minuttar', '90 minuttar', '1 time', '2 timar', '1 dag', '2 dagar', '1470 minuttar', '90 dagar', '182 dagar', '1 år', '400 dagar', '2 år'],
-  );
+  assert.deepEqual([0, 1, 30, 90, 60, 120, 1440, 2880, 1470, 90 * 1440, 182 * 1440, 365 * 1440, 400 * 1440, 730 * 1440].map(say), [
+    'Økt',
+    '1 minutt',
+    '30 minuttar',
+    '90 minuttar',
+    '1 time',
+    '2 timar',
+    '1 dag',
+    '2 dagar',
+    '1470 minuttar',
+    '90 dagar',
+    '182 dagar',
+    '1 år',
+    '400 dagar',
+    '2 år',
+  ]);
   assert.equal(lifetime({ duration_days: 730 }, t), '2 år', 'a server without duration_minutes');
   assert.equal(lifetime({ duration_days: 0 }, t), 'Økt');
-  assert.equal(lifetime({ duration_minutes: 30, duration_days: 0 }, (k) => (k == 'settings.minutes' ? 'min' : '')), '30 min', 'an override without a plural');
+  assert.equal(
+    lifetime({ duration_minutes: 30, duration_days: 0 }, (k) => (k == 'settings.minutes' ? 'min' : '')),
+    '30 min',
+    'an override without a plural',
+  );
 });

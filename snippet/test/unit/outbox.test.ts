@@ -21,9 +21,17 @@ test('a receipt leaves the outbox only when the server answers 2xx', async () =>
   const store = new Mem();
   let answer = 503;
   const sent: string[] = [];
-  const box = new Outbox(store, async (i) => (sent.push(i.id), answer), () => 2000);
+  const box = new Outbox(
+    store,
+    async (i) => (sent.push(i.id), answer),
+    () => 2000,
+  );
   await box.add(item('a'));
-  assert.deepEqual(box.items().map((i) => i.id), ['a'], 'kept after 503');
+  assert.deepEqual(
+    box.items().map((i) => i.id),
+    ['a'],
+    'kept after 503',
+  );
   answer = 0;
   await box.flush();
   assert.equal(box.items().length, 1, 'kept after a network error');
@@ -36,12 +44,20 @@ test('a receipt leaves the outbox only when the server answers 2xx', async () =>
 
 test('a thrown send keeps the receipt; a permanent 4xx drops it', async () => {
   const store = new Mem();
-  const box = new Outbox(store, async () => {
-    throw new TypeError('Failed to fetch');
-  }, () => 2000);
+  const box = new Outbox(
+    store,
+    async () => {
+      throw new TypeError('Failed to fetch');
+    },
+    () => 2000,
+  );
   await box.add(item('a'));
   assert.equal(box.items().length, 1);
-  const box2 = new Outbox(store, async () => 400, () => 2000);
+  const box2 = new Outbox(
+    store,
+    async () => 400,
+    () => 2000,
+  );
   await box2.flush();
   assert.equal(box2.items().length, 0);
 });
@@ -50,17 +66,28 @@ test('later page loads retry for up to 7 days, then give up', async () => {
   const store = new Mem();
   store.setItem(KEY, JSON.stringify([item('old', 0), item('new', MAX_AGE)]));
   const sent: string[] = [];
-  const box = new Outbox(store, async (i) => (sent.push(i.id), 503), () => MAX_AGE + 10);
+  const box = new Outbox(
+    store,
+    async (i) => (sent.push(i.id), 503),
+    () => MAX_AGE + 10,
+  );
   await box.flush();
   assert.deepEqual(sent, ['new']);
-  assert.deepEqual(JSON.parse(store.getItem(KEY)!).map((i: Item) => i.id), ['new']);
+  assert.deepEqual(
+    JSON.parse(store.getItem(KEY)!).map((i: Item) => i.id),
+    ['new'],
+  );
 });
 
 test('an item on its way is not sent twice at once, and the beacon skips it', async () => {
   const store = new Mem();
   const pending: ((n: number) => void)[] = [];
   let calls = 0;
-  const box = new Outbox(store, () => (calls++, new Promise<number>((r) => pending.push(r))), () => 2000);
+  const box = new Outbox(
+    store,
+    () => (calls++, new Promise<number>((r) => pending.push(r))),
+    () => 2000,
+  );
   const p = box.add(item('a'));
   store.setItem(KEY, JSON.stringify([item('a'), item('b')]));
   const beaconed: string[] = [];
@@ -77,7 +104,11 @@ test('an item on its way is not sent twice at once, and the beacon skips it', as
 test('garbage in storage does not break the outbox', async () => {
   const store = new Mem();
   store.setItem(KEY, '{not json');
-  const box = new Outbox(store, async () => 201, () => 1);
+  const box = new Outbox(
+    store,
+    async () => 201,
+    () => 1,
+  );
   assert.deepEqual(box.items(), []);
   const none = new Outbox(null, async () => 201);
   await none.add(item('x'));

@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { actionFor, choices, decodeState, encodeState, isExpired, needsPrompt, readCookie, stateCookie, uuid, withdrawn } from '../../src/state.ts';
+import {
+  actionFor,
+  choices,
+  decodeState,
+  encodeState,
+  isExpired,
+  needsPrompt,
+  readCookie,
+  stateCookie,
+  uuid,
+  withdrawn,
+} from '../../src/state.ts';
 
 const ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 const T = Date.UTC(2026, 0, 31, 12, 0, 0);
@@ -11,11 +22,16 @@ test('the cookie value round-trips and holds only id, version, choices and time'
   const v = encodeState(s);
   assert.equal(v, `1.${ID}.a1b2c3d4e5f60718.10.${T / 1000}`);
   assert.deepEqual(decodeState(v), s);
-  assert.deepEqual(decodeState(encodeState({ ...s, choices: choices(false, true) }))!.choices, { necessary: true, statistics: false, marketing: true });
+  assert.deepEqual(decodeState(encodeState({ ...s, choices: choices(false, true) }))!.choices, {
+    necessary: true,
+    statistics: false,
+    marketing: true,
+  });
 });
 
 test('malformed cookie values are ignored', () => {
-  for (const v of [undefined, '', 'yes', `2.${ID}.v.11.1`, `1.${ID}.v.12.1`, `1.not-a-uuid.v.11.1`, `1.${ID}.v.11.x`, `1.${ID}..11.1`]) assert.equal(decodeState(v), null, String(v));
+  for (const v of [undefined, '', 'yes', `2.${ID}.v.11.1`, `1.${ID}.v.12.1`, `1.not-a-uuid.v.11.1`, `1.${ID}.v.11.x`, `1.${ID}..11.1`])
+    assert.equal(decodeState(v), null, String(v));
 });
 
 test('readCookie finds one cookie among many', () => {
@@ -47,7 +63,10 @@ test('re-prompt when there is no choice, the config version changed, or the choi
 });
 
 test('withdrawal is a later decision that takes back a granted purpose', () => {
-  const all = choices(true, true), none = choices(false, false), stats = choices(true, false), mkt = choices(false, true);
+  const all = choices(true, true),
+    none = choices(false, false),
+    stats = choices(true, false),
+    mkt = choices(false, true);
   assert.deepEqual(withdrawn(null, none), []);
   assert.deepEqual(withdrawn(all, stats), ['marketing']);
   assert.deepEqual(withdrawn(stats, mkt), ['statistics']);
@@ -69,5 +88,8 @@ test('uuid gives RFC 4122 version 4 ids', () => {
     seen.add(u);
   }
   assert.equal(seen.size, 200);
-  assert.equal(uuid((b) => b.fill(255)), 'ffffffff-ffff-4fff-bfff-ffffffffffff');
+  assert.equal(
+    uuid((b) => b.fill(255)),
+    'ffffffff-ffff-4fff-bfff-ffffffffffff',
+  );
 });
