@@ -142,7 +142,7 @@ export interface Choices {
 }
 
 /** Surface is the part of the UI where the decision was taken. */
-export type Surface = 'banner' | 'settings' | 'api';
+export type Surface = 'banner' | 'settings' | 'api' | 'embed';
 
 /**
  * DeviceClass is a coarse form factor for the dashboard's breakdown. Three

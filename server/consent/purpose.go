@@ -69,9 +69,12 @@ const (
 	SurfaceBanner   Surface = "banner"
 	SurfaceSettings Surface = "settings"
 	SurfaceAPI      Surface = "api"
+	// SurfaceEmbed is an embed's placeholder, whose button grants the
+	// purpose the embedded content needs.
+	SurfaceEmbed Surface = "embed"
 )
 
-var surfaces = []Surface{SurfaceBanner, SurfaceSettings, SurfaceAPI}
+var surfaces = []Surface{SurfaceBanner, SurfaceSettings, SurfaceAPI, SurfaceEmbed}
 
 func (s Surface) valid() bool {
 	for _, x := range surfaces {

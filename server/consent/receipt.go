@@ -91,7 +91,7 @@ func ParseReceipt(body []byte, site Site, req Request) (Receipt, error) {
 	if in.Surface == nil {
 		v.add("surface", "is required")
 	} else if r.Surface = Surface(*in.Surface); !r.Surface.valid() {
-		v.add("surface", "must be one of banner, settings, api")
+		v.add("surface", "must be one of banner, settings, api, embed")
 	}
 	if in.GPC == nil {
 		v.add("gpc", "is required")

@@ -112,7 +112,7 @@ func TestParseReceipt(t *testing.T) {
 			"receipt_id: must be a UUID such as 3b241101-e2bb-4255-8caf-4136c566a962",
 		}},
 		{"unknown action", map[string]any{"action": "maybe"}, []string{"action: must be one of accept_all, reject_all, custom, withdraw, gpc"}},
-		{"unknown surface", map[string]any{"surface": "popup"}, []string{"surface: must be one of banner, settings, api"}},
+		{"unknown surface", map[string]any{"surface": "popup"}, []string{"surface: must be one of banner, settings, api, embed"}},
 		{"unknown config version", map[string]any{"config_version": "v3"}, []string{"config_version: is not a config version this site has ever had"}},
 		{"empty config version", map[string]any{"config_version": ""}, []string{"config_version: is required"}},
 		{"unsupported language", map[string]any{"language": "ja"}, []string{"language: must be one of " + strings.Join(Languages, ", ")}},
