@@ -181,5 +181,3 @@ func errNoSite(id string) error {
 }
 
 func badRequest(field, msg string) error { return consent.Invalid(field, msg) }
-
-func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
