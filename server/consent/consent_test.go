@@ -108,18 +108,23 @@ func TestDurationUnits(t *testing.T) {
 func TestCookieDurations(t *testing.T) {
 	want := map[string]int{
 		"_ga": 730 * 24 * 60, "_hjSessionUser_*": 365 * 24 * 60, "_hjSession_*": 30, "_hjAbsoluteSessionInProgress": 30,
-		"_hjIncludedInSessionSample_*": 30, "_hjTLDTest": 0, "_fbp": 90 * 24 * 60, "__hstc": 180 * 24 * 60, "__hssc": 30, "__hssrc": 0,
+		"_hjIncludedInSessionSample_*": 30, "_hjTLDTest": 0, "_fbp": 90 * 24 * 60, "__hssc": 30, "__hssrc": 0,
 	}
+	site := SiteSettings{Name: "Butikk", ConsentLifetimeDays: 182, Integrations: Integrations{
+		GoogleAnalytics: &GoogleAnalytics{MeasurementID: "G-ABC123"}, Hotjar: &Hotjar{SiteID: 1},
+		MetaPixel: &MetaPixel{PixelID: "1234567890"}, HubSpot: &HubSpot{PortalID: "1"}}}
 	seen := 0
-	for _, v := range vendorCatalogue {
-		for _, c := range v.Cookies {
-			if c.DurationDays != c.DurationMinutes/(24*60) || c.DurationMinutes < 0 {
-				t.Errorf("%s: %d minutes but %d days", c.Name, c.DurationMinutes, c.DurationDays)
-			}
-			if m, ok := want[c.Name]; ok {
-				seen++
-				if c.DurationMinutes != m {
-					t.Errorf("%s lasts %d minutes, want %d", c.Name, c.DurationMinutes, m)
+	for _, p := range site.purposes(DefaultTexts("en"), "en") {
+		for _, v := range p.Vendors {
+			for _, c := range v.Cookies {
+				if c.DurationDays != c.DurationMinutes/(24*60) || c.DurationMinutes < 0 {
+					t.Errorf("%s: %d minutes but %d days", c.Name, c.DurationMinutes, c.DurationDays)
+				}
+				if m, ok := want[c.Name]; ok {
+					seen++
+					if c.DurationMinutes != m {
+						t.Errorf("%s lasts %d minutes, want %d", c.Name, c.DurationMinutes, m)
+					}
 				}
 			}
 		}
@@ -127,12 +132,12 @@ func TestCookieDurations(t *testing.T) {
 	if seen != len(want) {
 		t.Errorf("found %d of the %d cookies checked", seen, len(want))
 	}
-	site := SiteSettings{Name: "Butikk", ConsentLifetimeDays: 182, Integrations: Integrations{Hotjar: &Hotjar{SiteID: 1}}}
-	b, err := json.Marshal(site.purposes(DefaultTexts("en")))
+	b, err := json.Marshal(site.purposes(DefaultTexts("en"), "en"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{`{"name":"samtykke","duration_minutes":262080,"duration_days":182}`, `{"name":"_hjSession_*","duration_minutes":30,"duration_days":0}`} {
+	for _, s := range []string{`{"name":"samtykke","duration_minutes":262080,"duration_days":182,"party":"first"`,
+		`{"name":"_hjSession_*","duration_minutes":30,"duration_days":0,"party":"first"`} {
 		if !strings.Contains(string(b), s) {
 			t.Errorf("the config's cookies lack %s:\n%s", s, b)
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/samtykke/samtykke/server/vendors"
 )
 
 // Consent lifetime and receipt retention bounds. 182 days follows the CNIL's
@@ -59,6 +61,10 @@ type SiteSettings struct {
 	// records it as a receipt with action gpc and shows a small notice
 	// instead of the banner, from which the visitor can change it.
 	GPCHandling GPCHandling `json:"gpc_handling,omitempty"`
+	// Vendors are the vendors the site runs besides its Integrations, whose
+	// tags the owner pasted: built-in ones by id, and the owner's own.
+	// Sites stored before vendors could be declared have none.
+	Vendors []SiteVendor `json:"vendors,omitempty"`
 }
 
 // GPCHandling is a site's answer to the Global Privacy Control signal.
@@ -84,6 +90,28 @@ type Integrations struct {
 
 type GoogleAnalytics struct {
 	MeasurementID string `json:"measurement_id"`
+	// CookieExpiresDays shortens the _ga cookies' lifetime (gtag's
+	// cookie_expires), 1 to 730 days; left out, Google's 730 days apply.
+	CookieExpiresDays int `json:"cookie_expires_days,omitempty"`
+}
+
+// MaxGACookieDays is Google's default lifetime of the _ga cookies, and the
+// longest a site may set.
+const MaxGACookieDays = 730
+
+// withLifetime is GA's catalogue entry with the _ga cookies lasting as
+// long as this site sets them to, as the declaration must show the
+// lifetime that is really set.
+func (g *GoogleAnalytics) withLifetime(v vendors.Vendor) vendors.Vendor {
+	if g == nil || g.CookieExpiresDays == 0 {
+		return v
+	}
+	for i, c := range v.Cookies {
+		if c.Name == "_ga" || c.Name == "_ga_*" {
+			v.Cookies[i].DurationMinutes = g.CookieExpiresDays * minutesPerDay
+		}
+	}
+	return v
 }
 
 type GoogleTagManager struct {
@@ -130,6 +158,12 @@ func (s *SiteSettings) Normalize() {
 	for i, o := range s.Origins {
 		s.Origins[i] = strings.TrimSuffix(strings.TrimSpace(o), "/")
 	}
+	if len(s.Vendors) == 0 {
+		s.Vendors = nil
+	}
+	for i := range s.Vendors {
+		s.Vendors[i].normalize()
+	}
 }
 
 // Validate checks every field and reports all problems at once.
@@ -173,6 +207,7 @@ func (s SiteSettings) Validate() error {
 		v.add("gpc_handling", `must be "banner" (show the banner) or "reject_all" (apply Reject all and show a notice), or left out`)
 	}
 	s.Integrations.validate(v)
+	s.validateVendors(v)
 	for lang, texts := range s.Texts {
 		if !SupportedLanguage(lang) {
 			v.add("texts."+lang, "is not a supported language; use one of "+strings.Join(Languages, ", "))
@@ -230,6 +265,9 @@ func (in Integrations) validate(v *validator) {
 	if g := in.GoogleAnalytics; g != nil && !reGA4.MatchString(g.MeasurementID) {
 		v.add(p+"google_analytics.measurement_id", "must be a GA4 measurement id such as G-ABC123XYZ")
 	}
+	if g := in.GoogleAnalytics; g != nil && (g.CookieExpiresDays < 0 || g.CookieExpiresDays > MaxGACookieDays) {
+		v.add(p+"google_analytics.cookie_expires_days", "must be between 1 and "+strconv.Itoa(MaxGACookieDays)+" days, or left out for Google's "+strconv.Itoa(MaxGACookieDays))
+	}
 	if g := in.GoogleTagManager; g != nil && !reGTM.MatchString(g.ContainerID) {
 		v.add(p+"google_tag_manager.container_id", "must be a GTM container id such as GTM-ABC1234")
 	}
@@ -249,20 +287,24 @@ func (in Integrations) validate(v *validator) {
 	}
 }
 
-// Vendors returns the catalogue entries of the integrations that are set, in
-// a fixed order.
-func (in Integrations) Vendors() []Vendor {
-	var out []Vendor
-	add := func(set bool, id string) {
-		if set {
-			out = append(out, vendorCatalogue[id])
+// ids returns the catalogue ids of the integrations that are set, in a
+// fixed order.
+func (in Integrations) ids() []string {
+	var out []string
+	for _, x := range []struct {
+		set bool
+		id  string
+	}{
+		{in.GoogleAnalytics != nil, VendorGoogleAnalytics},
+		{in.GoogleTagManager != nil, VendorGoogleTagManager},
+		{in.Hotjar != nil, VendorHotjar},
+		{in.MetaPixel != nil, VendorMetaPixel},
+		{in.HubSpot != nil, VendorHubSpot},
+	} {
+		if x.set {
+			out = append(out, x.id)
 		}
 	}
-	add(in.GoogleAnalytics != nil, VendorGoogleAnalytics)
-	add(in.GoogleTagManager != nil, VendorGoogleTagManager)
-	add(in.Hotjar != nil, VendorHotjar)
-	add(in.MetaPixel != nil, VendorMetaPixel)
-	add(in.HubSpot != nil, VendorHubSpot)
 	return out
 }
 
@@ -295,6 +337,9 @@ type BannerConfig struct {
 	// GPC: the request for this config carried Sec-GPC: 1. Set per request
 	// by the HTTP layer, next to navigator.globalPrivacyControl.
 	GPC bool `json:"gpc,omitempty"`
+	// Rules are what the snippet holds back until consent and purges on
+	// withdrawal: the catalogue's and the site's custom vendors'.
+	Rules []vendors.Rule `json:"rules"`
 }
 
 // PurposeConfig is one purpose as the banner shows it.
@@ -317,10 +362,35 @@ func (s Site) BannerConfig(lang string) BannerConfig {
 		Languages:           Languages,
 		ConsentLifetimeDays: s.ConsentLifetimeDays,
 		PrivacyPolicyURL:    s.PrivacyPolicyURL,
-		Purposes:            s.purposes(texts),
+		Purposes:            s.purposes(texts, lang),
 		Integrations:        s.Integrations,
 		Texts:               texts,
 		GPCRejectAll:        s.RejectsOnGPC(),
+		Rules:               s.Rules(),
+	}
+}
+
+// Declaration is the cookie declaration for a site's privacy policy page:
+// every purpose with its vendors and their cookies, in one language.
+type Declaration struct {
+	SiteID              string          `json:"site_id"`
+	Language            string          `json:"language"`
+	ConfigVersion       string          `json:"config_version"`
+	ConsentLifetimeDays int             `json:"consent_lifetime_days"`
+	PrivacyPolicyURL    string          `json:"privacy_policy_url"`
+	Purposes            []PurposeConfig `json:"purposes"`
+}
+
+// Declaration builds the declaration in lang, which must be a supported
+// language. It lists what the banner lists, in the same words.
+func (s Site) Declaration(lang string) Declaration {
+	return Declaration{
+		SiteID:              s.ID,
+		Language:            lang,
+		ConfigVersion:       s.ConfigVersion,
+		ConsentLifetimeDays: s.ConsentLifetimeDays,
+		PrivacyPolicyURL:    s.PrivacyPolicyURL,
+		Purposes:            s.purposes(s.TextsFor(lang), lang),
 	}
 }
 
@@ -339,10 +409,11 @@ func (s SiteSettings) shownTexts(lang string) Texts {
 	return t
 }
 
-func (s SiteSettings) purposes(texts Texts) []PurposeConfig {
-	own := samtykkeVendor(s.ConsentLifetimeDays)
-	own.Provider = s.Name
-	vendors := append([]Vendor{own}, s.Integrations.Vendors()...)
+// purposes lists each purpose with its vendors in lang: Samtykke under
+// necessary, then every vendor the site declares under each purpose it
+// serves.
+func (s SiteSettings) purposes(texts Texts, lang string) []PurposeConfig {
+	all := append([]declared{s.samtykkeVendor()}, s.declaredVendors()...)
 	out := make([]PurposeConfig, 0, len(Purposes))
 	for _, p := range Purposes {
 		pc := PurposeConfig{
@@ -352,10 +423,10 @@ func (s SiteSettings) purposes(texts Texts) []PurposeConfig {
 			Description: texts["purpose."+string(p)+".description"],
 			Vendors:     []Vendor{},
 		}
-		for _, v := range vendors {
-			for _, vp := range v.Purposes {
-				if vp == p {
-					pc.Vendors = append(pc.Vendors, v)
+		for _, d := range all {
+			for _, vp := range d.Purposes {
+				if vp == string(p) {
+					pc.Vendors = append(pc.Vendors, d.listed(lang))
 				}
 			}
 		}
@@ -365,23 +436,26 @@ func (s SiteSettings) purposes(texts Texts) []PurposeConfig {
 }
 
 // ComputeConfigVersion hashes everything a visitor can be shown: purposes,
-// vendors and their ids, every language's texts, the policy link and how long
-// the choice is kept, and whether (and in which words) GPC is applied as
-// "Reject all" with a notice. Origins, the site's name in the admin list,
+// vendors and their ids with their cookies as listed in every language
+// (so declaring a vendor, or changing a cookie's lifetime, asks again),
+// every language's texts, the policy link and how long the choice is kept,
+// and whether (and in which words) GPC is applied as "Reject all" with a
+// notice. Origins, the site's name in the admin list,
 // retention and the default language change nothing on screen, so they are
 // left out: changing them must not re-prompt every visitor. Nor do the
 // notice's texts while the notice is off.
 func (s SiteSettings) ComputeConfigVersion() string {
 	shown := struct {
-		Purposes     []PurposeConfig  `json:"p"`
-		Integrations Integrations     `json:"i"`
-		Texts        map[string]Texts `json:"t"`
-		Policy       string           `json:"u"`
-		Lifetime     int              `json:"l"`
-		Owner        string           `json:"o"`
-		GPC          GPCHandling      `json:"g,omitempty"`
+		Purposes     map[string][]PurposeConfig `json:"p"`
+		Integrations Integrations               `json:"i"`
+		Texts        map[string]Texts           `json:"t"`
+		Policy       string                     `json:"u"`
+		Lifetime     int                        `json:"l"`
+		Owner        string                     `json:"o"`
+		GPC          GPCHandling                `json:"g,omitempty"`
 	}{
 		Integrations: s.Integrations,
+		Purposes:     map[string][]PurposeConfig{},
 		Texts:        map[string]Texts{},
 		Policy:       s.PrivacyPolicyURL,
 		Lifetime:     s.ConsentLifetimeDays,
@@ -392,8 +466,8 @@ func (s SiteSettings) ComputeConfigVersion() string {
 	}
 	for _, lang := range Languages {
 		shown.Texts[lang] = s.shownTexts(lang)
+		shown.Purposes[lang] = s.purposes(shown.Texts[lang], lang)
 	}
-	shown.Purposes = s.purposes(shown.Texts["en"])
 	// encoding/json sorts map keys, so the encoding is canonical.
 	b, err := json.Marshal(shown)
 	if err != nil {

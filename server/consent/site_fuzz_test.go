@@ -11,7 +11,7 @@ import (
 )
 
 var siteSettingsFields = oneOf("body", "name", "origins", "default_language", "privacy_policy_url",
-	"consent_lifetime_days", "retention_days", "integrations", "texts")
+	"consent_lifetime_days", "retention_days", "integrations", "texts", "gpc_handling", "vendors")
 
 var reVersion = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
