@@ -165,6 +165,8 @@ export function fieldTarget(field: string): { id: string; lang?: string; line?: 
     consent_lifetime_days: 'f-lifetime',
     retention_days: 'f-retention',
     'integrations.google_analytics.measurement_id': 'f-ga',
+    'integrations.google_analytics.cookie_expires_days': 'f-ga-expires',
+    'integrations.google_analytics': 'f-ga',
     'integrations.google_tag_manager.container_id': 'f-gtm',
     'integrations.hotjar.site_id': 'f-hotjar',
     'integrations.meta_pixel.pixel_id': 'f-meta',

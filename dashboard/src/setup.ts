@@ -5,6 +5,9 @@ import { api, type ApiError, type FieldError } from './api.ts';
 import { announce, clear, h, uid } from './dom.ts';
 import { fieldTarget } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
+import { tagWarningsCard } from './tagwarnings.ts';
+import { vendorsCard } from './vendorform.ts';
+import { catalogVendors, draftFromSettings, settingsFromDraft, type VendorEntry, vendorFieldTarget } from './vendors.ts';
 import type { SiteSettings } from './wire.gen.ts';
 
 interface Catalog {
@@ -14,11 +17,14 @@ interface Catalog {
   lifetime_days: { default: number; max: number };
   retention_days: { default: number; min: number; max: number };
   public_url: string;
+  /** The built-in vendor catalogue (id, name, provider, purposes, embed, cookies with lifetimes). */
+  vendors?: unknown;
 }
 
 /** Site settings as the server takes them; the form fills integrations by vendor key from its fields. */
-interface Settings extends Omit<SiteSettings, 'integrations'> {
+interface Settings extends Omit<SiteSettings, 'integrations' | 'vendors'> {
   integrations: Record<string, Record<string, unknown>>;
+  vendors: VendorEntry[];
 }
 
 interface SiteView extends Settings {
@@ -128,6 +134,13 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     const cur = site?.integrations?.[i.key]?.[i.prop];
     return { ...i, el: input(i.id, { value: cur == null ? '' : String(cur), autocomplete: 'off', spellcheck: 'false' }) };
   });
+  const gaExpires = input('f-ga-expires', {
+    type: 'number',
+    min: 1,
+    max: 730,
+    inputmode: 'numeric',
+    value: site?.integrations?.google_analytics?.cookie_expires_days ?? '',
+  });
   const hubEU = input('f-hubspot-eu', { type: 'checkbox', checked: site?.integrations?.hubspot?.region == 'eu1' });
   const gpcReject = input('f-gpc', { type: 'checkbox', checked: site?.gpc_handling == 'reject_all', 'aria-describedby': 'f-gpc-hint' });
 
@@ -188,6 +201,21 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     schedulePreview();
   });
 
+  // The vendors the site declares: built-in ones ticked, custom ones typed.
+  const draft = draftFromSettings((site as { vendors?: unknown } | null)?.vendors);
+  const integrated = () => new Set(integ.filter((i) => i.el.value.trim()).map((i) => i.key));
+  let layout: string[] = [];
+  let problems: FieldError[] = [];
+  const vendorCard = vendorsCard({
+    catalog: catalogVendors(cat.vendors),
+    languages: cat.languages,
+    draft,
+    owner,
+    onChange: () => schedulePreview(),
+    integrated,
+    gaExpiresDays: () => (/^\d+$/.test(gaExpires.value.trim()) ? Number(gaExpires.value) : null),
+  });
+
   const settings = (): Settings => {
     const integrations: Settings['integrations'] = {};
     for (const i of integ) {
@@ -196,7 +224,14 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       integrations[i.key] = { [i.prop]: i.numeric && /^\d+$/.test(v) ? Number(v) : v };
     }
     if (integrations.hubspot && hubEU.checked) integrations.hubspot.region = 'eu1';
+    // GA's cookie lifetime goes with GA; typed without a measurement id,
+    // the server says that the id is missing.
+    const ex = gaExpires.value.trim();
+    if (ex) (integrations.google_analytics ??= { measurement_id: '' }).cookie_expires_days = Number(ex);
     const n = (el: HTMLInputElement) => (el.value.trim() == '' ? 0 : Number(el.value));
+    const v = settingsFromDraft(draft, integrated());
+    layout = v.layout;
+    problems = v.problems;
     return {
       name: name.value,
       origins: origins.value
@@ -208,6 +243,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       consent_lifetime_days: n(lifetime),
       retention_days: n(retention),
       integrations,
+      vendors: v.vendors,
       texts,
       ...(gpcReject.checked ? { gpc_handling: 'reject_all' as const } : {}),
     };
@@ -275,6 +311,12 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   layer.addEventListener('change', drawPreview);
   phone.addEventListener('change', () => frameWrap.classList.toggle('phone', phone.checked));
   for (const el of [name, policy, lifetime, ...integ.map((i) => i.el)]) el.addEventListener('input', schedulePreview);
+  // The built-in list shows which vendors an integration brings, and GA's lifetime.
+  for (const el of [gaExpires, ...integ.map((i) => i.el)])
+    el.addEventListener('input', () => {
+      vendorCard.refreshBuiltins();
+      schedulePreview();
+    });
   for (const el of [lang, hubEU, gpcReject]) el.addEventListener('change', schedulePreview);
 
   const tag = site ? site.script_tag : '';
@@ -329,7 +371,17 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       h(
         'div',
         { class: 'grid2 tight' },
-        integ.map((i) => field(i.id, i.label, i.el, i.hint)),
+        integ.map((i) => [
+          field(i.id, i.label, i.el, i.hint),
+          i.key == 'google_analytics'
+            ? field(
+                'f-ga-expires',
+                'Google Analytics cookie lifetime (days)',
+                gaExpires,
+                'Optional, 1 to 730. Empty: Google’s default of 730 days. The site’s _ga cookies then last this long, and the banner lists the lifetime really set.',
+              )
+            : null,
+        ]),
       ),
       h(
         'div',
@@ -339,6 +391,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
         h('p', { class: 'field-error', id: 'f-hubspot-eu-error' }),
       ),
     ),
+    vendorCard.el,
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'gpc-h' },
@@ -389,12 +442,14 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     previewNote,
   );
   const danger = site && owner ? deleteCard(c, site) : null;
+  let declareVendor = async (_id: string) => false;
+  const tagsToFix = site ? tagWarningsCard({ siteId: site.id, owner, declare: (id) => declareVendor(id) }) : null;
   clear(
     body,
     h(
       'div',
       { class: 'setup-layout' },
-      h('div', { class: 'setup-main' }, install, f, danger),
+      h('div', { class: 'setup-main' }, install, tagsToFix?.el, f, danger),
       h('aside', { class: 'setup-side' }, preview),
     ),
   );
@@ -407,7 +462,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     const items: Node[] = [];
     let first: HTMLElement | null = null;
     for (const fe of fields) {
-      const t = fieldTarget(fe.field);
+      const t: { id: string; lang?: string; line?: number } = vendorFieldTarget(fe.field, layout) ?? fieldTarget(fe.field);
       const msg = (t.line ? `Line ${t.line}: ` : '') + fe.message;
       if (t.lang && t.lang != textLang.value) {
         // Another language's text: say which, and offer to go there.
@@ -451,16 +506,28 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     return first;
   };
 
-  f.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (!owner) return;
+  /** Saves the form; false when the server (or a lifetime that is no number) refused it. */
+  const saveForm = async (): Promise<boolean> => {
+    if (!owner) return false;
+    const body = settings();
+    if (problems.length) {
+      // Nothing is sent while a number cannot even be read as one.
+      status.textContent = '';
+      showErrors(problems);
+      return false;
+    }
     save.disabled = true;
     status.textContent = 'Saving…';
     try {
       const saved = site
-        ? await api<SiteView>('PUT', `/sites/${encodeURIComponent(site.id)}`, settings())
-        : await api<SiteView>('POST', '/sites', settings());
+        ? await api<SiteView>('PUT', `/sites/${encodeURIComponent(site.id)}`, body)
+        : await api<SiteView>('POST', '/sites', body);
       showErrors([]);
+      // Custom vendors get their ids (custom_…) from the server.
+      const fresh = draftFromSettings((saved as { vendors?: unknown }).vendors);
+      draft.customs.forEach((c, i) => {
+        if (fresh.customs[i]?.id) c.id = fresh.customs[i].id;
+      });
       await c.refreshSites();
       if (site) {
         status.textContent =
@@ -472,15 +539,23 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
         c.go(`#/sites/${encodeURIComponent(saved.id)}/setup`);
         announce('Site created. Paste the tag shown under Install.');
       }
+      return true;
     } catch (x) {
       const ae = x as ApiError;
       status.textContent = '';
       if (ae.fields?.length) showErrors(ae.fields);
       else showErrors([{ field: 'form', message: ae.message }]);
+      return false;
     } finally {
       save.disabled = false;
     }
+  };
+  f.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void saveForm();
   });
+  // "Tags to fix" offers to declare a vendor: tick it and save.
+  declareVendor = async (id: string) => vendorCard.declare(id) && (await saveForm());
   void uid;
 }
 
