@@ -40,7 +40,7 @@ func (s *server) bannerConfig(c echo.Context) error {
 	// so caches must keep one copy per value, and so must the ETag.
 	h.Add("Vary", "Sec-GPC")
 	gpc := SecGPC(c.Request().Header)
-	etag := `"` + site.ConfigVersion + "-" + lang
+	etag := `"` + site.ConfigVersion + "-" + consent.CatalogueVersion() + "-" + lang // a release may change the rules
 	if gpc {
 		etag += "-gpc"
 	}
