@@ -463,7 +463,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     let first: HTMLElement | null = null;
     for (const fe of fields) {
       const t: { id: string; lang?: string; line?: number } = vendorFieldTarget(fe.field, layout) ?? fieldTarget(fe.field);
-      const msg = (t.line ? `Line ${t.line}: ` : '') + fe.message;
+      const msg = t.line ? `Line ${t.line}: ${fe.message}` : fe.message.charAt(0).toUpperCase() + fe.message.slice(1);
       if (t.lang && t.lang != textLang.value) {
         // Another language's text: say which, and offer to go there.
         const go = h('button', { type: 'button', class: 'link' }, `${fe.field}: ${fe.message}`);

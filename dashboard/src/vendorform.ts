@@ -72,16 +72,11 @@ export function vendorsCard(o: VendorCardOptions) {
         draft.builtins = [...o.catalog.map((c) => c.id).filter((c) => ids.has(c)), ...draft.builtins.filter((c) => !known.has(c))];
         o.onChange();
       });
-      const cookies = v.cookies.map((c) => {
-        const minutes = v.id == 'google_analytics' && ga && (c.name == '_ga' || c.name == '_ga_*') ? ga * 1440 : c.minutes;
-        return h(
-          'li',
-          {},
-          h('code', {}, c.name),
-          ` ${lifetimeText(minutes)}, ${c.party == 'third' ? 'read by the provider too (third party)' : 'this site only (first party)'}`,
-          c.description ? h('span', { class: 'muted' }, ` · ${c.description}`) : null,
-        );
-      });
+      const shown = v.cookies.map((c) => ({
+        ...c,
+        minutes: v.id == 'google_analytics' && ga && (c.name == '_ga' || c.name == '_ga_*') ? ga * 1440 : c.minutes,
+      }));
+      const party = (p: string) => (p == 'third' ? 'this site and the provider (third party)' : 'this site (first party)');
       const hint = h(
         'div',
         {},
@@ -90,9 +85,58 @@ export function vendorsCard(o: VendorCardOptions) {
           {},
           v.provider,
           v.embed ? ' · embedded content, shown behind a placeholder until allowed' : '',
-          viaIntegration ? ' · listed through its integration above' : '',
+          viaIntegration
+            ? ' · listed through its integration above'
+            : v.integration
+              ? ' · tick it if you paste its tag yourself; to let the banner load it, fill in its integration above instead'
+              : '',
         ),
-        cookies.length ? h('ul', { class: 'cookie-list' }, cookies) : h('p', { class: 'cookie-list muted' }, 'Sets no cookies of its own.'),
+        shown.length
+          ? [
+              h(
+                'ul',
+                { class: 'cookie-list', 'aria-label': `Cookies of ${v.name}` },
+                shown.map((c) =>
+                  h('li', {}, h('code', {}, c.name), ` ${lifetimeText(c.minutes)}`, c.party == 'third' ? ', third party' : ''),
+                ),
+              ),
+              h(
+                'details',
+                { class: 'cookie-details' },
+                h('summary', {}, 'What the banner says about them'),
+                h(
+                  'table',
+                  {},
+                  h(
+                    'thead',
+                    {},
+                    h(
+                      'tr',
+                      {},
+                      h('th', { scope: 'col' }, 'Cookie'),
+                      h('th', { scope: 'col' }, 'Lifetime'),
+                      h('th', { scope: 'col' }, 'Read by'),
+                      h('th', { scope: 'col' }, 'Purpose'),
+                    ),
+                  ),
+                  h(
+                    'tbody',
+                    {},
+                    shown.map((c) =>
+                      h(
+                        'tr',
+                        {},
+                        h('td', {}, h('code', {}, c.name)),
+                        h('td', {}, lifetimeText(c.minutes)),
+                        h('td', {}, party(c.party)),
+                        h('td', {}, c.description),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            ]
+          : h('p', { class: 'cookie-list muted' }, 'Sets no cookies of its own.'),
       );
       return h('li', { class: 'vendor-row', 'data-vendor': v.id }, check(id, box, v.name, hint));
     };

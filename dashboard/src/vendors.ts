@@ -21,6 +21,8 @@ export interface CatalogVendor {
   purposes: string[];
   embed: boolean;
   privacy_policy_url: string;
+  /** The integrations key that loads this vendor, for the five the banner loads itself. */
+  integration?: string;
   cookies: CatalogCookie[];
 }
 
@@ -52,6 +54,7 @@ export function catalogVendors(raw: unknown): CatalogVendor[] {
       purposes: Array.isArray(v.purposes) ? v.purposes : v.purpose ? [v.purpose] : [],
       embed: !!(v.embed || v.embed_hosts?.length),
       privacy_policy_url: v.privacy_policy_url || '',
+      ...(v.integration ? { integration: String(v.integration) } : {}),
       cookies: (Array.isArray(v.cookies) ? v.cookies : []).map((c: any) => ({
         name: String(c.name || ''),
         minutes:
