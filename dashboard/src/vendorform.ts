@@ -31,9 +31,9 @@ export interface VendorCardOptions {
 }
 
 /** A check box with its label, hint and error line, as the rest of the form has them. */
-function check(id: string, input: HTMLInputElement, label: string, hint: Node | string | null = null) {
+function check(id: string, input: HTMLInputElement, label: string, hint: Node | string | null = null, describedBy = id + '-hint') {
   const hintEl = hint ? h('div', { class: 'hint', id: id + '-hint' }, hint) : null;
-  if (hint) input.setAttribute('aria-describedby', id + '-hint');
+  if (hint) input.setAttribute('aria-describedby', describedBy);
   return h(
     'div',
     { class: 'field check' },
@@ -82,7 +82,7 @@ export function vendorsCard(o: VendorCardOptions) {
         {},
         h(
           'span',
-          {},
+          { id: id + '-provider' },
           v.provider,
           v.embed ? ' · embedded content, shown behind a placeholder until allowed' : '',
           viaIntegration
@@ -95,7 +95,7 @@ export function vendorsCard(o: VendorCardOptions) {
           ? [
               h(
                 'ul',
-                { class: 'cookie-list', 'aria-label': `Cookies of ${v.name}` },
+                { class: 'cookie-list', id: id + '-cookies' },
                 shown.map((c) =>
                   h('li', {}, h('code', {}, c.name), ` ${lifetimeText(c.minutes)}`, c.party == 'third' ? ', third party' : ''),
                 ),
@@ -138,7 +138,11 @@ export function vendorsCard(o: VendorCardOptions) {
             ]
           : h('p', { class: 'cookie-list muted' }, 'Sets no cookies of its own.'),
       );
-      return h('li', { class: 'vendor-row', 'data-vendor': v.id }, check(id, box, v.name, hint));
+      return h(
+        'li',
+        { class: 'vendor-row', 'data-vendor': v.id },
+        check(id, box, v.name, hint, shown.length ? `${id}-provider ${id}-cookies` : `${id}-provider`),
+      );
     };
     const unknown = draft.builtins.filter((id) => !known.has(id));
     clear(
