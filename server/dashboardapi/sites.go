@@ -14,10 +14,57 @@ import (
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/httpapi"
+	"github.com/samtykke/samtykke/server/vendors"
 )
 
+// catalogVendor is a built-in vendor as the site form offers it: enough to
+// choose one to declare and to show what declaring it tells visitors.
+type catalogVendor struct {
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	Provider         string   `json:"provider"`
+	Purposes         []string `json:"purposes"`
+	PrivacyPolicyURL string   `json:"privacy_policy_url"`
+	// Embed: the vendor's content is an iframe shown behind a placeholder.
+	Embed bool `json:"embed"`
+	// Integration names the settings' integrations key that loads this
+	// vendor, for the five the snippet loads itself: such a vendor is set
+	// up there, not declared.
+	Integration string          `json:"integration,omitempty"`
+	Cookies     []catalogCookie `json:"cookies"`
+}
+
+type catalogCookie struct {
+	Name            string `json:"name"`
+	DurationMinutes int    `json:"duration_minutes"`
+	Party           string `json:"party"`
+	// Description is in every language the catalogue is written in.
+	Description vendors.Text `json:"description"`
+}
+
+// catalogVendors lists the built-in catalogue for the forms.
+func catalogVendors() []catalogVendor {
+	integrations := map[string]bool{consent.VendorGoogleAnalytics: true, consent.VendorGoogleTagManager: true,
+		consent.VendorHotjar: true, consent.VendorMetaPixel: true, consent.VendorHubSpot: true}
+	all := vendors.All()
+	out := make([]catalogVendor, 0, len(all))
+	for _, v := range all {
+		cv := catalogVendor{ID: v.ID, Name: v.Name, Provider: v.Provider, Purposes: v.Purposes,
+			PrivacyPolicyURL: v.PrivacyPolicyURL, Embed: len(v.EmbedHosts) > 0, Cookies: []catalogCookie{}}
+		if integrations[v.ID] {
+			cv.Integration = v.ID
+		}
+		for _, c := range v.Cookies {
+			cv.Cookies = append(cv.Cookies, catalogCookie{Name: c.Name, DurationMinutes: c.DurationMinutes, Party: c.Party, Description: c.Description})
+		}
+		out = append(out, cv)
+	}
+	return out
+}
+
 // catalog tells the UI what the forms offer: languages, every text key with
-// its default wording per language, and the bounds of the number fields.
+// its default wording per language, the bounds of the number fields, and
+// the built-in vendors a site can declare.
 func (d *dash) catalog(c echo.Context) error {
 	keys := consent.TextKeys()
 	sort.Strings(keys)
@@ -35,6 +82,9 @@ func (d *dash) catalog(c echo.Context) error {
 		"retention_days": map[string]int{"default": consent.DefaultRetentionDays,
 			"min": consent.MinRetentionDays, "max": consent.MaxRetentionDays},
 		"public_url": d.PublicURL,
+		"vendors":    catalogVendors(),
+		"vendor_limits": map[string]int{"vendors": consent.MaxSiteVendors, "hosts": consent.MaxVendorHosts,
+			"cookies": consent.MaxVendorCookies, "cookie_days": consent.MaxCookieDays, "ga_cookie_days": consent.MaxGACookieDays},
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/vendors"
 )
 
 func TestSiteSetup(t *testing.T) {
@@ -33,7 +34,7 @@ func TestSiteSetup(t *testing.T) {
 		var site siteView
 		r.decode(t, &site)
 		if site.Role != "owner" || site.ConsentLifetimeDays != 90 || site.Integrations.HubSpot.Region != "eu1" ||
-			site.ScriptTag != `<script src="`+publicURL+`/samtykke.js" data-site="`+site.ID+`"></script>` {
+			site.ScriptTag != `<script src="`+publicURL+`/samtykke.js?site=`+site.ID+`" data-site="`+site.ID+`"></script>` {
 			t.Errorf("created site: %+v", site)
 		}
 		if r := b.call("GET", "/dashboard/api/sites/"+site.ID, ""); r.status != http.StatusOK {
@@ -126,11 +127,36 @@ func TestPreviewDraft(t *testing.T) {
 		TextKeys     []string                 `json:"text_keys"`
 		DefaultTexts map[string]consent.Texts `json:"default_texts"`
 		Languages    []struct{ Code, Name string }
+		// The built-in vendors a site can declare, with their cookies.
+		Vendors []struct {
+			ID, Name, Provider, Integration string
+			Purposes                        []string
+			Embed                           bool
+			Cookies                         []struct {
+				Name            string
+				DurationMinutes int `json:"duration_minutes"`
+				Party           string
+				Description     map[string]string
+			}
+		}
+		VendorLimits map[string]int `json:"vendor_limits"`
 	}
 	r.decode(t, &cat)
 	if len(cat.TextKeys) != len(consent.TextKeys()) || cat.DefaultTexts["nb"]["banner.title"] != consent.DefaultTexts("nb")["banner.title"] ||
-		len(cat.Languages) != len(consent.Languages) {
+		len(cat.Languages) != len(consent.Languages) || len(cat.Vendors) != len(vendors.All()) || cat.VendorLimits["vendors"] != consent.MaxSiteVendors {
 		t.Errorf("catalog: %s", r.body)
+	}
+	byID := map[string]int{}
+	for i, v := range cat.Vendors {
+		byID[v.ID] = i
+	}
+	ga, yt, li := cat.Vendors[byID["google_analytics"]], cat.Vendors[byID["youtube"]], cat.Vendors[byID["linkedin_insight"]]
+	if ga.Integration != "google_analytics" || ga.Cookies[0].Name != "_ga" || ga.Cookies[0].DurationMinutes != 730*24*60 ||
+		ga.Cookies[0].Party != "first" || ga.Cookies[0].Description["nb"] == "" {
+		t.Errorf("catalog's GA: %+v", ga)
+	}
+	if !yt.Embed || yt.Integration != "" || li.Name == "" || li.Provider == "" || len(li.Purposes) != 1 || li.Purposes[0] != "marketing" {
+		t.Errorf("catalog's YouTube and LinkedIn: %+v %+v", yt, li)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/store/boltstore"
+	"github.com/samtykke/samtykke/server/vendors"
 )
 
 // The tests in this file hold server/httpapi/openapi.json to the server as
@@ -321,6 +322,7 @@ func TestOpenAPIStatuses(t *testing.T) {
 		"OPTIONS /v1/sites/{site}/receipts":       {"204", "403", "404"},
 		"OPTIONS /v1/sites/{site}/impressions":    {"204", "403", "404"},
 		"GET /v1/sites/{site}/config":             {"200", "304", "404", "503"},
+		"GET /v1/sites/{site}/declaration":        {"200", "304", "404", "503"},
 		"GET /v1/sites/{site}/consents/{consent}": {"200", "404", "503"},
 		"GET /samtykke.js":                        {"200", "304"},
 		"GET /readyz":                             {"200", "503"},
@@ -499,6 +501,11 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		{"PurposeConfig", openapiGoFields(reflect.TypeFor[consent.PurposeConfig]())},
 		{"Vendor", openapiGoFields(reflect.TypeFor[consent.Vendor]())},
 		{"Cookie", openapiGoFields(reflect.TypeFor[consent.Cookie]())},
+		{"StorageKey", openapiGoFields(reflect.TypeFor[consent.StorageKey]())},
+		{"SiteVendor", openapiGoFields(reflect.TypeFor[consent.SiteVendor]())},
+		{"SiteCookie", openapiGoFields(reflect.TypeFor[consent.SiteCookie]())},
+		{"Rule", openapiGoFields(reflect.TypeFor[vendors.Rule]())},
+		{"Declaration", openapiGoFields(reflect.TypeFor[consent.Declaration]())},
 		{"Receipt", openapiGoFields(reflect.TypeFor[consent.Receipt]())},
 		{"Choices", openapiGoFields(reflect.TypeFor[consent.Choices]())},
 		{"Report", openapiGoFields(reflect.TypeFor[consent.Report]())},

@@ -105,6 +105,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 
 	public := e.Group("/v1/sites/:site", Deadline(publicDeadline))
 	public.GET("/config", s.bannerConfig)
+	public.GET("/declaration", s.declaration)
 	public.POST("/receipts", s.postReceipt)
 	public.OPTIONS("/receipts", s.preflight)
 	public.POST("/impressions", s.postImpression)

@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -97,8 +98,13 @@ func NewSiteView(publicURL string, site consent.Site, role accounts.Role) SiteVi
 }
 
 // ScriptTag is the one line a site owner pastes as the first script in <head>.
+// The site is named twice: ?site= brings the rules of the site's custom
+// vendors with the script, before any other tag of the page can run, and
+// data-site is what the banner reads (tags pasted before ?site= existed
+// have only data-site, and get the catalogue's rules).
 func ScriptTag(publicURL, siteID string) string {
-	return `<script src="` + html.EscapeString(publicURL+"/samtykke.js") + `" data-site="` + html.EscapeString(siteID) + `"></script>`
+	src := publicURL + "/samtykke.js?site=" + url.QueryEscape(siteID)
+	return `<script src="` + html.EscapeString(src) + `" data-site="` + html.EscapeString(siteID) + `"></script>`
 }
 
 // NewSiteID returns a short random id. It is public (it is in every page's

@@ -51,7 +51,7 @@ func TestSiteLifecycle(t *testing.T) {
 		if len(s.ID) < 10 || s.ConfigVersion == "" || s.Name != "Nordic Shop" {
 			t.Fatalf("created site lacks id or version: %+v", s)
 		}
-		wantTag := `<script src="https://consent.example.net/samtykke.js" data-site="` + s.ID + `"></script>`
+		wantTag := `<script src="https://consent.example.net/samtykke.js?site=` + s.ID + `" data-site="` + s.ID + `"></script>`
 		if s.ScriptTag != wantTag {
 			t.Errorf("script_tag = %s, want %s", s.ScriptTag, wantTag)
 		}

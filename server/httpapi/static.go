@@ -7,11 +7,16 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/vendors"
 	"github.com/samtykke/samtykke/snippet"
 )
 
@@ -22,27 +27,83 @@ import (
 var OpenAPI []byte
 
 var (
-	scriptETag = `"` + shortHash(snippet.Script) + `"`
-	demoPage   = template.Must(template.New("demo").Parse(snippet.DemoPage))
+	// bundleHash names this build's samtykke.js; each served variant's
+	// ETag is it and a hash of the rules in front of it.
+	bundleHash = shortHash(snippet.Script)
+	// catalogueScript is samtykke.js with the catalogue's rules, what every
+	// site without custom vendors (and every old tag without ?site=) gets;
+	// it is built once.
+	catalogueScript = newRulesScript(vendors.Rules())
+	demoPage        = template.Must(template.New("demo").Parse(snippet.DemoPage))
 )
+
+// rulesScript is one variant of samtykke.js: the rules it holds back
+// (window.samtykkeRules, set before the bundle runs) and the bundle.
+type rulesScript struct {
+	prefix []byte // window.samtykkeRules=…;\n
+	etag   string
+}
+
+func newRulesScript(rules []vendors.Rule) rulesScript {
+	prefix := append(append([]byte("window.samtykkeRules="), jsJSON(rules)...), ";\n"...)
+	return rulesScript{prefix: prefix, etag: `"` + bundleHash + "-" + shortHash(prefix) + `"`}
+}
+
+// jsJSON encodes v as a JavaScript expression that is also safe inside an
+// HTML <script> element, where a site may inline samtykke.js: encoding/json
+// already writes <, > and & as \u escapes (so no "</script>" or "<!--"
+// ends or changes the element) and U+2028 and U+2029 as \u2028 and \u2029
+// (line terminators in JavaScript before ES2019). The replacements below
+// make sure of both whatever the encoder's settings.
+func jsJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("httpapi: rules: " + err.Error()) // rules are plain strings and bools
+	}
+	b = bytes.ReplaceAll(b, []byte("</"), []byte(`<\/`))
+	b = bytes.ReplaceAll(b, []byte("\u2028"), []byte(`\u2028`))
+	return bytes.ReplaceAll(b, []byte("\u2029"), []byte(`\u2029`))
+}
 
 func shortHash(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
 
-// script serves the banner. Five minutes of freshness keeps page loads fast
-// while a new release still reaches every visitor quickly.
+// script serves the banner, with the rules of what to hold back in front
+// of it, so that they apply before the config arrives: the catalogue's,
+// and with ?site= those of the site's custom vendors too. An unknown site
+// (a typo, a deleted site) gets the catalogue's rules: the banner still
+// protects the page, and its config request reports the bad id. Five
+// minutes of freshness keeps page loads fast while a new release, or a new
+// custom vendor, still reaches every visitor quickly.
 func (s *server) script(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age=300, stale-while-revalidate=3600")
-	h.Set("ETag", scriptETag)
+	v := catalogueScript
+	if id := c.QueryParam("site"); id != "" {
+		site, err := s.sites.get(c.Request().Context(), id)
+		switch {
+		case err == nil:
+			if custom := site.CustomVendors(); len(custom) > 0 {
+				v = newRulesScript(vendors.Rules(custom...))
+			}
+		case !errors.Is(err, consent.ErrNotFound):
+			// The store is down: the catalogue's rules now, and the
+			// site's as soon as a browser asks again.
+			s.log.Warn("samtykke.js without the site's rules", "err", err)
+			h.Set("Cache-Control", "no-cache")
+		}
+	}
+	h.Set("ETag", v.etag)
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if etagMatches(c.Request().Header.Get("If-None-Match"), scriptETag) {
+	if etagMatches(c.Request().Header.Get("If-None-Match"), v.etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", snippet.Script)
+	body := make([]byte, 0, len(v.prefix)+len(snippet.Script))
+	body = append(append(body, v.prefix...), snippet.Script...)
+	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", body)
 }
 
 func (s *server) openAPI(c echo.Context) error {
@@ -70,7 +131,7 @@ func (s *server) demo(c echo.Context) error {
 	}
 	var buf bytes.Buffer
 	err = demoPage.Execute(&buf, map[string]string{
-		"ScriptURL": s.PublicURL + "/samtykke.js",
+		"ScriptURL": s.PublicURL + "/samtykke.js?site=" + url.QueryEscape(s.DemoSiteID),
 		"SiteID":    s.DemoSiteID,
 		"ScriptTag": ScriptTag(s.PublicURL, s.DemoSiteID),
 		"Nonce":     nonce,
