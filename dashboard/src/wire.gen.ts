@@ -22,6 +22,12 @@ export interface SiteSettings {
    * instead of the banner, from which the visitor can change it.
    */
   gpc_handling?: GPCHandling;
+  /**
+   * Vendors are the vendors the site runs besides its Integrations, whose
+   * tags the owner pasted: built-in ones by id, and the owner's own.
+   * Sites stored before vendors could be declared have none.
+   */
+  vendors?: SiteVendor[];
 }
 
 /**
@@ -38,6 +44,11 @@ export interface Integrations {
 
 export interface GoogleAnalytics {
   measurement_id: string;
+  /**
+   * CookieExpiresDays shortens the _ga cookies' lifetime (gtag's
+   * cookie_expires), 1 to 730 days; left out, Google's 730 days apply.
+   */
+  cookie_expires_days?: number;
 }
 
 export interface GoogleTagManager {
@@ -67,6 +78,57 @@ export type Texts = Record<string, string>;
 /** GPCHandling is a site's answer to the Global Privacy Control signal. */
 export type GPCHandling = 'banner' | 'reject_all';
 
+/**
+ * SiteVendor is one vendor a site runs besides its Integrations. It is
+ * either a built-in vendor whose tag the owner pasted (only ID is set, an
+ * id from the catalogue), or a custom vendor the owner describes: then ID
+ * is "custom_" and a slug of Name, made by Normalize, and every other field
+ * is the owner's.
+ */
+export interface SiteVendor {
+  id?: string;
+  name?: string;
+  provider?: string;
+  purpose?: Purpose;
+  privacy_policy_url?: string;
+  hosts?: string[];
+  /**
+   * Embed: Hosts serve iframes (a widget, a player), which the banner
+   * replaces with a placeholder until Purpose is granted, instead of
+   * scripts and pixels it holds back unseen.
+   */
+  embed?: boolean;
+  cookies?: SiteCookie[];
+}
+
+/**
+ * Purpose is one reason for which a site may set cookies. The set is fixed:
+ * a banner that lets owners invent purposes makes receipts incomparable
+ * across sites and versions.
+ */
+export type Purpose = 'necessary' | 'statistics' | 'marketing';
+
+/** SiteCookie is a cookie of a custom vendor as its owner declares it. */
+export interface SiteCookie {
+  /** Name is exact, or a prefix followed by "*". */
+  name: string;
+  /**
+   * LifetimeDays is how long the cookie lasts; 0 means until the browser
+   * closes.
+   */
+  lifetime_days: number;
+  party: Party;
+  /**
+   * Description maps a banner language to what the cookie is for; the
+   * visitor reads their language, else Bokmål for Nynorsk, else English,
+   * else any.
+   */
+  description?: Record<string, string>;
+}
+
+/** Party is where a cookie is stored, and so who can read it. */
+export type Party = 'first' | 'third';
+
 /** Site is one website that embeds the banner. */
 export interface Site {
   id: string;
@@ -87,6 +149,12 @@ export interface Site {
    * instead of the banner, from which the visitor can change it.
    */
   gpc_handling?: GPCHandling;
+  /**
+   * Vendors are the vendors the site runs besides its Integrations, whose
+   * tags the owner pasted: built-in ones by id, and the owner's own.
+   * Sites stored before vendors could be declared have none.
+   */
+  vendors?: SiteVendor[];
   /**
    * ConfigVersion is a content hash of everything the visitor is shown;
    * receipts name it so that each one can be tied to what was on screen.
@@ -195,13 +263,6 @@ export interface Counts {
   purposes: Partial<Record<Purpose, PurposeCounts>>;
   gpc: GPCCounts;
 }
-
-/**
- * Purpose is one reason for which a site may set cookies. The set is fixed:
- * a banner that lets owners invent purposes makes receipts incomparable
- * across sites and versions.
- */
-export type Purpose = 'necessary' | 'statistics' | 'marketing';
 
 /** PurposeCounts counts decisions that granted or denied one purpose. */
 export interface PurposeCounts {

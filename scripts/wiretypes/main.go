@@ -57,6 +57,8 @@ var outputs = []output{
 			"server/consent.BannerConfig",
 			"server/consent.Receipt",
 			"server/consent.Purpose",
+			// The config's rules come from the one vendor catalogue.
+			"server/vendors.Rule",
 		},
 	},
 	{
@@ -173,6 +175,7 @@ func load(root string, paths []string) (*universe, error) {
 		Error                   *struct{ Err string }
 	}
 	byPath := map[string]listed{}
+	var order []string // dependencies before the packages that import them
 	for dec := json.NewDecoder(bytes.NewReader(out)); dec.More(); {
 		var p listed
 		if err := dec.Decode(&p); err != nil {
@@ -182,6 +185,7 @@ func load(root string, paths []string) (*universe, error) {
 			return nil, fmt.Errorf("%s: %s", p.ImportPath, p.Error.Err)
 		}
 		byPath[p.ImportPath] = p
+		order = append(order, p.ImportPath)
 	}
 	fset := token.NewFileSet()
 	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
@@ -192,7 +196,24 @@ func load(root string, paths []string) (*universe, error) {
 		return os.Open(p.Export)
 	})
 	u := &universe{pkgs: map[string]*types.Package{}, docs: map[token.Pos]string{}}
+	// A listed package that imports another listed one (consent imports
+	// vendors) must see the same types, with their comments, not a second
+	// copy from export data: so they are checked in dependency order, and
+	// the importer hands out those already checked.
+	wanted := map[string]bool{}
 	for _, path := range paths {
+		wanted[path] = true
+	}
+	srcFirst := importerFunc(func(path string) (*types.Package, error) {
+		if pkg, ok := u.pkgs[path]; ok {
+			return pkg, nil
+		}
+		return imp.Import(path)
+	})
+	for _, path := range order {
+		if !wanted[path] {
+			continue
+		}
 		p := byPath[path]
 		var files []*ast.File
 		for _, name := range p.GoFiles {
@@ -203,7 +224,7 @@ func load(root string, paths []string) (*universe, error) {
 			files = append(files, f)
 			u.collectDocs(f)
 		}
-		pkg, err := (&types.Config{Importer: imp}).Check(path, fset, files, nil)
+		pkg, err := (&types.Config{Importer: srcFirst}).Check(path, fset, files, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -211,6 +232,11 @@ func load(root string, paths []string) (*universe, error) {
 	}
 	return u, nil
 }
+
+// importerFunc is a types.Importer made of a function.
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
 // collectDocs keeps the doc comments of type declarations and struct fields.
 func (u *universe) collectDocs(f *ast.File) {

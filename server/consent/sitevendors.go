@@ -46,7 +46,8 @@ type SiteCookie struct {
 	LifetimeDays int   `json:"lifetime_days"`
 	Party        Party `json:"party"`
 	// Description maps a banner language to what the cookie is for; the
-	// visitor reads their language, else English, else any.
+	// visitor reads their language, else Bokmål for Nynorsk, else English,
+	// else any.
 	Description map[string]string `json:"description,omitempty"`
 }
 

@@ -28,6 +28,11 @@ export interface BannerConfig {
    * by the HTTP layer, next to navigator.globalPrivacyControl.
    */
   gpc?: boolean;
+  /**
+   * Rules are what the snippet holds back until consent and purges on
+   * withdrawal: the catalogue's and the site's custom vendors'.
+   */
+  rules: Rule[];
 }
 
 /** PurposeConfig is one purpose as the banner shows it. */
@@ -47,21 +52,40 @@ export interface PurposeConfig {
 export type Purpose = 'necessary' | 'statistics' | 'marketing';
 
 /**
- * Vendor is a third party whose tag the banner gates. The catalogue below is
- * what the settings layer lists (Planet49: name, provider, cookies, duration)
- * and what the config version hashes.
+ * Vendor is a vendor as the settings layer and the cookie declaration list
+ * it (Planet49: who sets which cookie, for how long, and whether third
+ * parties can read it), in one language.
  */
 export interface Vendor {
   id: string;
   name: string;
   provider: string;
   privacy_policy_url: string;
+  /**
+   * Cookies lists first-party cookies, which the banner deletes on
+   * withdrawal, and third-party ones, which it can only declare.
+   */
   cookies: Cookie[];
+  /**
+   * Storage lists the localStorage and sessionStorage keys the vendor's
+   * scripts write on the site's origin.
+   */
+  storage: StorageKey[];
+  /**
+   * Embed: the vendor's content is an iframe (a player, a map, a widget)
+   * that waits behind a placeholder until its purpose is granted.
+   */
+  embed?: boolean;
+  /**
+   * Custom: the site owner declared this vendor; it is not in Samtykke's
+   * catalogue.
+   */
+  custom?: boolean;
 }
 
 /**
- * Cookie is one cookie a vendor sets. A trailing "*" in Name stands for an
- * id-specific suffix.
+ * Cookie is one cookie a vendor sets. A trailing "*" in Name stands for
+ * any suffix (an id-specific one, usually).
  */
 export interface Cookie {
   name: string;
@@ -76,6 +100,25 @@ export interface Cookie {
    * DurationMinutes existed.
    */
   duration_days: number;
+  /**
+   * Party says who can read the cookie: first, this site only; third,
+   * the vendor too, on every site that embeds it.
+   */
+  party: Party;
+  /** Description is what the cookie is for, in the visitor's language. */
+  description: string;
+}
+
+/** Party is where a cookie is stored, and so who can read it. */
+export type Party = 'first' | 'third';
+
+/**
+ * StorageKey is one localStorage or sessionStorage key, or a family of
+ * them (trailing "*").
+ */
+export interface StorageKey {
+  name: string;
+  description: string;
 }
 
 /**
@@ -92,6 +135,11 @@ export interface Integrations {
 
 export interface GoogleAnalytics {
   measurement_id: string;
+  /**
+   * CookieExpiresDays shortens the _ga cookies' lifetime (gtag's
+   * cookie_expires), 1 to 730 days; left out, Google's 730 days apply.
+   */
+  cookie_expires_days?: number;
 }
 
 export interface GoogleTagManager {
@@ -117,6 +165,21 @@ export interface HubSpot {
 
 /** Texts maps a text key ("banner.title") to its wording in one language. */
 export type Texts = Record<string, string>;
+
+/**
+ * Rule is what the snippet needs of one vendor: the host patterns to hold
+ * back until one of Purposes is granted, and the names of the first-party
+ * cookies and storage keys to delete when the visitor withdraws.
+ */
+export interface Rule {
+  vendor: string;
+  purposes: string[];
+  hosts: string[];
+  /** Embed marks iframe hosts: the snippet shows a placeholder instead. */
+  embed?: boolean;
+  cookies?: string[];
+  storage?: string[];
+}
 
 /**
  * Receipt is the proof of one visitor decision (GDPR Art. 7(1)). Receipts
