@@ -17,8 +17,8 @@ type Store interface {
 	CreateSite(ctx context.Context, s Site) error
 	// UpdateSite replaces a site; ErrNotFound if there is none.
 	UpdateSite(ctx context.Context, s Site) error
-	// DeleteSite removes a site with its receipts and counters; ErrNotFound
-	// if there is none.
+	// DeleteSite removes a site with its receipts, counters and tag
+	// warnings; ErrNotFound if there is none.
 	DeleteSite(ctx context.Context, id string) error
 	// Site returns one site, or ErrNotFound.
 	Site(ctx context.Context, id string) (Site, error)
@@ -66,6 +66,26 @@ type Store interface {
 	// what was removed stays removed and the next call finishes the job.
 	// ErrNotFound if the site does not exist.
 	Purge(ctx context.Context, siteID string, now time.Time) (PurgeResult, error)
+
+	// RecordTagWarnings counts one report of tags seen on pagePath at now
+	// (see TagWarningReport; a tag listed twice counts twice, and
+	// ParseTagWarnings lists each once): an entry per distinct vendor, kind and markup
+	// (TagWarning.Key) gains 1 in count, pagePath as its most recent page
+	// (at most MaxTagWarningPages distinct ones are kept), and now as its
+	// last_seen if later, first_seen if earlier (kept as TagWarningTime).
+	// A tag that would be a new entry while the site already has
+	// MaxTagWarnings is dropped, and counted in dropped: what the owner has
+	// not seen yet is never evicted. The whole report is one atomic write,
+	// so reports from many replicas at once lose no count and never exceed
+	// the bounds. ErrNotFound if the site does not exist.
+	RecordTagWarnings(ctx context.Context, siteID, pagePath string, tags []TagWarning, now time.Time) (dropped int, err error)
+	// TagWarnings returns the site's tag warnings, most recently seen first
+	// (SortTagWarnings); an empty slice when there are none, also for an
+	// unknown site.
+	TagWarnings(ctx context.Context, siteID string) ([]StoredTagWarning, error)
+	// ClearTagWarnings removes every tag warning of the site (its owner
+	// fixed the tags); ErrNotFound if the site does not exist.
+	ClearTagWarnings(ctx context.Context, siteID string) error
 
 	// Setting returns a server-wide setting, or ErrNotFound.
 	Setting(ctx context.Context, key string) (string, error)

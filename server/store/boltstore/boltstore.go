@@ -20,6 +20,8 @@
 //	    "bytime"    server time (8 bytes, as above), receipt id → consent id
 //	    "day"       "YYYYMMDD" → counters JSON ({"field": n, …})
 //	    "hour"      "YYYYMMDDHH" → counters JSON
+//	    "tagwarnings"  tag warning key (consent.TagWarning.Key) → consent.StoredTagWarning JSON;
+//	                   made by the site's first report (tagwarnings.go)
 //
 // Per-site data lives in one nested bucket so DeleteSite is a single
 // DeleteBucket. Consent keys sort by time within a consent id, so a prefix

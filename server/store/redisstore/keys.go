@@ -88,6 +88,12 @@ func bucketIndexKey(siteID string, g consent.Granularity) string {
 	return siteTag(siteID) + "buckets:d"
 }
 
+// tagWarningsKey holds the site's tag warnings (HASH of
+// consent.TagWarning.Key → entry JSON, see record_tag_warnings.lua). It has
+// no TTL: the entries are bounded (consent.MaxTagWarnings) and stay until
+// the owner clears them or the site is deleted.
+func tagWarningsKey(siteID string) string { return siteTag(siteID) + "tag-warnings" }
+
 // siteKeysPattern is a SCAN MATCH pattern for every key of one site. Glob
 // characters in the id are escaped so that one site's delete can never match
 // another site's keys.

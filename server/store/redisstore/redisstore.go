@@ -17,6 +17,7 @@
 //	samtykke:{<site>}:h:<YYYYMMDDHH>    HASH    hour counters; TTL consent.Hour.Retention() from first write
 //	samtykke:{<site>}:buckets:d         ZSET    YYYYMMDD → day start (unix s), every day bucket; TTL as the newest bucket
 //	samtykke:{<site>}:buckets:h         ZSET    YYYYMMDDHH → hour start (unix s), every hour bucket; likewise
+//	samtykke:{<site>}:tag-warnings      HASH    tag warning key → entry JSON, at most consent.MaxTagWarnings; no TTL
 //
 // Retention is enforced by Purge, which consentd's janitor (server/retention)
 // calls for every site once an hour, with consentd's clock: a log entry's id
@@ -103,12 +104,20 @@ var (
 	//go:embed purge_receipts.lua
 	purgeReceiptsSrc string
 	purgeReceipts    = redis.NewScript(purgeReceiptsSrc)
+
+	//go:embed record_tag_warnings.lua
+	recordTagWarningsSrc string
+	recordTagWarnings    = redis.NewScript(recordTagWarningsSrc)
+
+	//go:embed clear_tag_warnings.lua
+	clearTagWarningsSrc string
+	clearTagWarnings    = redis.NewScript(clearTagWarningsSrc)
 )
 
 // scripts are loaded into Redis by Open, so that no request pays for a
 // NOSCRIPT round trip and an EVAL of the whole source (Script.Run's fallback,
 // still there for a Redis that restarted or flushed its script cache).
-var scripts = []*redis.Script{saveReceipts, count, purgeReceipts,
+var scripts = []*redis.Script{saveReceipts, count, purgeReceipts, recordTagWarnings, clearTagWarnings,
 	createUser, updateUser, setGrant, createSession, reserveAttempt, releaseAttempt}
 
 // Store is a consent.Store on Redis.

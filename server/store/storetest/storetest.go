@@ -67,6 +67,10 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"ReceiptsBetween", testReceiptsBetween},
 		{"ReceiptsBetweenPages", testReceiptsBetweenPages},
 		{"Janitor", testJanitor},
+		{"TagWarnings", testTagWarnings},
+		{"TagWarningsBound", testTagWarningsBound},
+		{"ConcurrentTagWarnings", testConcurrentTagWarnings},
+		{"TagWarningsDeletedWithSite", testTagWarningsDeletedWithSite},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, su.open(t)) })
@@ -662,6 +666,8 @@ func (su *suite) testReopen(t *testing.T) {
 	if _, err := s.SetSettingOnce(ctx, "admin_token_hash", "kept"); err != nil {
 		t.Fatal(err)
 	}
+	record(t, s, site.ID, "/sykler", twNow, metaScript, hotjarPixel)
+	warnings := tagWarnings(t, s, site.ID)
 
 	s = su.reopen(t, s)
 
@@ -676,6 +682,7 @@ func (su *suite) testReopen(t *testing.T) {
 	if v, err := s.Setting(ctx, "admin_token_hash"); err != nil || v != "kept" {
 		t.Errorf("Setting after reopen = %q, %v; want kept", v, err)
 	}
+	sameJSON(t, "TagWarnings after reopen", tagWarnings(t, s, site.ID), warnings)
 	// Idempotency must survive too: a browser retrying across a restart.
 	if _, created := save(t, s, r); created {
 		t.Error("SaveReceipt after reopen of a receipt saved before: created = true, want false")
