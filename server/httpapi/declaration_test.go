@@ -87,6 +87,11 @@ func TestSiteVendors(t *testing.T) {
 		if n := len(vendors.Rules()); len(cfg.Rules) != n+1 || cfg.Rules[n].Vendor != "custom_chatly" {
 			t.Errorf("config rules: %d, want %d and the custom vendor's", len(cfg.Rules), n)
 		}
+		// A release that changes the catalogue's rules changes the ETag,
+		// though the site's version stays.
+		if etag := r.header.Get("ETag"); etag != `"`+s.ConfigVersion+"-"+consent.CatalogueVersion()+`-nb"` {
+			t.Errorf("config ETag %s does not name the catalogue's version", etag)
+		}
 	})
 }
 
