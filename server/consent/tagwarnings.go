@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -280,6 +281,16 @@ type TagWarningView struct {
 	// declared built-in vendor or a custom one). When false, the fix
 	// includes declaring it.
 	Declared bool `json:"declared"`
+}
+
+// SiteTagWarnings reads the site's tag warnings from st and describes them
+// for its owner: what the admin API and the dashboard both answer.
+func SiteTagWarnings(ctx context.Context, st Store, site Site) (TagWarningList, error) {
+	stored, err := st.TagWarnings(ctx, site.ID)
+	if err != nil {
+		return TagWarningList{}, err
+	}
+	return site.ListTagWarnings(stored), nil
 }
 
 // ListTagWarnings describes stored tag warnings for the site's owner, most

@@ -128,6 +128,7 @@ func (d *dash) routes(e *echo.Echo) {
 	site.GET("/receipts", d.exportReceipts)
 	site.GET("/consents/:consent", d.lookupConsent)
 	site.GET("/access", d.siteAccessList, need(accounts.Owner))
+	d.tagWarningRoutes(site)
 
 	ops := in.Group("/users", d.requireOperator)
 	d.userRoutes(ops)

@@ -333,6 +333,12 @@ func TestOpenAPIStatuses(t *testing.T) {
 		"PUT /v1/admin/sites/{site}":              append([]string{"200", "400", "404", "413", "415", "422"}, admin...),
 		"DELETE /v1/admin/sites/{site}":           append([]string{"204", "404"}, admin...),
 		"GET /v1/admin/sites/{site}/stats":        append([]string{"200", "404", "422"}, admin...),
+		// Tag warnings: the report is checked as receipts are; the list
+		// and its clearing are the admin API's.
+		"POST /v1/sites/{site}/tag-warnings":         {"202", "400", "403", "404", "408", "413", "422", "429", "503"},
+		"OPTIONS /v1/sites/{site}/tag-warnings":      {"204", "403", "404"},
+		"GET /v1/admin/sites/{site}/tag-warnings":    append([]string{"200", "404", "503"}, admin...),
+		"DELETE /v1/admin/sites/{site}/tag-warnings": append([]string{"204", "404", "503"}, admin...),
 		// The user API (server/dashboardapi/users.go): 400 from the strict
 		// decoder, 413 from the group's body limit, 409 for a taken address.
 		"GET /v1/admin/users":                         append([]string{"200", "503"}, admin...),
@@ -400,9 +406,9 @@ func TestOpenAPIStatuses(t *testing.T) {
 		t.Errorf("adminToken scheme is %v, want http bearer", scheme)
 	}
 
-	// Receipts and impressions take text/plain carrying JSON as well as
+	// Receipts, impressions and tag warnings take text/plain carrying JSON as well as
 	// application/json.
-	for _, key := range []string{"POST /v1/sites/{site}/receipts", "POST /v1/sites/{site}/impressions"} {
+	for _, key := range []string{"POST /v1/sites/{site}/receipts", "POST /v1/sites/{site}/impressions", "POST /v1/sites/{site}/tag-warnings"} {
 		body := openapiDeref(t, doc, ops[key]["requestBody"])
 		content, _ := body["content"].(map[string]any)
 		for _, mt := range []string{"text/plain", "application/json"} {
@@ -520,6 +526,9 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		{"SegmentCounts", openapiGoFields(reflect.TypeFor[consent.SegmentCounts]())},
 		{"PurposeCounts", openapiGoFields(reflect.TypeFor[consent.PurposeCounts]())},
 		{"FieldError", openapiGoFields(reflect.TypeFor[consent.FieldError]())},
+		{"TagWarning", openapiGoFields(reflect.TypeFor[consent.TagWarning]())},
+		{"TagWarningView", openapiGoFields(reflect.TypeFor[consent.TagWarningView]())},
+		{"TagWarningList", openapiGoFields(reflect.TypeFor[consent.TagWarningList]())},
 		{"User", openapiWithout(user, []string{"password_hash"}, "grants")},
 		{"UserGrant", openapiWithout(grant, []string{"user_id", "created_at"}, "site_name")},
 		{"NewUser", openapiWithout(newUser, nil, "grants")},
@@ -611,6 +620,30 @@ func TestOpenAPIExamplesAccepted(t *testing.T) {
 	imp["config_version"] = site.ConfigVersion
 	if status, body := send("POST", "/v1/sites/"+site.ID+"/impressions", imp, origin); status != http.StatusNoContent {
 		t.Errorf("posting the spec's impression example: %d %s", status, body)
+	}
+
+	// Tag warnings: the spec's report is taken, the fields it calls
+	// required are the ones the server asks for, and the list has exactly
+	// the schemas' fields.
+	tagKey := "POST /v1/sites/{site}/tag-warnings"
+	tagPath := "/v1/sites/" + site.ID + "/tag-warnings"
+	report := example(tagKey, "application/json")
+	report["config_version"] = site.ConfigVersion
+	if status, body := send("POST", tagPath, report, origin); status != http.StatusAccepted {
+		t.Errorf("posting the spec's tag warnings example: %d %s", status, body)
+	}
+	tagInput := openapiDeref(t, doc, map[string]any{"$ref": "#/components/schemas/TagWarningReportInput"})
+	for _, f := range tagInput["required"].([]any) {
+		field := f.(string)
+		r := map[string]any{}
+		for k, v := range report {
+			r[k] = v
+		}
+		delete(r, field)
+		status, body := send("POST", tagPath, r, origin)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"`+field+`"`) {
+			t.Errorf("tag warnings without %s, which the spec calls required: %d %s", field, status, body)
+		}
 	}
 
 	// The user API: the spec's examples work, the answers have exactly the

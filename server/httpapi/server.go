@@ -119,6 +119,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	admin.PUT("/sites/:site", s.updateSite)
 	admin.DELETE("/sites/:site", s.deleteSite)
 	admin.GET("/sites/:site/stats", s.stats)
+	s.tagWarningRoutes(public, admin)
 	if opt.Mount != nil {
 		opt.Mount(e)
 	}

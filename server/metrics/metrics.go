@@ -27,7 +27,8 @@ type Metrics struct {
 	Actions *prometheus.CounterVec
 	// Impressions counts banner displays.
 	Impressions prometheus.Counter
-	// StoreWrite times store writes by operation (receipt, impression).
+	// StoreWrite times store writes by operation (receipt, impression,
+	// tag_warnings).
 	StoreWrite *prometheus.HistogramVec
 	// StoreErrors counts failed store calls by operation.
 	StoreErrors *prometheus.CounterVec
@@ -35,11 +36,20 @@ type Metrics struct {
 	HTTPDuration *prometheus.HistogramVec
 	// InFlight is the number of requests being served.
 	InFlight prometheus.Gauge
-	// IngestLimited counts receipts and impressions refused with 429 by
-	// the per-site, per-network ingestion limit, by operation (receipt,
-	// impression). The site is not a label: the log does not name it
-	// either, and the dashboard has the site's own numbers.
+	// IngestLimited counts receipts, impressions and tag warning reports
+	// refused with 429 by the per-site, per-network ingestion limit, by
+	// operation (receipt, impression, tag_warnings). The site is not a
+	// label: the log does not name it either, and the dashboard has the
+	// site's own numbers.
 	IngestLimited *prometheus.CounterVec
+	// TagWarningReports counts the snippets' reports of tags to fix by
+	// outcome: accepted (202) or rejected (any 4xx).
+	TagWarningReports *prometheus.CounterVec
+	// TagWarningsDropped counts reported tags that were not kept because
+	// their site already holds consent.MaxTagWarnings others: its owner
+	// has many tags to fix and has not cleared the list. Like every other
+	// metric here it has no site label; the dashboard shows each site's.
+	TagWarningsDropped prometheus.Counter
 }
 
 // Build describes the running binary for samtykke_build_info.
@@ -90,8 +100,16 @@ func New(reg prometheus.Registerer, build Build) *Metrics {
 		}),
 		IngestLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "ingest_rate_limited_total",
-			Help: "Receipts and impressions refused with 429 by the per-site, per-network limit (SAMTYKKE_INGEST_RATE), by operation.",
+			Help: "Receipts, impressions and tag warning reports refused with 429 by the per-site, per-network limit (SAMTYKKE_INGEST_RATE), by operation.",
 		}, []string{"op"}),
+		TagWarningReports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "tag_warning_reports_total",
+			Help: "Reports of tags to fix (tracker tags pasted unmarked) by outcome: accepted or rejected (4xx).",
+		}, []string{"outcome"}),
+		TagWarningsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "tag_warnings_dropped_total",
+			Help: "Reported tags not kept because their site's list of tags to fix was full.",
+		}),
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: Namespace, Name: "build_info",
@@ -100,15 +118,18 @@ func New(reg prometheus.Registerer, build Build) *Metrics {
 	})
 	buildInfo.Set(1)
 	reg.MustRegister(m.Receipts, m.Decisions, m.Actions, m.Impressions, m.StoreWrite,
-		m.StoreErrors, m.HTTPDuration, m.InFlight, m.IngestLimited, buildInfo)
+		m.StoreErrors, m.HTTPDuration, m.InFlight, m.IngestLimited, m.TagWarningReports, m.TagWarningsDropped, buildInfo)
 	// Series with zero values from the start, so that rate() and alerts work
 	// before the first event of each kind.
 	for _, o := range []string{"stored", "duplicate", "rejected"} {
 		m.Receipts.WithLabelValues(o)
 	}
-	for _, op := range []string{"receipt", "impression"} {
+	for _, op := range []string{"receipt", "impression", "tag_warnings"} {
 		m.StoreErrors.WithLabelValues(op)
 		m.IngestLimited.WithLabelValues(op)
+	}
+	for _, o := range []string{"accepted", "rejected"} {
+		m.TagWarningReports.WithLabelValues(o)
 	}
 	return m
 }
