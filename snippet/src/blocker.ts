@@ -9,8 +9,8 @@
 //   caught when their src is set, and parsed fragments as they are inserted;
 // - anything else that sets a tracker src on a script element.
 // A blocked script gets type="text/plain"; releasing it re-creates it.
-import { purposesForUrl } from './trackers.ts';
 import type { Optional } from './types.ts';
+import type { TagKind } from './warnings.ts';
 
 interface Entry {
   el: HTMLScriptElement | HTMLTemplateElement;
@@ -24,10 +24,14 @@ interface Entry {
 }
 
 export type Allowed = (need: Optional[], all: boolean) => boolean;
+/** The purposes of which one must be granted before url may load, or null when it is no tracker. */
+export type Classify = (url: string) => Optional[] | null;
+/** Told of each tracker tag held in a form the owner should fix. */
+export type Seen = (kind: TagKind, url: string, el: Element) => void;
 
 const PLAIN = 'text/plain';
 
-export function blocker(allowed: Allowed) {
+export function blocker(allowed: Allowed, classify: Classify, seen: Seen) {
   const blocked: Entry[] = [];
   const queue: Entry[] = [];
   const own = new WeakSet<Element>();
@@ -39,11 +43,14 @@ export function blocker(allowed: Allowed) {
   const entry = (el: Element) => blocked.find((e) => e.el == el);
 
   /** Blocks el if src is a tracker whose purpose is not granted; true if so. */
-  const check = (el: HTMLScriptElement, src: string) => {
+  const check = (el: HTMLScriptElement, src: string, parsed = false) => {
     const e = entry(el);
     if (e) return !!(e.src = src);
-    const need = purposesForUrl(src, document.baseURI);
+    const need = classify(src);
     if (!need || allowed(need, false)) return false;
+    // A loader in an inline <script> of the page (a vendor's snippet, pasted as published).
+    const by = document.currentScript;
+    if (!parsed && by && !by.hasAttribute('src') && !own.has(by)) seen('inline', src, el);
     blocked.push({ el, need, all: false, type: el.getAttribute('type'), src });
     setAttr.call(el, 'type', PLAIN);
     setAttr.call(el, 'data-samtykke-src', src);
@@ -104,7 +111,10 @@ export function blocker(allowed: Allowed) {
   const scan = (n: Node) => {
     if (n instanceof HTMLScriptElement) {
       if (n.hasAttribute('data-samtykke')) mark(n);
-      else if (n.src && !own.has(n) && check(n, n.getAttribute('src')!)) defuse(n);
+      else if (n.src && !own.has(n) && check(n, n.getAttribute('src')!, true)) {
+        defuse(n);
+        seen('script', n.getAttribute('src')!, n);
+      }
     } else if (n instanceof HTMLTemplateElement) {
       if (n.hasAttribute('data-samtykke')) mark(n);
     } else if (n instanceof Element && n.firstElementChild) {

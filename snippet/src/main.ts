@@ -1,6 +1,9 @@
 // samtykke.js: the site owner's first <script> in <head>. Everything up to
 // the config fetch runs synchronously, before any vendor snippet below it.
 import { blocker } from './blocker.ts';
+import { cookieDomains, cookiePaths, deletions } from './cookies.ts';
+import { declaration } from './declaration.ts';
+import { embeds } from './embeds.ts';
 import { gcmDefault, gcmUpdate } from './gcm.ts';
 import { languagePrefs } from './lang.ts';
 import { Outbox } from './outbox.ts';
@@ -18,10 +21,13 @@ import {
   withdrawn,
 } from './state.ts';
 import type { Stored } from './state.ts';
-import { cookieDomains, cookiePaths, deletions, trackerCookies } from './trackers.ts';
-import type { BannerConfig, Choices, Receipt, Surface } from './types.ts';
+import { guards } from './guards.ts';
+import { match, trackerNames } from './rules.ts';
+import type { Rule } from './rules.ts';
+import type { BannerConfig, Choices, Optional, Receipt, Surface } from './types.ts';
 import { ui } from './ui.ts';
 import { integrations, tellVendors, trapFbq } from './vendors.ts';
+import { tagWarnings } from './warnings.ts';
 
 const w = window as any;
 
@@ -62,9 +68,34 @@ if (!w.samtykke) {
   const listeners: ((c: Choices, consentId: string) => void)[] = [];
   const loaded = new Set<string>();
   trapFbq(() => (current?.marketing ? 'grant' : 'revoke'));
-  const gate = blocker(
-    (need, all) => (all && !need.length) || (!!current && (all ? need.every((p) => current![p]) : need.some((p) => current![p]))),
+  // The vendor catalogue's rules, which consentd serves ahead of this script;
+  // the config brings them again with the site's own vendors.
+  let rules: Rule[] = w.samtykkeRules || [];
+  const find = (url: string) => match(rules, url, document.baseURI);
+  const allowed = (need: Optional[], all = false) =>
+    (all && !need.length) || (!!current && (all ? need.every((p) => current![p]) : need.some((p) => current![p])));
+  const permit = (url: string) => {
+    const m = find(url);
+    return !m || allowed(m.purposes);
+  };
+  const tags = tagWarnings(find);
+  const srcOf = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, 'src')!;
+  const gate = blocker(allowed, (url) => find(url)?.purposes || null, tags.seen);
+  const emb = embeds(
+    {
+      nonce,
+      match: find,
+      allowed,
+      grant: (p) =>
+        whenConfig(() => decide(p == 'statistics' || !!current?.statistics, p == 'marketing' || !!current?.marketing, 'custom', 'embed')),
+      text: (k) => cfg?.texts[k] || '',
+      vendorName: (id) => cfg?.purposes.flatMap((p) => p.vendors).find((v) => v.id == id)?.name || '',
+      purposeName: (id) => cfg?.purposes.find((p) => p.id == id)?.name || id,
+      parsed: (el, src) => tags.seen('iframe', src, el),
+    },
+    (el, src) => srcOf.set!.call(el, src),
   );
+  guards(permit, (el, src) => (emb.hold(el, src), true));
 
   const ready = (fn: () => void) => (document.body ? fn() : addEventListener('DOMContentLoaded', () => fn()));
   const whenConfig = (fn: () => void) => (cfg ? fn() : waiting.push(fn));
@@ -79,8 +110,12 @@ if (!w.samtykke) {
   };
 
   const confirm = (c: Choices) => {
+    // HubSpot remembers a withdrawal in a cookie of its own, which would keep
+    // it off after a later grant: the grant lifts it before HubSpot loads.
+    if (c.marketing && readCookie(document.cookie, HS_DNT) != null) purge([HS_DNT]);
     current = c;
     gate.release();
+    emb.update();
     if (cfg) integrations(cfg.integrations, c, gtag, load, loaded);
     tellVendors(c);
     dl.push({ event: 'samtykke_consent_update', samtykke: { ...c } });
@@ -98,6 +133,11 @@ if (!w.samtykke) {
   outbox.flush();
   const LAST = 'samtykke_last';
 
+  const HS_DNT = '__hs_do_not_track';
+  const purge = (names: string[]) => {
+    const domains = cookieDomains(location.hostname, probe);
+    for (const name of names) for (const d of deletions(name, domains, cookiePaths(location.pathname))) document.cookie = d;
+  };
   const probe = (d: string) => {
     const c = 'samtykke_probe';
     document.cookie = `${c}=1; Path=/; Domain=${d}`;
@@ -145,15 +185,18 @@ if (!w.samtykke) {
       // that no script of the withdrawn purpose keeps running.
       tellVendors(next);
       if (gone.includes('marketing')) (w._hsq = w._hsq || []).push(['doNotTrack']);
-      const domains = cookieDomains(location.hostname, probe);
-      for (const name of trackerCookies(document.cookie, gone))
-        for (const d of deletions(name, domains, cookiePaths(location.pathname))) document.cookie = d;
-      if (gone.includes('statistics'))
-        for (const k of ['localStorage', 'sessionStorage'])
-          try {
-            const st: Storage = w[k];
-            for (const key of Object.keys(st)) if (key.startsWith('_hj')) st.removeItem(key);
-          } catch {}
+      purge(
+        trackerNames(
+          rules,
+          document.cookie.split(/; */).map((c) => c.split('=')[0]),
+          gone,
+        ),
+      );
+      for (const k of ['localStorage', 'sessionStorage'])
+        try {
+          const st: Storage = w[k];
+          for (const key of trackerNames(rules, Object.keys(st), gone, 'storage')) st.removeItem(key);
+        } catch {}
       dl.push({ event: 'samtykke_consent_update', samtykke: { ...next } });
       emit(detail);
       // Give the receipt a moment to leave; the outbox retries it after the reload anyway.
@@ -167,6 +210,7 @@ if (!w.samtykke) {
 
   /** Tells the page the consent in force: on a decision (with its action), or on load once a stored choice is confirmed (action null). */
   function emit(detail: { consent: Choices; consentId: string; action: string | null }) {
+    ready(drawDeclaration);
     document.dispatchEvent(new CustomEvent('samtykke:change', { detail }));
     for (const fn of listeners)
       try {
@@ -176,9 +220,29 @@ if (!w.samtykke) {
       }
   }
 
+  const downloadUrl = (id: string) => `${base}/consents/${encodeURIComponent(id)}?download=1`;
+  const drawDeclaration = () => cfg && declaration(cfg, current ? stored : null, downloadUrl, () => w.samtykke.show());
+
   function start(c: BannerConfig) {
     cfg = c;
     gpc ||= !!c.gpc;
+    if (c.rules) rules = c.rules;
+    emb.update();
+    ready(drawDeclaration);
+    // Tags to fix: once the page's own tags have run.
+    const report = () => {
+      tags.scan();
+      const found = tags.report(new Set(c.purposes.flatMap((p) => p.vendors.map((v) => v.id))));
+      if (found.length)
+        fetch(base + '/tag-warnings', {
+          method: 'POST',
+          body: JSON.stringify({ config_version: c.config_version, page_path: location.pathname, tags: found }),
+          keepalive: true,
+          credentials: 'omit',
+        }).catch(() => {});
+    };
+    if (document.readyState == 'complete') report();
+    else addEventListener('load', report);
     view = ui({
       cfg: c,
       nonce,
@@ -193,7 +257,7 @@ if (!w.samtykke) {
           credentials: 'omit',
         }).catch(() => {});
       },
-      downloadUrl: (id) => `${base}/consents/${encodeURIComponent(id)}?download=1`,
+      downloadUrl,
     });
     if (stored && !needsPrompt(stored, c.config_version, c.consent_lifetime_days, Date.now())) {
       confirm(stored.choices);

@@ -28,9 +28,16 @@ export interface PurposeConfig extends Omit<Wire.PurposeConfig, 'vendors'> {
   vendors: Vendor[];
 }
 
+/** One vendor's hosts and names (server/vendors.Rule); the server sends only statistics and marketing. */
+export interface Rule extends Omit<Wire.Rule, 'purposes'> {
+  purposes: Optional[];
+}
+
 /** What GET /v1/sites/{id}/config answers, from this server or an older one. */
-export interface BannerConfig extends Omit<Wire.BannerConfig, 'purposes'> {
+export interface BannerConfig extends Omit<Wire.BannerConfig, 'purposes' | 'rules'> {
   purposes: PurposeConfig[];
+  /** Absent from servers older than the banner: the rules served with the script stay. */
+  rules?: Rule[];
 }
 
 /** The fields consentd adds to a receipt when it stores one; the banner never sends them. */

@@ -4,7 +4,7 @@
 // Nothing here is built until it is shown. No texts live here: they come
 // with the site's config.
 import type { Stored } from './state.ts';
-import type { BannerConfig, Optional, Surface } from './types.ts';
+import type { BannerConfig, Optional, Surface, Vendor } from './types.ts';
 import { lifetime } from './lang.ts';
 
 declare const CSS: string;
@@ -22,7 +22,7 @@ export interface UiContext {
 
 type Kid = Node | string | false | null | undefined;
 
-function h(tag: string, attrs: Record<string, any> = {}, ...kids: Kid[]): HTMLElement {
+export function h(tag: string, attrs: Record<string, any> = {}, ...kids: Kid[]): HTMLElement {
   const el = document.createElement(tag);
   for (const k in attrs) {
     const v = attrs[k];
@@ -35,9 +35,8 @@ function h(tag: string, attrs: Record<string, any> = {}, ...kids: Kid[]): HTMLEl
 
 let sheet: CSSStyleSheet | undefined;
 
-function mount(id: string, nonce: string): [HTMLElement, ShadowRoot] {
-  document.getElementById(id)?.remove();
-  const host = h('div', { id });
+/** An open shadow root on host with the banner's stylesheet. */
+export function shadow(host: HTMLElement, nonce: string): ShadowRoot {
   const root = host.attachShadow({ mode: 'open' });
   try {
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
@@ -45,8 +44,86 @@ function mount(id: string, nonce: string): [HTMLElement, ShadowRoot] {
   } catch {
     root.append(h('style', { nonce: nonce || null }, CSS));
   }
+  return root;
+}
+
+function mount(id: string, nonce: string): [HTMLElement, ShadowRoot] {
+  document.getElementById(id)?.remove();
+  const host = h('div', { id });
+  const root = shadow(host, nonce);
   (document.body || document.documentElement).append(host);
   return [host, root];
+}
+
+/**
+ * A purpose's vendors with their cookies (Planet49: who, for how long, and
+ * whether third parties can read them), for the settings layer and the
+ * cookie declaration.
+ */
+export function vendorList(vendors: Vendor[], t: (k: string) => string): HTMLElement {
+  const col = (k: string) => h('th', { scope: 'col' }, t(k));
+  return h(
+    'ul',
+    {},
+    ...vendors.map((v) =>
+      h(
+        'li',
+        {},
+        h('strong', {}, v.name),
+        v.provider && h('span', { class: 'v' }, ' · ' + v.provider),
+        v.privacy_policy_url && ' · ',
+        v.privacy_policy_url && h('a', { href: v.privacy_policy_url, rel: 'noopener', target: '_blank' }, t('banner.privacy_policy')),
+        v.cookies.length > 0 &&
+          h(
+            'table',
+            {},
+            h(
+              'thead',
+              {},
+              h('tr', {}, col('settings.cookie'), col('settings.duration'), col('settings.party'), col('settings.description')),
+            ),
+            h(
+              'tbody',
+              {},
+              ...v.cookies.map((c) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, h('code', {}, c.name)),
+                  h('td', {}, lifetime(c, t)),
+                  h('td', {}, t(c.party == 'third' ? 'settings.third_party' : 'settings.first_party')),
+                  h('td', {}, c.description || ''),
+                ),
+              ),
+            ),
+          ),
+      ),
+    ),
+  );
+}
+
+/** The choice in force: its consent id, when it was given, each purpose's state and the receipts' download link. */
+export function consentSummary(cfg: BannerConfig, cur: Stored, download: string): HTMLElement {
+  const t = (k: string) => cfg.texts[k] || '';
+  let when = new Date(cur.time).toISOString();
+  try {
+    when = new Intl.DateTimeFormat(cfg.language, { dateStyle: 'medium', timeStyle: 'short' }).format(cur.time);
+  } catch {}
+  const rows: Kid[] = [
+    h('dt', {}, t('settings.consent_id')),
+    h('dd', {}, h('code', {}, cur.id)),
+    h('dt', {}, t('settings.given_at')),
+    h('dd', {}, when),
+  ];
+  for (const p of cfg.purposes)
+    if (!p.required) rows.push(h('dt', {}, p.name), h('dd', {}, t(cur.choices[p.id as Optional] ? 'settings.granted' : 'settings.denied')));
+  return h(
+    'div',
+    { class: 'me' },
+    h('h3', {}, t('settings.your_consent')),
+    h('dl', {}, ...rows),
+    h('a', { href: download }, t('settings.download')),
+  );
 }
 
 const FOCUSABLE = 'button:not([disabled]),a[href],summary,[tabindex="0"]';
@@ -124,37 +201,7 @@ export function ui(ctx: UiContext) {
             },
           });
       const vendors = p.vendors.length
-        ? h(
-            'details',
-            {},
-            h('summary', {}, `${t('settings.vendors')} (${p.vendors.length})`),
-            h(
-              'ul',
-              {},
-              ...p.vendors.map((v) =>
-                h(
-                  'li',
-                  {},
-                  h('strong', {}, v.name),
-                  v.provider && h('span', { class: 'v' }, ' · ' + v.provider),
-                  v.privacy_policy_url && ' · ',
-                  v.privacy_policy_url &&
-                    h('a', { href: v.privacy_policy_url, rel: 'noopener', target: '_blank' }, t('banner.privacy_policy')),
-                  v.cookies.length > 0 &&
-                    h(
-                      'table',
-                      {},
-                      h(
-                        'thead',
-                        {},
-                        h('tr', {}, h('th', { scope: 'col' }, t('settings.cookie')), h('th', { scope: 'col' }, t('settings.duration'))),
-                      ),
-                      h('tbody', {}, ...v.cookies.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, lifetime(c, t))))),
-                    ),
-                ),
-              ),
-            ),
-          )
+        ? h('details', {}, h('summary', {}, `${t('settings.vendors')} (${p.vendors.length})`), vendorList(p.vendors, t))
         : null;
       return h(
         'section',
@@ -165,30 +212,7 @@ export function ui(ctx: UiContext) {
       );
     });
 
-    let mine: Kid = null;
-    if (cur) {
-      let when = new Date(cur.time).toISOString();
-      try {
-        when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(cur.time);
-      } catch {}
-      const rows: Kid[] = [
-        h('dt', {}, t('settings.consent_id')),
-        h('dd', {}, h('code', {}, cur.id)),
-        h('dt', {}, t('settings.given_at')),
-        h('dd', {}, when),
-      ];
-      for (const p of cfg.purposes)
-        if (!p.required)
-          rows.push(h('dt', {}, p.name), h('dd', {}, t(cur.choices[p.id as Optional] ? 'settings.granted' : 'settings.denied')));
-      mine = h(
-        'div',
-        { class: 'me' },
-        h('h3', {}, t('settings.your_consent')),
-        h('dl', {}, ...rows),
-        h('a', { href: ctx.downloadUrl(cur.id) }, t('settings.download')),
-      );
-    }
-
+    const mine = cur && consentSummary(cfg, cur, ctx.downloadUrl(cur.id));
     const panel = h(
       'div',
       { class: 'w panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't', tabindex: '-1', lang },

@@ -48,7 +48,10 @@ export function integrations(ig: Integrations, c: Choices, gtag: (...a: unknown[
   const gtmHost = 'https://www.googletagmanager.com/';
   if (once('google_analytics', c.statistics)) {
     gtag('js', new Date());
-    gtag('config', ga!.measurement_id);
+    const days = ga!.cookie_expires_days;
+    // The lifetime the owner declared is the one set (Google's default is 2 years).
+    if (days) gtag('config', ga!.measurement_id, { cookie_expires: days * 86400 });
+    else gtag('config', ga!.measurement_id);
     load(gtmHost + 'gtag/js?id=' + encodeURIComponent(ga!.measurement_id));
   }
   if (once('google_tag_manager', c.statistics || c.marketing)) {

@@ -723,7 +723,7 @@ test('the /demo page: banner, live state, marked example tags, and a way back', 
   assert.deepEqual(x.requests, []);
   assert.match(
     (await x.page.locator('pre').nth(1).textContent())!,
-    new RegExp(`<script src="${c.url}/samtykke.js" data-site="demo"></script>`),
+    new RegExp(`<script src="${c.url}/samtykke.js\\?site=demo" data-site="demo"></script>`),
   );
   assert.deepEqual(JSON.parse((await x.page.locator('#state').textContent())!), { consentId: null, consent: null });
   await x.page.screenshot({ path: join(SCREENSHOTS, 'demo-1366x768.png'), animations: 'disabled' });
