@@ -59,7 +59,7 @@ export function tagWarningsCard(o: TagWarningsOptions) {
         ? h(
             'div',
             { class: 'tag' },
-            h('code', { id: `${id}-markup`, 'aria-label': `Markup to paste for ${w.vendor_name}` }, w.markup),
+            h('code', { id: `${id}-markup` }, w.markup),
             copyButton(() => w.markup, 'Copy markup'),
           )
         : null,

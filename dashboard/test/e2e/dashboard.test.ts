@@ -46,6 +46,9 @@ after(async () => {
   await idle?.close();
 });
 
+/** The tag to paste: ?site= brings the site's custom vendors' rules with the script. */
+const scriptTag = (id: string) => `<script src="${d.url}/samtykke.js?site=${id}" data-site="${id}"></script>`;
+
 async function signIn(ctx: BrowserContext, email: string, password = PASSWORD): Promise<Page> {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));
@@ -117,7 +120,7 @@ test('an operator creates a site: a bad origin is refused next to its field, the
   const sites = (await d.admin('GET', '/sites')).sites;
   assert.equal(sites.length, 1);
   site = sites[0];
-  assert.equal(await page.locator('#script-tag').innerText(), `<script src="${d.url}/samtykke.js" data-site="${site.id}"></script>`);
+  assert.equal(await page.locator('#script-tag').innerText(), scriptTag(site.id));
 
   // The preview is the real samtykke.js, showing unsaved texts.
   await page.getByLabel('Language', { exact: true }).selectOption('nb');
@@ -229,7 +232,7 @@ test('consent rates: the numbers, formulas and chart match what the API received
   await page.getByLabel('To (inclusive)').dispatchEvent('change');
   await page.locator('#rates-empty').waitFor();
   assert.match(await page.locator('#rates-empty').innerText(), /paste this tag/);
-  assert.equal(await page.locator('#empty-tag').innerText(), `<script src="${d.url}/samtykke.js" data-site="${site.id}"></script>`);
+  assert.equal(await page.locator('#empty-tag').innerText(), scriptTag(site.id));
   await ctx.close();
 });
 

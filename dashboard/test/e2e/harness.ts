@@ -56,6 +56,20 @@ export class Consentd extends BaseConsentd {
     if (r.status != 201) throw new Error('receipt: ' + r.status + ' ' + (await r.text()));
     return consentId;
   }
+
+  /** Posts what the snippet reports of tags pasted unmarked on a page, from the shop's origin. */
+  async tagWarnings(
+    site: { id: string; config_version: string },
+    pagePath: string,
+    tags: { vendor: string; kind: string; markup: string }[],
+  ) {
+    const r = await fetch(`${this.url}/v1/sites/${site.id}/tag-warnings`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8', Origin: SHOP },
+      body: JSON.stringify({ config_version: site.config_version, page_path: pagePath, tags }),
+    });
+    if (r.status != 202) throw new Error('tag warnings: ' + r.status + ' ' + (await r.text()));
+  }
 }
 
 /** Runs axe-core on the page and returns serious and critical violations. */
