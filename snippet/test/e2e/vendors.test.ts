@@ -484,8 +484,8 @@ describe('embeds: YouTube, youtube-nocookie, Vimeo and Google Maps', () => {
     // is inserted; samtykke.js's MutationObserver sees it a microtask later and
     // points it at about:blank. FINDING (Chromium, Debian chromium, this
     // harness): whether the request has already gone out by then is a race
-    // that differs from run to run (in eight runs: none of the four in two;
-    // one to three of them, in no fixed order, in the others). So the request
+    // that differs from run to run (in fourteen runs: none of the four in two,
+    // one to all four, in no fixed order, in the others). So the request
     // of an unmarked iframe in the HTML may reach the vendor, like the preload
     // scanner's script fetches, which is why such iframes are reported as tags
     // to fix. What always holds is asserted: at most that one request, the
