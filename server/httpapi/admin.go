@@ -11,6 +11,9 @@ import (
 	"github.com/samtykke/samtykke/server/consent"
 )
 
+// The admin API's sites: /v1/admin/sites, behind the admin token. Their
+// stats are in stats.go and their tag warnings in tagwarnings.go.
+
 // RequireAdmin checks the bearer token in constant time against its hash,
 // so neither timing nor a memory dump of the options reveals the token.
 func RequireAdmin(tokenHash [32]byte) echo.MiddlewareFunc {
@@ -32,11 +35,7 @@ func RequireAdmin(tokenHash [32]byte) echo.MiddlewareFunc {
 	}
 }
 
-func (s *server) view(site consent.Site) SiteView {
-	return NewSiteView(s.PublicURL, site, "")
-}
-
-func (s *server) listSites(c echo.Context) error {
+func (s *server) adminListSites(c echo.Context) error {
 	sites, err := s.store.Sites(c.Request().Context())
 	if err != nil {
 		return err
@@ -44,20 +43,20 @@ func (s *server) listSites(c echo.Context) error {
 	consent.SortSites(sites)
 	out := make([]SiteView, len(sites))
 	for i, site := range sites {
-		out[i] = s.view(site)
+		out[i] = s.siteView(site, "")
 	}
 	return c.JSON(http.StatusOK, map[string]any{"sites": out})
 }
 
-func (s *server) getSite(c echo.Context) error {
+func (s *server) adminGetSite(c echo.Context) error {
 	site, err := s.store.Site(c.Request().Context(), c.Param("site"))
 	if err != nil {
 		return adminSiteError(err, c.Param("site"))
 	}
-	return c.JSON(http.StatusOK, s.view(site))
+	return c.JSON(http.StatusOK, s.siteView(site, ""))
 }
 
-func (s *server) createSite(c echo.Context) error {
+func (s *server) adminCreateSite(c echo.Context) error {
 	settings, err := ReadSettings(c)
 	if err != nil {
 		return err
@@ -67,10 +66,10 @@ func (s *server) createSite(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/v1/admin/sites/"+site.ID)
-	return c.JSON(http.StatusCreated, s.view(site))
+	return c.JSON(http.StatusCreated, s.siteView(site, ""))
 }
 
-func (s *server) updateSite(c echo.Context) error {
+func (s *server) adminUpdateSite(c echo.Context) error {
 	settings, err := ReadSettings(c)
 	if err != nil {
 		return err
@@ -83,33 +82,13 @@ func (s *server) updateSite(c echo.Context) error {
 	if site, err = s.siteWriter.Update(ctx, site, settings); err != nil {
 		return adminSiteError(err, c.Param("site"))
 	}
-	return c.JSON(http.StatusOK, s.view(site))
+	return c.JSON(http.StatusOK, s.siteView(site, ""))
 }
 
-func (s *server) deleteSite(c echo.Context) error {
+func (s *server) adminDeleteSite(c echo.Context) error {
 	id := c.Param("site")
 	if err := s.siteWriter.Delete(c.Request().Context(), id); err != nil {
 		return adminSiteError(err, id)
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// stats answers the same report as the dashboard. The site is looked up
-// first (404), then the query is checked (422).
-func (s *server) stats(c echo.Context) error {
-	id := c.Param("site")
-	ctx := c.Request().Context()
-	site, err := s.store.Site(ctx, id)
-	if err != nil {
-		return adminSiteError(err, id)
-	}
-	p, err := consent.ParsePeriod(c.QueryParam("granularity"), c.QueryParam("from"), c.QueryParam("to"), s.Now().UTC())
-	if err != nil {
-		return err
-	}
-	report, err := consent.SiteReport(ctx, s.store, site, p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, report)
 }

@@ -58,7 +58,7 @@ func TestSiteVendors(t *testing.T) {
 		}
 		for _, tt := range refused {
 			r := h.admin("PUT", "/v1/admin/sites/"+s.ID, strings.Replace(vendorsJSON, tt.from, tt.to, 1))
-			if fields := r.errorFields(t); (r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity) || !slices.Contains(fields, tt.field) {
+			if fields := r.fields(t); (r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity) || !slices.Contains(fields, tt.field) {
 				t.Errorf("%s: %d %v, want %s", tt.name, r.status, fields, tt.field)
 			}
 		}
@@ -147,7 +147,7 @@ func TestScriptRules(t *testing.T) {
 		if r := h.admin("PUT", "/v1/admin/sites/"+custom.ID, more); r.status != http.StatusOK {
 			t.Fatalf("update: %d %s", r.status, r.body)
 		}
-		h.advance(time.Second) // past the site cache's TTL, as another replica would be
+		h.clock.Advance(time.Second) // past the site cache's TTL, as another replica would be
 		if r := h.do("GET", "/samtykke.js?site="+custom.ID, "", nil); r.header.Get("ETag") == siteTag || !strings.Contains(string(r.body), "cdn.chatly.example") {
 			t.Errorf("changed vendors, same script: %s", r.header.Get("ETag"))
 		}

@@ -154,12 +154,12 @@ func TestGPCHandlingSetting(t *testing.T) {
 					t.Errorf("%s %s: %d, want 422: %s", method, tt.name, r.status, r.body)
 					continue
 				}
-				if fields := r.errorFields(t); !contains(fields, tt.field) {
+				if fields := r.fields(t); !contains(fields, tt.field) {
 					t.Errorf("%s %s: error names %v, want %q", method, tt.name, fields, tt.field)
 				}
 			}
 		}
-		if fields := h.admin("POST", "/v1/admin/sites", strings.Replace(with(`"deny"`), `"nb"`, `"xx"`, 1)).errorFields(t); !contains(fields, "gpc_handling") {
+		if fields := h.admin("POST", "/v1/admin/sites", strings.Replace(with(`"deny"`), `"nb"`, `"xx"`, 1)).fields(t); !contains(fields, "gpc_handling") {
 			t.Errorf("a bad gpc_handling is not reported next to other faults: %v", fields)
 		}
 
@@ -247,7 +247,7 @@ func TestGPCReceipt(t *testing.T) {
 				continue
 			}
 			if tt.field != "" {
-				if fields := r.errorFields(t); !contains(fields, tt.field) {
+				if fields := r.fields(t); !contains(fields, tt.field) {
 					t.Errorf("%s: error names %v, want %q", tt.name, fields, tt.field)
 				}
 				continue

@@ -259,7 +259,7 @@ func TestSlowBodyIs408(t *testing.T) {
 		t.Errorf("a body that timed out: %d %s, want 408", res.StatusCode, b)
 	}
 	r := response{res.StatusCode, res.Header, b}
-	r.errorFields(t)
+	r.fields(t)
 	waitFor(t, "the request to end", func() bool { return value(rs.m.InFlight) == 0 })
 	code408 := value(rs.m.Receipts.WithLabelValues("rejected"))
 	if code408 != 1 {
@@ -355,7 +355,7 @@ func TestHeadAndMethodNotAllowed(t *testing.T) {
 			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tt.method, tt.path, r.status, r.header.Get("Allow"), tt.allow)
 		}
 		if tt.method != "HEAD" && r.status/100 == 4 {
-			r.errorFields(t)
+			r.fields(t)
 		}
 	}
 	// Unknown paths stay 404, and handlers' own 404s are not turned into 405.
@@ -504,7 +504,7 @@ func TestIngestRateLimit(t *testing.T) {
 		t.Errorf("another site from the limited network: %d", r.status)
 	}
 	// A second later one more is allowed.
-	h.advance(time.Second)
+	h.clock.Advance(time.Second)
 	if r := h.postReceipt(s.ID, mustJSON(receipt(s, nil)), from("203.0.113.77")); r.status != http.StatusCreated {
 		t.Errorf("after Retry-After: %d %s", r.status, r.body)
 	}

@@ -14,14 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/dashboardapi"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/store/boltstore"
@@ -54,7 +52,7 @@ func openapiDoc(t *testing.T) map[string]any {
 }
 
 // openapiServer is the API as consentd builds it, on an embedded store (which
-// is the accounts store too), with the dashboard mounted so that
+// is the accounts store too), with the dashboard on so that
 // /v1/admin/users is registered, and with the demo enabled so that /demo is.
 func openapiServer(t *testing.T) *echo.Echo {
 	t.Helper()
@@ -66,23 +64,15 @@ func openapiServer(t *testing.T) *echo.Echo {
 	reg := prometheus.NewRegistry()
 	const publicURL = "https://consent.example.net"
 	tokenHash := sha256.Sum256([]byte(openapiAdminToken))
-	sites := httpapi.NewSiteCache(st, 5*time.Second, time.Now)
 	return httpapi.New(st, httpapi.Options{
 		PublicURL:      publicURL,
 		AdminTokenHash: tokenHash,
 		DemoSiteID:     "demo",
 		Metrics:        metrics.New(reg, metrics.Build{Version: "test", Revision: "test"}),
 		Gatherer:       reg,
-		SiteCache:      sites,
-		Mount: dashboardapi.Mount(dashboardapi.Deps{
-			Store:          st,
-			Accounts:       st,
-			PublicURL:      publicURL,
-			AdminTokenHash: tokenHash,
-			SiteChanged:    sites.Forget,
-			// Cheap hashing: the routes are the same, the test is faster.
-			PasswordParams: accounts.TestParams,
-		}),
+		Accounts:       st,
+		// Cheap hashing: the routes are the same, the test is faster.
+		PasswordParams: accounts.TestParams,
 	})
 }
 
@@ -339,7 +329,7 @@ func TestOpenAPIStatuses(t *testing.T) {
 		"OPTIONS /v1/sites/{site}/tag-warnings":      {"204", "403", "404"},
 		"GET /v1/admin/sites/{site}/tag-warnings":    append([]string{"200", "404", "503"}, admin...),
 		"DELETE /v1/admin/sites/{site}/tag-warnings": append([]string{"204", "404", "503"}, admin...),
-		// The user API (server/dashboardapi/users.go): 400 from the strict
+		// The user API (users.go): 400 from the strict
 		// decoder, 413 from the group's body limit, 409 for a taken address.
 		"GET /v1/admin/users":                         append([]string{"200", "503"}, admin...),
 		"POST /v1/admin/users":                        append([]string{"201", "400", "409", "413", "422", "503"}, admin...),

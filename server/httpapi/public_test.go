@@ -28,7 +28,7 @@ func newUntrustingServer(t *testing.T, h *harness) *httptest.Server {
 	reg := prometheus.NewRegistry()
 	srv := httptest.NewServer(httpapi.New(h.store, httpapi.Options{
 		PublicURL: "https://consent.example.net", AdminTokenHash: sha256.Sum256([]byte(adminToken)),
-		Metrics: metrics.New(reg, metrics.Build{}), Gatherer: reg, Now: h.clock,
+		Metrics: metrics.New(reg, metrics.Build{}), Gatherer: reg, Now: h.clock.Now,
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -138,7 +138,7 @@ func TestImpressionsAndStats(t *testing.T) {
 			{`nope`, "body"},
 		} {
 			r := h.do("POST", "/v1/sites/"+s.ID+"/impressions", bad.body, map[string]string{"Origin": shopOrigin})
-			if fields := r.errorFields(t); r.status/100 != 4 || !contains(fields, bad.field) {
+			if fields := r.fields(t); r.status/100 != 4 || !contains(fields, bad.field) {
 				t.Errorf("impression %s: %d %v", bad.body, r.status, fields)
 			}
 		}
@@ -151,7 +151,7 @@ func TestImpressionsAndStats(t *testing.T) {
 		h.postReceipt(s.ID, mustJSON(receipt(s, nil)))
 		h.postReceipt(s.ID, mustJSON(receipt(s, map[string]any{"action": "reject_all", "choices": none, "language": "en"})),
 			map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"})
-		h.advance(2 * time.Hour)
+		h.clock.Advance(2 * time.Hour)
 		h.postReceipt(s.ID, mustJSON(receipt(s, map[string]any{"action": "custom", "choices": stat, "gpc": true})))
 
 		st := h.stats(s.ID)
@@ -191,7 +191,7 @@ func TestImpressionsAndStats(t *testing.T) {
 			{"granularity=hour&from=2026-01-01&to=2026-11-01", "from"},
 		} {
 			r := h.admin("GET", "/v1/admin/sites/"+s.ID+"/stats?"+bad.query, "")
-			if fields := r.errorFields(t); r.status != 422 || !contains(fields, bad.field) {
+			if fields := r.fields(t); r.status != 422 || !contains(fields, bad.field) {
 				t.Errorf("stats?%s: %d %v", bad.query, r.status, fields)
 			}
 		}
@@ -231,7 +231,7 @@ func TestPreflightAndScript(t *testing.T) {
 		if r := h.do("GET", "/no/such/path", "", nil); r.status != http.StatusNotFound {
 			t.Errorf("unknown path: %d", r.status)
 		} else {
-			r.errorFields(t)
+			r.fields(t)
 		}
 		m := h.metrics()
 		for _, want := range []string{`samtykke_build_info{`, `route="/v1/sites/:site/receipts"`, `route="unmatched"`, "samtykke_http_requests_in_flight"} {
@@ -259,7 +259,7 @@ func TestStoreDown(t *testing.T) {
 		if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 			t.Fatalf("receipt with Redis down: %d %v %s", r.status, r.header, r.body)
 		}
-		r.errorFields(t)
+		r.fields(t)
 		if r := h.do("GET", "/readyz", "", nil); r.status != http.StatusServiceUnavailable {
 			t.Errorf("readyz with Redis down: %d", r.status)
 		}

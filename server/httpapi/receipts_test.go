@@ -40,7 +40,7 @@ func TestReceiptStoredOnceAndReadBack(t *testing.T) {
 			ConfigVersion: s.ConfigVersion, Language: "nb", Surface: consent.SurfaceBanner,
 			PageURL:    "https://www.nordicshop.no/produkter/sko", // query and fragment stripped
 			ClientTime: time.Date(2026, 11, 23, 9, 59, 58, 123e6, time.UTC),
-			ServerTime: h.clock(), ExpiresAt: h.clock().AddDate(0, 0, 182),
+			ServerTime: h.clock.Now(), ExpiresAt: h.clock.Now().AddDate(0, 0, 182),
 			UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
 			IP:        "203.0.113.0", Device: consent.Mobile,
 		}
@@ -54,7 +54,7 @@ func TestReceiptStoredOnceAndReadBack(t *testing.T) {
 
 		// The snippet retries: a repeat answers 200 with the first receipt
 		// and stores and counts nothing new, even if its content differs.
-		h.advance(time.Minute)
+		h.clock.Advance(time.Minute)
 		again := receipt(s, map[string]any{"receipt_id": body["receipt_id"], "consent_id": body["consent_id"],
 			"action": "reject_all", "choices": map[string]any{"necessary": true, "statistics": false, "marketing": false}})
 		second := h.postReceipt(s.ID, mustJSON(again), map[string]string{"Content-Type": "application/json"})
@@ -82,7 +82,7 @@ func TestReceiptStoredOnceAndReadBack(t *testing.T) {
 		}
 
 		// A later decision of the same visitor: both are listed, oldest first.
-		h.advance(time.Hour)
+		h.clock.Advance(time.Hour)
 		withdraw := receipt(s, map[string]any{"consent_id": body["consent_id"], "action": "withdraw",
 			"surface": "settings", "previous_receipt_id": body["receipt_id"],
 			"choices": map[string]any{"necessary": true, "statistics": true, "marketing": false}})
@@ -160,7 +160,7 @@ func TestReceiptRefusals(t *testing.T) {
 				t.Errorf("%s: status %d, want %d: %s", tt.name, r.status, tt.wantStatus, r.body)
 				continue
 			}
-			fields := r.errorFields(t)
+			fields := r.fields(t)
 			if tt.wantField != "" && !contains(fields, tt.wantField) {
 				t.Errorf("%s: error names %v, want %q: %s", tt.name, fields, tt.wantField, r.body)
 			}

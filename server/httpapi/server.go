@@ -1,6 +1,35 @@
-// Package httpapi is consentd's HTTP interface, built on echo. Handlers are
-// thin: decode, call the domain and the store, map the result. Every error
-// becomes a response in one place (handleError).
+// Package httpapi is consentd's HTTP interface, built on echo: every route
+// of the server is registered here, on one echo instance with one set of
+// middleware, metrics and error answers. Handlers are thin: decode, call
+// the domain and the store, map the result. Every error becomes a response
+// in one place (handleError, errors.go).
+//
+// The files follow the routes:
+//
+//	server.go           New, Ops, middleware, /healthz, /readyz
+//	errors.go           every error answer (Error, handleError)
+//	static.go           /samtykke.js, /openapi.json, /, /demo
+//	public.go           /v1/sites/{site}/config, /receipts, /impressions, /consents/{id}
+//	declaration.go      /v1/sites/{site}/declaration
+//	tagwarnings.go      /v1/sites/{site}/tag-warnings, its admin and dashboard routes
+//	ratelimit.go        the ingest limit of the public routes
+//	sitecache.go        the public routes' cache of sites
+//	sites.go            the one write path of sites (SiteWriter) and SiteView
+//	admin.go            /v1/admin/sites (bearer token)
+//	stats.go            /v1/admin/sites/{site}/stats, the dashboard's stats and CSV
+//	users.go            /v1/admin/users and /dashboard/api/users
+//	invites.go          /dashboard/api/users/invites, /dashboard/api/invites/*
+//	dashboard.go        /dashboard (the UI's files, the preview page), the routes of /dashboard/api
+//	auth.go             sessions: /dashboard/api/login, /logout, /session, CSRF, sign-in throttle
+//	account.go          /dashboard/api/password
+//	access.go           who may reach a site under /dashboard/api/sites/{site}
+//	dashboard_sites.go  /dashboard/api/catalog, /dashboard/api/sites, /preview
+//	exports.go          /dashboard/api/sites/{site}/receipts, /consents/{id}
+//
+// The dashboard's routes are served when Options.Accounts is set. Who may do
+// what there is decided in one place: authenticate (session cookie →
+// principal), checkCSRF (every change), and siteAccess (a site's routes: a
+// user reaches only sites they were granted, an operator every site).
 package httpapi
 
 import (
@@ -20,6 +49,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/metrics"
 )
@@ -48,16 +78,32 @@ type Options struct {
 	Now func() time.Time
 	// SiteCacheTTL bounds how stale a replica's view of a site may be.
 	SiteCacheTTL time.Duration
-	// SiteCache, when set, is the cache of sites to use, so that other code
-	// changing sites (the dashboard) can make this replica forget them.
-	SiteCache *SiteCache
-	// Mount registers further routes (the dashboard) on the same server, so
-	// they share its middleware, metrics and error responses.
-	Mount func(e *echo.Echo)
+
+	// Accounts, when set, turns the dashboard on: its UI at /dashboard, its
+	// JSON API under /dashboard/api (sessions, people, invites, sites,
+	// reports, exports) and the operators' user API /v1/admin/users.
+	// consentd passes its store, which keeps both sites and accounts.
+	Accounts accounts.Store
+	// PasswordParams are the argon2id costs of new passwords (default
+	// accounts.DefaultParams).
+	PasswordParams accounts.Params
+	// EmailLimit and NetworkLimit bound failed sign-ins (defaults
+	// accounts.EmailLimit and accounts.NetworkLimit).
+	EmailLimit, NetworkLimit accounts.Limit
+	// SessionIdleTimeout ends a dashboard session unused for this long
+	// (SAMTYKKE_SESSION_IDLE_TIMEOUT; default accounts.DefaultIdleTimeout),
+	// besides the absolute accounts.SessionLifetime.
+	SessionIdleTimeout time.Duration
+
+	// siteChanged, when set, is told of every site the write path changed
+	// or deleted, after the cache forgot it; tests set it (export_test.go).
+	siteChanged func(siteID string)
 }
 
 // Body limits. A receipt is about 0.5 KiB; 16 KiB leaves room for long page
-// URLs and user agents while keeping abuse cheap to refuse.
+// URLs and user agents while keeping abuse cheap to refuse. The admin and
+// dashboard APIs take up to 1 MiB: a site with every language's texts is
+// well under it.
 const (
 	publicBodyLimit    = 16 << 10
 	bodyLimitText      = "16 KiB"
@@ -83,6 +129,13 @@ type server struct {
 	routes    map[string]bool
 	templates map[string]bool
 	methods   []string
+
+	// The dashboard's, when Accounts is set: the origin state changes must
+	// come from (scheme://host[:port] of PublicURL), whether the session
+	// cookies are Secure (PublicURL is https), and the sign-in throttle.
+	origin        string
+	secureCookies bool
+	throttle      *accounts.Throttle
 }
 
 // New returns the echo instance serving the whole API.
@@ -113,15 +166,15 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	public.GET("/consents/:consent", s.consentRecord)
 
 	admin := e.Group("/v1/admin", Deadline(AdminDeadline), middleware.BodyLimit(adminBodyLimit), RequireAdmin(opt.AdminTokenHash))
-	admin.GET("/sites", s.listSites)
-	admin.POST("/sites", s.createSite)
-	admin.GET("/sites/:site", s.getSite)
-	admin.PUT("/sites/:site", s.updateSite)
-	admin.DELETE("/sites/:site", s.deleteSite)
-	admin.GET("/sites/:site/stats", s.stats)
+	admin.GET("/sites", s.adminListSites)
+	admin.POST("/sites", s.adminCreateSite)
+	admin.GET("/sites/:site", s.adminGetSite)
+	admin.PUT("/sites/:site", s.adminUpdateSite)
+	admin.DELETE("/sites/:site", s.adminDeleteSite)
+	admin.GET("/sites/:site/stats", s.adminStats)
 	s.tagWarningRoutes(public, admin)
-	if opt.Mount != nil {
-		opt.Mount(e)
+	if opt.Accounts != nil {
+		s.dashboardRoutes(e)
 	}
 	s.indexRoutes()
 	return e
@@ -132,7 +185,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 // and error answers as the public one, so that probes and scrapes never
 // travel through the public listener or its proxy.
 func Ops(store consent.Store, opt Options) *echo.Echo {
-	opt.DemoSiteID, opt.Mount, opt.IngestRate = "", nil, 0
+	opt.DemoSiteID, opt.Accounts, opt.IngestRate = "", nil, 0
 	s := newServer(store, opt)
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
@@ -154,11 +207,17 @@ func newServer(store consent.Store, opt Options) *server {
 		opt.SiteCacheTTL = 5 * time.Second
 	}
 	s := &server{Options: opt, store: store, log: opt.Logger, hsts: strings.HasPrefix(opt.PublicURL, "https://")}
-	s.sites = opt.SiteCache
-	if s.sites == nil {
-		s.sites = NewSiteCache(store, opt.SiteCacheTTL, opt.Now)
-	}
+	s.sites = NewSiteCache(store, opt.SiteCacheTTL, opt.Now)
 	s.siteWriter = SiteWriter{Store: store, Now: opt.Now, Changed: s.sites.Forget}
+	if opt.siteChanged != nil {
+		s.siteWriter.Changed = func(id string) {
+			s.sites.Forget(id)
+			opt.siteChanged(id)
+		}
+	}
+	if opt.Accounts != nil {
+		s.dashboardDefaults()
+	}
 	if opt.IngestRate > 0 {
 		s.limiter = newIngestLimiter(opt.IngestRate, opt.Now)
 	}

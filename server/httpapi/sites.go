@@ -18,9 +18,9 @@ import (
 )
 
 // This file is the one place sites are written: the admin API
-// (/v1/admin/sites, admin.go) and the dashboard's API (package
-// dashboardapi) both read settings with ReadSettings, write through a
-// SiteWriter and answer a SiteView.
+// (/v1/admin/sites, admin.go) and the dashboard's API (/dashboard/api/sites,
+// dashboard_sites.go) both read settings with ReadSettings, write through
+// the server's SiteWriter and answer a SiteView.
 
 // SiteWriter creates, changes and deletes sites. Each change is stored and
 // then reported to Changed, so that whoever asked for it, the API's cache
@@ -90,6 +90,12 @@ type SiteView struct {
 	consent.Site
 	Role      accounts.Role `json:"role,omitempty"`
 	ScriptTag string        `json:"script_tag"`
+}
+
+// siteView is site as this server shows it to someone with role on it
+// (none in the admin API).
+func (s *server) siteView(site consent.Site, role accounts.Role) SiteView {
+	return NewSiteView(s.PublicURL, site, role)
 }
 
 // NewSiteView returns the view of site served from publicURL.

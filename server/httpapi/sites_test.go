@@ -29,7 +29,7 @@ func TestAdminAuth(t *testing.T) {
 				t.Errorf("%s: status %d, want %d (%s)", tt.name, r.status, tt.want, r.body)
 			}
 			if r.status == http.StatusUnauthorized {
-				r.errorFields(t) // a JSON error with a message
+				r.fields(t) // a JSON error with a message
 				if r.header.Get("WWW-Authenticate") == "" {
 					t.Errorf("%s: 401 without WWW-Authenticate", tt.name)
 				}
@@ -132,7 +132,7 @@ func TestSiteValidation(t *testing.T) {
 					t.Errorf("%s %s: status %d, want %d: %s", method, tt.name, r.status, tt.wantStatus, r.body)
 					continue
 				}
-				if fields := r.errorFields(t); !contains(fields, tt.wantField) {
+				if fields := r.fields(t); !contains(fields, tt.wantField) {
 					t.Errorf("%s %s: error names %v, want %q: %s", method, tt.name, fields, tt.wantField, r.body)
 				}
 			}

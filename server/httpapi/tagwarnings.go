@@ -7,13 +7,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
 )
 
 // Tag warnings ("Tags to fix", issue 9): the snippet reports tracker tags it
 // found pasted in a way the banner cannot fully hold back, and the site's
 // owner reads and clears them. The dashboard reaches the same through its
-// own session-checked routes (server/dashboardapi/tagwarnings.go).
+// own session-checked routes (dashboardTagWarningRoutes, below).
 
 // tagWarningRoutes registers the snippet's report on the public group
 // (/v1/sites/:site) and the owner's list and clear on the admin group
@@ -95,6 +96,36 @@ func (s *server) clearTagWarnings(c echo.Context) error {
 	id := c.Param("site")
 	if err := s.store.ClearTagWarnings(c.Request().Context(), id); err != nil {
 		return adminSiteError(err, id)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// dashboardTagWarningRoutes registers Tags to fix on the dashboard's site
+// group (/dashboard/api/sites/:site): the same list the admin API answers
+// (listTagWarnings above). Whoever may see the site may read them; clearing
+// them, which an owner does once the tags are fixed, takes the right to
+// change the site.
+func (s *server) dashboardTagWarningRoutes(site *echo.Group) {
+	site.GET("/tag-warnings", s.dashboardTagWarnings)
+	site.DELETE("/tag-warnings", s.dashboardClearTagWarnings, need(accounts.Owner))
+}
+
+func (s *server) dashboardTagWarnings(c echo.Context) error {
+	list, err := consent.SiteTagWarnings(c.Request().Context(), s.store, siteOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list)
+}
+
+func (s *server) dashboardClearTagWarnings(c echo.Context) error {
+	site := siteOf(c)
+	err := s.store.ClearTagWarnings(c.Request().Context(), site.ID)
+	if errors.Is(err, consent.ErrNotFound) {
+		return errNoSite(site.ID) // deleted since siteAccess read it
+	}
+	if err != nil {
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -74,8 +74,8 @@ func TestTagWarningsReportedAndListed(t *testing.T) {
 		if got := r.header.Get("Access-Control-Allow-Origin"); got != shopOrigin {
 			t.Errorf("Access-Control-Allow-Origin = %q, want the shop's origin", got)
 		}
-		first := h.clock()
-		h.advance(time.Minute)
+		first := h.clock.Now()
+		h.clock.Advance(time.Minute)
 		// Sent as application/json by another client: the same.
 		r = h.postTags(s.ID, mustJSON(tagReport(s, map[string]any{"page_path": "/kurv",
 			"tags": []map[string]any{{"vendor": "meta_pixel", "kind": "script", "markup": metaMarkup}}})),
@@ -153,7 +153,7 @@ func TestTagWarningsCustomVendor(t *testing.T) {
 		// Another site's custom vendor is no vendor here.
 		other := h.createSite(siteJSON)
 		r := h.postTags(other.ID, mustJSON(tagReport(other, map[string]any{"tags": []map[string]any{{"vendor": "custom_chatly", "kind": "inline"}}})))
-		if r.status != http.StatusUnprocessableEntity || !slices.Equal(r.errorFields(t), []string{"tags[0].vendor"}) {
+		if r.status != http.StatusUnprocessableEntity || !slices.Equal(r.fields(t), []string{"tags[0].vendor"}) {
 			t.Errorf("another site's custom vendor: %d %s", r.status, r.body)
 		}
 	})
@@ -189,7 +189,7 @@ func TestTagWarningsRefused(t *testing.T) {
 		}
 		for _, tt := range tests {
 			r := h.postTags(s.ID, tt.body)
-			if r.status != tt.status || !slices.Equal(r.errorFields(t), tt.fields) {
+			if r.status != tt.status || !slices.Equal(r.fields(t), tt.fields) {
 				t.Errorf("%s: %d %s, want %d naming %v", tt.name, r.status, r.body, tt.status, tt.fields)
 			}
 			if r.header.Get("Access-Control-Allow-Origin") != shopOrigin {
@@ -199,7 +199,7 @@ func TestTagWarningsRefused(t *testing.T) {
 
 		// A body over the limit is refused before it is read.
 		big := mustJSON(tagReport(s, map[string]any{"page_path": "/" + strings.Repeat("x", 17<<10)}))
-		if r := h.postTags(s.ID, big); r.status != http.StatusRequestEntityTooLarge || !slices.Equal(r.errorFields(t), []string{"body"}) {
+		if r := h.postTags(s.ID, big); r.status != http.StatusRequestEntityTooLarge || !slices.Equal(r.fields(t), []string{"body"}) {
 			t.Errorf("oversized: %d %s", r.status, r.body)
 		}
 		// Only the site's own pages may report.
@@ -275,7 +275,7 @@ func TestTagWarningsRateLimited(t *testing.T) {
 	if n := len(h.tagWarnings(s.ID).TagWarnings); n != 0 {
 		t.Errorf("a limited report was stored: %d tag warnings", n)
 	}
-	h.advance(time.Second)
+	h.clock.Advance(time.Second)
 	if r := h.postTags(s.ID, mustJSON(tagReport(s, nil))); r.status != http.StatusAccepted {
 		t.Errorf("a second later: %d %s", r.status, r.body)
 	}
@@ -295,7 +295,7 @@ func TestTagWarningsBound(t *testing.T) {
 			t.Fatalf("report: %d %s", r.status, r.body)
 		}
 	}
-	h.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	r := h.postTags(s.ID, mustJSON(tagReport(s, map[string]any{"page_path": "/full", "tags": []map[string]any{
 		{"vendor": "linkedin_insight", "kind": "pixel", "markup": "pid=Aa"}, {"vendor": "hotjar", "kind": "script", "markup": "new"}}})))
 	if r.status != http.StatusAccepted {
@@ -308,4 +308,83 @@ func TestTagWarningsBound(t *testing.T) {
 	if m := h.metrics(); !strings.Contains(m, "samtykke_tag_warnings_dropped_total 1\n") {
 		t.Errorf("metrics:\n%s", grepLines(m, "tag_warnings_dropped"))
 	}
+}
+
+// The dashboard's Tags to fix.
+
+// reportTags posts what the snippet posts when it finds a Meta <script src>
+// pasted on page.
+func (h *harness) reportTags(site siteView, page string) {
+	h.t.Helper()
+	body := mustJSON(map[string]any{"config_version": site.ConfigVersion, "page_path": page, "tags": []map[string]any{
+		{"vendor": "meta_pixel", "kind": "script", "markup": `<script type="text/plain" data-samtykke="marketing" src="https://connect.facebook.net/en_US/fbevents.js"></script>`},
+	}})
+	hd := map[string]string{"Content-Type": "text/plain;charset=UTF-8", "Origin": shopOrigin, "X-Forwarded-For": "203.0.113.77"}
+	if r := h.do("POST", "/v1/sites/"+site.ID+"/tag-warnings", body, hd); r.status != http.StatusAccepted {
+		h.t.Fatalf("tag warnings: %d %s", r.status, r.body)
+	}
+}
+
+// Tags to fix: whoever may see the site reads the list the admin API
+// answers, byte for byte; only its owners may clear it.
+func TestTagWarnings(t *testing.T) {
+	forEachStore(t, func(t *testing.T, h *harness) {
+		site := h.createNamedSite("Shop")
+		h.createUser("owner@example.no", [2]string{site.ID, "owner"})
+		h.createUser("viewer@example.no", [2]string{site.ID, "viewer"})
+		h.reportTags(site, "/sko")
+		h.reportTags(site, "/kurv")
+
+		path := "/dashboard/api/sites/" + site.ID + "/tag-warnings"
+		admin := h.admin("GET", "/v1/admin/sites/"+site.ID+"/tag-warnings", "")
+		viewer := h.browser()
+		viewer.mustLogin("viewer@example.no")
+		r := viewer.call("GET", path, "")
+		if r.status != http.StatusOK || string(r.body) != string(admin.body) {
+			t.Errorf("viewer's list: %d\n%s\nthe admin API's:\n%s", r.status, r.body, admin.body)
+		}
+		if r.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("Cache-Control = %q, want no-store", r.header.Get("Cache-Control"))
+		}
+		var list struct {
+			TagWarnings []struct {
+				Vendor   string   `json:"vendor"`
+				Pages    []string `json:"pages"`
+				Count    int      `json:"count"`
+				Declared bool     `json:"declared"`
+			} `json:"tag_warnings"`
+		}
+		r.decode(t, &list)
+		if len(list.TagWarnings) != 1 || list.TagWarnings[0].Count != 2 || len(list.TagWarnings[0].Pages) != 2 || list.TagWarnings[0].Declared {
+			t.Errorf("list: %s", r.body)
+		}
+
+		if r := viewer.call("DELETE", path, ""); r.status != http.StatusForbidden || r.err(t).Error.Code != "forbidden" {
+			t.Errorf("viewer clears: %d %s", r.status, r.body)
+		}
+		owner := h.browser()
+		owner.mustLogin("owner@example.no")
+		// A change without the session's CSRF token is refused.
+		csrf := owner.csrf
+		owner.csrf = ""
+		if r := owner.call("DELETE", path, ""); r.status != http.StatusForbidden {
+			t.Errorf("clear without the CSRF token: %d %s", r.status, r.body)
+		}
+		owner.csrf = csrf
+		if r := viewer.call("GET", path, ""); len(r.body) != len(admin.body) {
+			t.Errorf("refused clears changed the list: %s", r.body)
+		}
+		if r := owner.call("DELETE", path, ""); r.status != http.StatusNoContent {
+			t.Fatalf("owner clears: %d %s", r.status, r.body)
+		}
+		if r := viewer.call("GET", path, ""); r.status != http.StatusOK || string(r.body) != `{"tag_warnings":[]}`+"\n" {
+			t.Errorf("after clearing: %d %s", r.status, r.body)
+		}
+		// Operators own every site.
+		h.reportTags(site, "/sko")
+		op := h.operator()
+		if r := op.call("DELETE", path, ""); r.status != http.StatusNoContent {
+			t.Errorf("operator clears: %d %s", r.status, r.body)
+		}
+	})
 }

@@ -31,7 +31,6 @@ import (
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/config"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/dashboardapi"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/retention"
@@ -93,7 +92,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	build := buildInfo()
 	reg := metrics.NewRegistry()
 	m := metrics.New(reg, build)
-	sites := httpapi.NewSiteCache(store, 5*time.Second, time.Now)
 	opts := httpapi.Options{
 		PublicURL:      cfg.PublicURL,
 		AdminTokenHash: tokenHash,
@@ -103,16 +101,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Metrics:        m,
 		Gatherer:       reg,
 		IngestRate:     cfg.IngestRate,
-		SiteCache:      sites,
-		Mount: dashboardapi.Mount(dashboardapi.Deps{
-			Store:          store,
-			Accounts:       store,
-			PublicURL:      cfg.PublicURL,
-			AdminTokenHash: tokenHash,
-			Logger:         log,
-			IdleTimeout:    cfg.SessionIdleTimeout,
-			SiteChanged:    sites.Forget,
-		}),
+		// The dashboard and the user API, on the same store.
+		Accounts:           store,
+		SessionIdleTimeout: cfg.SessionIdleTimeout,
 	}
 	var opsHandler http.Handler
 	if cfg.MetricsAddr != "" {

@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samtykke/samtykke/server/accounts"
-	"github.com/samtykke/samtykke/server/dashboardapi"
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/internal/redistest"
 	"github.com/samtykke/samtykke/server/metrics"
@@ -64,8 +63,7 @@ func benchStats(b *testing.B, st store) {
 	e := httpapi.New(st, httpapi.Options{
 		PublicURL: publicURL, AdminTokenHash: sha256.Sum256([]byte(adminToken)),
 		Metrics: metrics.New(reg, metrics.Build{}), Gatherer: reg, Now: now,
-		Mount: dashboardapi.Mount(dashboardapi.Deps{Store: st, Accounts: st, PublicURL: publicURL,
-			AdminTokenHash: sha256.Sum256([]byte(adminToken)), Now: now, PasswordParams: accounts.TestParams}),
+		Accounts: st, PasswordParams: accounts.TestParams,
 	})
 	srv := httptest.NewServer(e)
 	defer srv.Close()
@@ -76,7 +74,7 @@ func benchStats(b *testing.B, st store) {
 	url := srv.URL + "/dashboard/api/sites/" + site.ID + "/stats?from=2025-11-23&to=2026-11-22&granularity=day"
 	get := func() {
 		req, _ := http.NewRequest("GET", url, nil)
-		req.Header.Set("Cookie", dashboardapi.CookieName+"="+token)
+		req.Header.Set("Cookie", httpapi.CookieName+"="+token)
 		res, err := srv.Client().Do(req)
 		if err != nil {
 			b.Fatal(err)

@@ -1,4 +1,4 @@
-package dashboardapi
+package httpapi
 
 import (
 	"errors"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/httpapi"
 )
 
 // Invitations: instead of choosing a password for someone and passing it
@@ -40,7 +39,7 @@ type inviteView struct {
 }
 
 // createInvite (POST /v1/admin/users/invites, POST /dashboard/api/users/invites).
-func (d *dash) createInvite(c echo.Context) error {
+func (s *server) createInvite(c echo.Context) error {
 	var in createInviteInput
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -54,7 +53,7 @@ func (d *dash) createInvite(c echo.Context) error {
 		if !g.Role.Valid() {
 			fs = append(fs, consent.FieldError{Field: field + ".role", Message: `must be "owner" or "viewer"`})
 		}
-		s, err := d.Store.Site(ctx, g.SiteID)
+		site, err := s.store.Site(ctx, g.SiteID)
 		if errors.Is(err, consent.ErrNotFound) {
 			fs = append(fs, consent.FieldError{Field: field + ".site_id", Message: "is not a site"})
 			continue
@@ -62,42 +61,42 @@ func (d *dash) createInvite(c echo.Context) error {
 			return err
 		}
 		grants = append(grants, accounts.InviteGrant{SiteID: g.SiteID, Role: g.Role})
-		views = append(views, grantView{SiteID: g.SiteID, SiteName: s.Name, Role: g.Role})
+		views = append(views, grantView{SiteID: g.SiteID, SiteName: site.Name, Role: g.Role})
 	}
 	if fs != nil {
 		return &consent.ValidationError{Fields: fs}
 	}
-	if _, err := d.Accounts.UserByEmail(ctx, accounts.NormalizeEmail(in.Email)); err == nil {
+	if _, err := s.Accounts.UserByEmail(ctx, accounts.NormalizeEmail(in.Email)); err == nil {
 		return errEmailTaken()
 	} else if !errors.Is(err, consent.ErrNotFound) {
 		return err
 	}
-	token, inv := accounts.NewInvite(in.Email, in.Operator, grants, principalOf(c).User.ID, d.Now())
-	if err := d.Accounts.CreateInvite(ctx, inv); err != nil {
+	token, inv := accounts.NewInvite(in.Email, in.Operator, grants, principalOf(c).User.ID, s.Now())
+	if err := s.Accounts.CreateInvite(ctx, inv); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, inviteView{
 		Email: inv.Email, Operator: inv.Operator, Grants: views, ExpiresAt: inv.ExpiresAt,
-		URL: d.PublicURL + "/dashboard#/invite/" + token,
+		URL: s.PublicURL + "/dashboard#/invite/" + token,
 	})
 }
 
 func errEmailTaken() error {
-	return &httpapi.Error{Status: http.StatusConflict, Code: "conflict", Message: "a user with this e-mail address exists",
+	return &Error{Status: http.StatusConflict, Code: "conflict", Message: "a user with this e-mail address exists",
 		Fields: []consent.FieldError{{Field: "email", Message: "already has an account"}}}
 }
 
 // errNoInvite is the one answer for a token that was never issued, was
 // used, or expired: which of them must not be told to whoever holds it.
 func errNoInvite() error {
-	return httpapi.NewError(http.StatusNotFound, "not_found",
+	return NewError(http.StatusNotFound, "not_found",
 		"this invitation link does not work: it was used already, it expired, or it was not copied whole; ask an operator for a new one")
 }
 
 // lookupInvite (POST /dashboard/api/invites/lookup, no session) tells the
 // invitation page whose account the link opens.
-func (d *dash) lookupInvite(c echo.Context) error {
-	if err := d.checkOrigin(c); err != nil {
+func (s *server) lookupInvite(c echo.Context) error {
+	if err := s.checkDashboardOrigin(c); err != nil {
 		return err
 	}
 	var in struct {
@@ -109,7 +108,7 @@ func (d *dash) lookupInvite(c echo.Context) error {
 	if in.Token == "" {
 		return errNoInvite()
 	}
-	inv, err := d.Accounts.Invite(c.Request().Context(), accounts.HashToken(in.Token), d.Now())
+	inv, err := s.Accounts.Invite(c.Request().Context(), accounts.HashToken(in.Token), s.Now())
 	if errors.Is(err, consent.ErrNotFound) {
 		return errNoInvite()
 	}
@@ -122,8 +121,8 @@ func (d *dash) lookupInvite(c echo.Context) error {
 // acceptInvite (POST /dashboard/api/invites/accept, no session) makes the
 // account with the password the person chose. The password is checked
 // before the invite is taken, so a too-short one does not use up the link.
-func (d *dash) acceptInvite(c echo.Context) error {
-	if err := d.checkOrigin(c); err != nil {
+func (s *server) acceptInvite(c echo.Context) error {
+	if err := s.checkDashboardOrigin(c); err != nil {
 		return err
 	}
 	var in struct {
@@ -140,18 +139,18 @@ func (d *dash) acceptInvite(c echo.Context) error {
 		return errNoInvite()
 	}
 	ctx := c.Request().Context()
-	inv, err := d.Accounts.TakeInvite(ctx, accounts.HashToken(in.Token), d.Now())
+	inv, err := s.Accounts.TakeInvite(ctx, accounts.HashToken(in.Token), s.Now())
 	if errors.Is(err, consent.ErrNotFound) {
 		return errNoInvite()
 	}
 	if err != nil {
 		return err
 	}
-	u, err := accounts.NewUser{Email: inv.Email, Password: in.Password, Operator: inv.Operator}.User(d.PasswordParams, d.Now())
+	u, err := accounts.NewUser{Email: inv.Email, Password: in.Password, Operator: inv.Operator}.User(s.PasswordParams, s.Now())
 	if err != nil {
 		return err
 	}
-	if err := d.Accounts.CreateUser(ctx, u); err != nil {
+	if err := s.Accounts.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, consent.ErrConflict) {
 			// Someone made the account meanwhile; the link is spent.
 			return errEmailTaken()
@@ -161,15 +160,15 @@ func (d *dash) acceptInvite(c echo.Context) error {
 	for _, g := range inv.Grants {
 		// A site deleted since the invite grants nothing; a grant to it
 		// would be hidden anyway (userView), so it is left out.
-		if _, err := d.Store.Site(ctx, g.SiteID); errors.Is(err, consent.ErrNotFound) {
+		if _, err := s.store.Site(ctx, g.SiteID); errors.Is(err, consent.ErrNotFound) {
 			continue
 		} else if err != nil {
 			return err
 		}
-		if err := d.Accounts.SetGrant(ctx, accounts.Grant{UserID: u.ID, SiteID: g.SiteID, Role: g.Role, CreatedAt: d.Now().UTC()}); err != nil {
+		if err := s.Accounts.SetGrant(ctx, accounts.Grant{UserID: u.ID, SiteID: g.SiteID, Role: g.Role, CreatedAt: s.Now().UTC()}); err != nil {
 			return err
 		}
 	}
-	d.Logger.Info("an invitation was accepted", "user", u.ID, "invited_by", inv.CreatedBy)
+	s.log.Info("an invitation was accepted", "user", u.ID, "invited_by", inv.CreatedBy)
 	return c.JSON(http.StatusCreated, map[string]any{"email": u.Email})
 }

@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 
 func TestSiteSetup(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		older := h.createSite("Eldre")
+		older := h.createNamedSite("Eldre")
 		h.createUser("kari@example.no", [2]string{older.ID, "owner"})
 		b := h.browser()
 		b.mustLogin("kari@example.no")
@@ -86,7 +86,7 @@ func TestSiteSetup(t *testing.T) {
 			t.Errorf("SiteChanged calls: %v, want one for %s", h.changed, site.ID)
 		}
 		h.mu.Unlock()
-		cfg := h.do(h.srv.Client(), "GET", "/v1/sites/"+site.ID+"/config?lang=nb", "", nil)
+		cfg := h.do("GET", "/v1/sites/"+site.ID+"/config?lang=nb", "", nil)
 		if !strings.Contains(string(cfg.body), "Ny tittel") {
 			t.Errorf("banner config after the update: %s", cfg.body)
 		}
@@ -95,7 +95,7 @@ func TestSiteSetup(t *testing.T) {
 
 func TestPreviewDraft(t *testing.T) {
 	h := newHarnessBolt(t)
-	site := h.createSite("Shop")
+	site := h.createNamedSite("Shop")
 	h.createUser("kari@example.no", [2]string{site.ID, "viewer"})
 	b := h.browser()
 	b.mustLogin("kari@example.no")
@@ -165,7 +165,7 @@ func TestPreviewDraft(t *testing.T) {
 // with the site's name typed; then it leaves every list at once.
 func TestDeleteSite(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		shop, other := h.createSite("Nordic Shop"), h.createSite("Other")
+		shop, other := h.createNamedSite("Nordic Shop"), h.createNamedSite("Other")
 		h.createUser("kari@example.no", [2]string{shop.ID, "owner"})
 		h.createUser("ola@example.no", [2]string{shop.ID, "viewer"}, [2]string{other.ID, "viewer"})
 		kari, ola := h.browser(), h.browser()
@@ -235,7 +235,7 @@ func TestDeleteSite(t *testing.T) {
 		if r := h.admin("GET", "/v1/admin/users", ""); strings.Contains(string(r.body), shop.ID) {
 			t.Errorf("the people list still shows a grant of the deleted site: %s", r.body)
 		}
-		if r := h.do(h.srv.Client(), "GET", "/v1/sites/"+shop.ID+"/config", "", nil); r.status != http.StatusNotFound {
+		if r := h.do("GET", "/v1/sites/"+shop.ID+"/config", "", nil); r.status != http.StatusNotFound {
 			t.Errorf("public config of the deleted site: %d", r.status)
 		}
 		// Once deleted, it cannot be deleted again.

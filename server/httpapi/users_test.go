@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"net/http"
@@ -8,9 +8,9 @@ import (
 
 func TestUsersAdminAPI(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		site := h.createSite("Shop")
+		site := h.createNamedSite("Shop")
 		// The admin token is required.
-		if r := h.do(h.srv.Client(), "GET", "/v1/admin/users", "", nil); r.status != http.StatusUnauthorized {
+		if r := h.do("GET", "/v1/admin/users", "", nil); r.status != http.StatusUnauthorized {
 			t.Errorf("without the token: %d", r.status)
 		}
 		// Everything is checked before anything is stored.
@@ -78,7 +78,7 @@ func TestUsersAdminAPI(t *testing.T) {
 // Operators manage users in the dashboard too, with CSRF like every change.
 func TestOperatorManagesUsers(t *testing.T) {
 	h := newHarnessBolt(t)
-	site := h.createSite("Shop")
+	site := h.createNamedSite("Shop")
 	op := h.operator()
 	r := op.call("GET", "/dashboard/api/session", "")
 	if !strings.Contains(string(r.body), `"operator":true`) {
@@ -118,7 +118,7 @@ func TestOperatorManagesUsers(t *testing.T) {
 // nothing and must not be listed as if they did.
 func TestGrantsOfDeletedSitesAreHidden(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		kept, gone := h.createSite("Kept"), h.createSite("Gone")
+		kept, gone := h.createNamedSite("Kept"), h.createNamedSite("Gone")
 		u := h.createUser("ola@example.no", [2]string{kept.ID, "owner"}, [2]string{gone.ID, "viewer"})
 		if len(u.Grants) != 2 {
 			t.Fatalf("grants before the delete: %+v", u.Grants)

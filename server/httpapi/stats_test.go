@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/dashboardapi"
+	"github.com/samtykke/samtykke/server/httpapi"
 )
 
 func near(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
@@ -24,7 +24,7 @@ func near(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) 
 //	day 2 (23 Nov), version B: 4 impressions: 1 custom (statistics only), 1 accept_all, 2 no decision
 func seed(t *testing.T, h *harness, site siteView) (siteView, string) {
 	t.Helper()
-	h.setNow(time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC))
+	h.clock.Set(time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC))
 	cid := h.visit(site, "nb", iphoneUA, false, "accept_all")
 	h.visit(site, "nb", iphoneUA, false, "accept_all")
 	h.visit(site, "en", desktopUA, false, "accept_all")
@@ -32,15 +32,15 @@ func seed(t *testing.T, h *harness, site siteView) (siteView, string) {
 	h.visit(site, "nb", desktopUA, true, "")
 	h.visit(site, "nb", iphoneUA, false, "")
 
-	h.setNow(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC))
-	body := strings.Replace(siteJSON, `"integrations"`, `"texts":{"nb":{"banner.title":"Ny"}},"integrations"`, 1)
+	h.clock.Set(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC))
+	body := strings.Replace(gaSiteJSON, `"integrations"`, `"texts":{"nb":{"banner.title":"Ny"}},"integrations"`, 1)
 	r := h.admin("PUT", "/v1/admin/sites/"+site.ID, strings.Replace(body, "Nordic Shop", site.Name, 1))
 	if r.status != http.StatusOK {
 		t.Fatalf("update: %d %s", r.status, r.body)
 	}
 	var v2 siteView
 	r.decode(t, &v2)
-	h.setNow(time.Date(2026, 11, 23, 9, 15, 0, 0, time.UTC))
+	h.clock.Set(time.Date(2026, 11, 23, 9, 15, 0, 0, time.UTC))
 	h.visit(v2, "nb", iphoneUA, false, "custom")
 	h.visit(v2, "nb", desktopUA, false, "accept_all")
 	h.visit(v2, "nb", iphoneUA, false, "")
@@ -50,7 +50,7 @@ func seed(t *testing.T, h *harness, site siteView) (siteView, string) {
 
 func TestStatsNumbers(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		site := h.createSite("Shop")
+		site := h.createNamedSite("Shop")
 		h.createUser("marketer@example.no", [2]string{site.ID, "viewer"})
 		v2, _ := seed(t, h, site)
 		b := h.browser()
@@ -153,7 +153,7 @@ func TestStatsNumbers(t *testing.T) {
 // the same site and range.
 func TestStatsOneReportForBothAPIs(t *testing.T) {
 	h := newHarnessBolt(t)
-	site := h.createSite("Shop")
+	site := h.createNamedSite("Shop")
 	seed(t, h, site)
 	b := h.operator()
 	for _, q := range []string{
@@ -179,7 +179,7 @@ func TestStatsOneReportForBothAPIs(t *testing.T) {
 
 func TestStatsCSV(t *testing.T) {
 	h := newHarnessBolt(t)
-	site := h.createSite("=SUM(1+1)")
+	site := h.createNamedSite("=SUM(1+1)")
 	h.createUser("marketer@example.no", [2]string{site.ID, "viewer"})
 	seed(t, h, site)
 	b := h.browser()
@@ -227,7 +227,7 @@ func TestStatsCSV(t *testing.T) {
 
 func TestReceiptExport(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		site := h.createSite("Shop")
+		site := h.createNamedSite("Shop")
 		h.createUser("auditor@example.no", [2]string{site.ID, "viewer"})
 		_, cid := seed(t, h, site)
 		b := h.browser()
@@ -243,7 +243,7 @@ func TestReceiptExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(rows[0], ",") != strings.Join(dashboardapi.ReceiptColumns, ",") || len(rows) != 7 {
+		if strings.Join(rows[0], ",") != strings.Join(httpapi.ReceiptColumns, ",") || len(rows) != 7 {
 			t.Fatalf("csv: %d rows, header %v", len(rows), rows[0])
 		}
 		first := map[string]string{}
@@ -282,7 +282,7 @@ func TestReceiptExport(t *testing.T) {
 		}
 		// An empty period is a header only.
 		r = b.call("GET", base+query("from", "2025-01-01", "to", "2025-01-02"), "")
-		if r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != strings.Join(dashboardapi.ReceiptColumns, ",") {
+		if r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != strings.Join(httpapi.ReceiptColumns, ",") {
 			t.Errorf("empty export: %d %q", r.status, r.body)
 		}
 		if r := b.call("GET", base+query("format", "xml"), ""); r.status != http.StatusUnprocessableEntity {

@@ -1,4 +1,4 @@
-package dashboardapi
+package httpapi
 
 import (
 	"encoding/csv"
@@ -13,23 +13,47 @@ import (
 	"github.com/samtykke/samtykke/server/consent"
 )
 
-// period reads granularity, from and to the way the admin API does.
-func (d *dash) period(c echo.Context) (consent.Period, error) {
-	return consent.ParsePeriod(c.QueryParam("granularity"), c.QueryParam("from"), c.QueryParam("to"), d.Now().UTC())
+// The stats of a site: one report (consent.SiteReport) for the admin API
+// and the dashboard, and the dashboard's CSV export of it.
+
+// adminStats (GET /v1/admin/sites/{site}/stats) answers the same report as
+// the dashboard. The site is looked up first (404), then the query is
+// checked (422).
+func (s *server) adminStats(c echo.Context) error {
+	id := c.Param("site")
+	ctx := c.Request().Context()
+	site, err := s.store.Site(ctx, id)
+	if err != nil {
+		return adminSiteError(err, id)
+	}
+	p, err := s.period(c)
+	if err != nil {
+		return err
+	}
+	report, err := consent.SiteReport(ctx, s.store, site, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, report)
+}
+
+// period reads the query's granularity, from and to.
+func (s *server) period(c echo.Context) (consent.Period, error) {
+	return consent.ParsePeriod(c.QueryParam("granularity"), c.QueryParam("from"), c.QueryParam("to"), s.Now().UTC())
 }
 
 // report is the site's report for the period of the query: the same
 // report the admin API answers.
-func (d *dash) report(c echo.Context) (consent.Report, error) {
-	p, err := d.period(c)
+func (s *server) report(c echo.Context) (consent.Report, error) {
+	p, err := s.period(c)
 	if err != nil {
 		return consent.Report{}, err
 	}
-	return consent.SiteReport(c.Request().Context(), d.Store, siteOf(c), p)
+	return consent.SiteReport(c.Request().Context(), s.store, siteOf(c), p)
 }
 
-func (d *dash) stats(c echo.Context) error {
-	r, err := d.report(c)
+func (s *server) dashboardStats(c echo.Context) error {
+	r, err := s.report(c)
 	if err != nil {
 		return err
 	}
@@ -38,8 +62,8 @@ func (d *dash) stats(c echo.Context) error {
 
 // statsCSV exports the numbers the page shows: the summary with formulas,
 // the trend series and the breakdowns, as sections of one CSV file.
-func (d *dash) statsCSV(c echo.Context) error {
-	r, err := d.report(c)
+func (s *server) statsCSV(c echo.Context) error {
+	r, err := s.report(c)
 	if err != nil {
 		return err
 	}

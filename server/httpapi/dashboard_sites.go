@@ -1,4 +1,4 @@
-package dashboardapi
+package httpapi
 
 import (
 	"encoding/json"
@@ -13,9 +13,14 @@ import (
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/vendors"
 )
+
+// The dashboard's sites: the catalogue its forms offer
+// (/dashboard/api/catalog), the sites a principal sees and changes
+// (/dashboard/api/sites), and the preview of a draft (/preview). Who may
+// reach a site is decided in access.go; sites are written through the same
+// SiteWriter as the admin API's (sites.go).
 
 // catalogVendor is a built-in vendor as the site form offers it: enough to
 // choose one to declare and to show what declaring it tells visitors.
@@ -65,7 +70,7 @@ func catalogVendors() []catalogVendor {
 // catalog tells the UI what the forms offer: languages, every text key with
 // its default wording per language, the bounds of the number fields, and
 // the built-in vendors a site can declare.
-func (d *dash) catalog(c echo.Context) error {
+func (s *server) catalog(c echo.Context) error {
 	keys := consent.TextKeys()
 	sort.Strings(keys)
 	defaults := map[string]consent.Texts{}
@@ -81,7 +86,7 @@ func (d *dash) catalog(c echo.Context) error {
 		"lifetime_days": map[string]int{"default": consent.DefaultLifetimeDays, "max": consent.MaxLifetimeDays},
 		"retention_days": map[string]int{"default": consent.DefaultRetentionDays,
 			"min": consent.MinRetentionDays, "max": consent.MaxRetentionDays},
-		"public_url": d.PublicURL,
+		"public_url": s.PublicURL,
 		"vendors":    catalogVendors(),
 		"vendor_limits": map[string]int{"vendors": consent.MaxSiteVendors, "hosts": consent.MaxVendorHosts,
 			"cookies": consent.MaxVendorCookies, "cookie_days": consent.MaxCookieDays, "ga_cookie_days": consent.MaxGACookieDays},
@@ -100,15 +105,15 @@ type siteSummary struct {
 	ScriptTag string `json:"script_tag"`
 }
 
-func (d *dash) listSites(c echo.Context) error {
-	sites, roles, err := d.visibleSites(c.Request().Context(), principalOf(c))
+func (s *server) dashboardListSites(c echo.Context) error {
+	sites, roles, err := s.visibleSites(c.Request().Context(), principalOf(c))
 	if err != nil {
 		return err
 	}
 	out := make([]siteSummary, len(sites))
-	for i, s := range sites {
-		out[i] = siteSummary{ID: s.ID, Name: s.Name, Origins: s.Origins, Role: roles[s.ID], ConfigVersion: s.ConfigVersion,
-			ScriptTag: httpapi.ScriptTag(d.PublicURL, s.ID)}
+	for i, site := range sites {
+		out[i] = siteSummary{ID: site.ID, Name: site.Name, Origins: site.Origins, Role: roles[site.ID], ConfigVersion: site.ConfigVersion,
+			ScriptTag: ScriptTag(s.PublicURL, site.ID)}
 	}
 	p := principalOf(c)
 	return c.JSON(http.StatusOK, map[string]any{"sites": out, "can_create": mayCreateSites(p, roles), "operator": p.Operator})
@@ -133,73 +138,69 @@ func mayCreateSites(p principal, roles map[string]accounts.Role) bool {
 	return false
 }
 
-func (d *dash) view(s consent.Site, r accounts.Role) httpapi.SiteView {
-	return httpapi.NewSiteView(d.PublicURL, s, r)
+func (s *server) dashboardGetSite(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.siteView(siteOf(c), roleOf(c)))
 }
 
-func (d *dash) getSite(c echo.Context) error {
-	return c.JSON(http.StatusOK, d.view(siteOf(c), roleOf(c)))
-}
-
-// createSite creates a site; the user who creates it owns it. Only those
-// mayCreateSites allows may (operators see every site anyway).
-func (d *dash) createSite(c echo.Context) error {
+// dashboardCreateSite creates a site; the user who creates it owns it. Only
+// those mayCreateSites allows may (operators see every site anyway).
+func (s *server) dashboardCreateSite(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := principalOf(c)
-	_, roles, err := d.visibleSites(ctx, p)
+	_, roles, err := s.visibleSites(ctx, p)
 	if err != nil {
 		return err
 	}
 	if !mayCreateSites(p, roles) {
-		return httpapi.NewError(http.StatusForbidden, "forbidden",
+		return NewError(http.StatusForbidden, "forbidden",
 			"only operators and owners of a site may add sites; ask an operator")
 	}
-	settings, err := httpapi.ReadSettings(c)
+	settings, err := ReadSettings(c)
 	if err != nil {
 		return err
 	}
-	site, err := d.sites.Create(ctx, settings)
+	site, err := s.siteWriter.Create(ctx, settings)
 	if err != nil {
 		return err
 	}
 	role := accounts.Owner
 	if p.User.ID != "" {
-		g := accounts.Grant{UserID: p.User.ID, SiteID: site.ID, Role: accounts.Owner, CreatedAt: d.Now().UTC()}
-		if err := d.Accounts.SetGrant(ctx, g); err != nil {
+		g := accounts.Grant{UserID: p.User.ID, SiteID: site.ID, Role: accounts.Owner, CreatedAt: s.Now().UTC()}
+		if err := s.Accounts.SetGrant(ctx, g); err != nil {
 			// Without the grant nobody but an operator could reach the
 			// site: take it back rather than leave it half made.
-			if derr := d.sites.Delete(ctx, site.ID); derr != nil {
-				d.Logger.Error("could not remove a site whose owner grant failed", "site", site.ID, "err", derr)
+			if derr := s.siteWriter.Delete(ctx, site.ID); derr != nil {
+				s.log.Error("could not remove a site whose owner grant failed", "site", site.ID, "err", derr)
 			}
 			return err
 		}
 	}
 	c.Response().Header().Set("Location", "/dashboard/api/sites/"+site.ID)
-	return c.JSON(http.StatusCreated, d.view(site, role))
+	return c.JSON(http.StatusCreated, s.siteView(site, role))
 }
 
-func (d *dash) updateSite(c echo.Context) error {
-	settings, err := httpapi.ReadSettings(c)
+func (s *server) dashboardUpdateSite(c echo.Context) error {
+	settings, err := ReadSettings(c)
 	if err != nil {
 		return err
 	}
-	site, err := d.sites.Update(c.Request().Context(), siteOf(c), settings)
+	site, err := s.siteWriter.Update(c.Request().Context(), siteOf(c), settings)
 	if errors.Is(err, consent.ErrNotFound) {
 		return errNoSite(c.Param("site"))
 	}
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, d.view(site, roleOf(c)))
+	return c.JSON(http.StatusOK, s.siteView(site, roleOf(c)))
 }
 
-// deleteSite removes a site with everything stored for it (receipts,
-// counts), as DELETE /v1/admin/sites/{id} does. Deleting cannot be undone,
+// dashboardDeleteSite removes a site with everything stored for it
+// (receipts, counts), as DELETE /v1/admin/sites/{id} does. Deleting cannot be undone,
 // so the request must carry the site's name as the owner typed it: a
 // stray click, or a request replayed against the wrong id, deletes
 // nothing. The name is compared after trimming spaces only, exactly
 // otherwise, because "Shop" and "shop" may be two sites.
-func (d *dash) deleteSite(c echo.Context) error {
+func (s *server) dashboardDeleteSite(c echo.Context) error {
 	var in struct {
 		ConfirmName string `json:"confirm_name"`
 	}
@@ -216,7 +217,7 @@ func (d *dash) deleteSite(c echo.Context) error {
 	// The write path makes the API's site cache forget it now, so the
 	// snippet's config and receipts for it stop at once rather than after
 	// the cache's TTL.
-	err := d.sites.Delete(c.Request().Context(), site.ID)
+	err := s.siteWriter.Delete(c.Request().Context(), site.ID)
 	if errors.Is(err, consent.ErrNotFound) {
 		return errNoSite(site.ID)
 	}
@@ -227,14 +228,14 @@ func (d *dash) deleteSite(c echo.Context) error {
 	if by == "" {
 		by = "admin token"
 	}
-	d.Logger.Info("a site was deleted from the dashboard", "site", site.ID, "by", by)
+	s.log.Info("a site was deleted from the dashboard", "site", site.ID, "by", by)
 	return c.NoContent(http.StatusNoContent)
 }
 
 // previewDraft returns the banner config the snippet would receive for
 // draft settings, in one language, without storing anything. The preview
 // page hands it to the real samtykke.js.
-func (d *dash) previewDraft(c echo.Context) error {
+func (s *server) previewDraft(c echo.Context) error {
 	lang := c.QueryParam("lang")
 	// Leniently: a draft with a field still wrong (an origin half typed)
 	// can be previewed; saving it is what validates.
@@ -253,7 +254,7 @@ func (d *dash) previewDraft(c echo.Context) error {
 	if site.ID == "" {
 		site.ID = "preview"
 	}
-	site.Apply(settings, d.Now().UTC())
+	site.Apply(settings, s.Now().UTC())
 	return c.JSON(http.StatusOK, site.BannerConfig(lang))
 }
 
@@ -266,27 +267,4 @@ func decodeLenient(c echo.Context, dst any) error {
 		return badRequest("body", "must be the site's settings as a JSON object")
 	}
 	return nil
-}
-
-// siteAccessList tells an owner who else can reach the site.
-func (d *dash) siteAccessList(c echo.Context) error {
-	ctx := c.Request().Context()
-	grants, err := d.Accounts.SiteGrants(ctx, siteOf(c).ID)
-	if err != nil {
-		return err
-	}
-	type row struct {
-		Email string        `json:"email"`
-		Role  accounts.Role `json:"role"`
-	}
-	out := []row{}
-	for _, g := range grants {
-		u, err := d.Accounts.User(ctx, g.UserID)
-		if err != nil {
-			continue
-		}
-		out = append(out, row{u.Email, g.Role})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
-	return c.JSON(http.StatusOK, map[string]any{"people": out})
 }

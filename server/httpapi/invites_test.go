@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"net/http"
@@ -13,7 +13,7 @@ import (
 // own password through it, once, within 7 days, and gets the grants.
 func TestInvites(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		site := h.createSite("Nordic Shop")
+		site := h.createNamedSite("Nordic Shop")
 		h.createUser("kari@example.no", [2]string{site.ID, "owner"})
 		kari := h.browser()
 		kari.mustLogin("kari@example.no")
@@ -60,7 +60,7 @@ func TestInvites(t *testing.T) {
 		}
 		r.decode(t, &inv)
 		token, ok := strings.CutPrefix(inv.URL, publicURL+"/dashboard#/invite/")
-		if !ok || len(token) < 40 || inv.Email != "ny.person@example.no" || !inv.ExpiresAt.Equal(h.clock().Add(7*24*time.Hour)) ||
+		if !ok || len(token) < 40 || inv.Email != "ny.person@example.no" || !inv.ExpiresAt.Equal(h.clock.Now().Add(7*24*time.Hour)) ||
 			len(inv.Grants) != 1 || inv.Grants[0].SiteName != "Nordic Shop" || inv.Grants[0].Role != "viewer" {
 			t.Fatalf("invite: %s", r.body)
 		}
@@ -121,7 +121,7 @@ func TestInvites(t *testing.T) {
 		}
 		r.decode(t, &inv)
 		token, _ = strings.CutPrefix(inv.URL, publicURL+"/dashboard#/invite/")
-		h.setNow(h.clock().Add(accounts.InviteLifetime))
+		h.clock.Set(h.clock.Now().Add(accounts.InviteLifetime))
 		for _, path := range []string{"/dashboard/api/invites/lookup", "/dashboard/api/invites/accept"} {
 			if r := anon.call("POST", path, body(path, password)); r.status != http.StatusNotFound {
 				t.Errorf("%s after 7 days: %d %s", path, r.status, r.body)

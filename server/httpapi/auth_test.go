@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/server/accounts"
-	"github.com/samtykke/samtykke/server/dashboardapi"
+	"github.com/samtykke/samtykke/server/httpapi"
 )
 
 func TestLoginSessionLogout(t *testing.T) {
@@ -26,12 +26,12 @@ func TestLoginSessionLogout(t *testing.T) {
 		// https), path /dashboard, and no secret in the answer but the
 		// CSRF token.
 		sc := r.header.Get("Set-Cookie")
-		for _, want := range []string{dashboardapi.CookieName + "=", "Path=/dashboard", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age=43200"} {
+		for _, want := range []string{httpapi.CookieName + "=", "Path=/dashboard", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age=43200"} {
 			if !strings.Contains(sc, want) {
 				t.Errorf("Set-Cookie %q lacks %q", sc, want)
 			}
 		}
-		token := strings.TrimPrefix(strings.Split(sc, ";")[0], dashboardapi.CookieName+"=")
+		token := strings.TrimPrefix(strings.Split(sc, ";")[0], httpapi.CookieName+"=")
 		if strings.Contains(string(r.body), token) {
 			t.Error("the session token is in the JSON answer")
 		}
@@ -39,31 +39,31 @@ func TestLoginSessionLogout(t *testing.T) {
 			t.Errorf("csrf %q, Cache-Control %q", b.csrf, r.header.Get("Cache-Control"))
 		}
 		// Only the token's hash is stored.
-		if _, err := h.store.Session(t.Context(), token, h.clock()); err == nil {
+		if _, err := h.store.Session(t.Context(), token, h.clock.Now()); err == nil {
 			t.Error("the raw token finds a session: it is stored in clear")
 		}
 		// The cookie jar has a cookie for https; send it by hand over the
 		// test's plain http.
-		withCookie := map[string]string{"Cookie": dashboardapi.CookieName + "=" + token}
-		s := h.do(h.srv.Client(), "GET", "/dashboard/api/session", "", withCookie)
+		withCookie := map[string]string{"Cookie": httpapi.CookieName + "=" + token}
+		s := h.do("GET", "/dashboard/api/session", "", withCookie)
 		if s.status != http.StatusOK || !strings.Contains(string(s.body), `"email":"kari@example.no"`) {
 			t.Fatalf("session: %d %s", s.status, s.body)
 		}
 
 		// Sessions end after 12 hours.
-		h.setNow(h.clock().Add(accounts.SessionLifetime + time.Second))
-		if s := h.do(h.srv.Client(), "GET", "/dashboard/api/session", "", withCookie); s.status != http.StatusUnauthorized {
+		h.clock.Set(h.clock.Now().Add(accounts.SessionLifetime + time.Second))
+		if s := h.do("GET", "/dashboard/api/session", "", withCookie); s.status != http.StatusUnauthorized {
 			t.Errorf("session after its lifetime: %d", s.status)
 		}
-		h.setNow(h.clock().Add(-accounts.SessionLifetime))
+		h.clock.Set(h.clock.Now().Add(-accounts.SessionLifetime))
 
 		// Logout ends the session on the server, not just in the browser.
-		lo := h.do(h.srv.Client(), "POST", "/dashboard/api/logout", "", map[string]string{
-			"Cookie": dashboardapi.CookieName + "=" + token, "Origin": publicURL, dashboardapi.CSRFHeader: b.csrf})
+		lo := h.do("POST", "/dashboard/api/logout", "", map[string]string{
+			"Cookie": httpapi.CookieName + "=" + token, "Origin": publicURL, httpapi.CSRFHeader: b.csrf})
 		if lo.status != http.StatusNoContent || !strings.Contains(lo.header.Get("Set-Cookie"), "Max-Age=0") {
 			t.Fatalf("logout: %d %s %q", lo.status, lo.body, lo.header.Get("Set-Cookie"))
 		}
-		if s := h.do(h.srv.Client(), "GET", "/dashboard/api/session", "", withCookie); s.status != http.StatusUnauthorized {
+		if s := h.do("GET", "/dashboard/api/session", "", withCookie); s.status != http.StatusUnauthorized {
 			t.Errorf("session after logout: %d", s.status)
 		}
 	})
@@ -127,7 +127,7 @@ func TestLoginThrottle(t *testing.T) {
 		h.createUser("ola@example.no")
 		same.mustLogin("ola@example.no")
 		// After the window, the right password works again.
-		h.setNow(h.clock().Add(accounts.EmailLimit.Window + time.Second))
+		h.clock.Set(h.clock.Now().Add(accounts.EmailLimit.Window + time.Second))
 		if r := b.login("kari@example.no", password); r.status != http.StatusOK {
 			t.Errorf("after the window: %d %s", r.status, r.body)
 		}
@@ -147,23 +147,23 @@ func TestLoginThrottle(t *testing.T) {
 
 func TestCSRF(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		h.createUser("kari@example.no", [2]string{h.createSite("Owned").ID, "owner"})
+		h.createUser("kari@example.no", [2]string{h.createNamedSite("Owned").ID, "owner"})
 		b := h.browser()
 		b.mustLogin("kari@example.no")
 		token := b.csrf
 
 		// Every change needs both the CSRF header and the dashboard's Origin.
 		b.csrf = ""
-		if r := b.call("POST", "/dashboard/api/sites", siteJSON); r.status != http.StatusForbidden || r.err(t).Error.Code != "csrf" {
+		if r := b.call("POST", "/dashboard/api/sites", gaSiteJSON); r.status != http.StatusForbidden || r.err(t).Error.Code != "csrf" {
 			t.Errorf("without the CSRF header: %d %s", r.status, r.body)
 		}
 		b.csrf = "forged"
-		if r := b.call("POST", "/dashboard/api/sites", siteJSON); r.status != http.StatusForbidden {
+		if r := b.call("POST", "/dashboard/api/sites", gaSiteJSON); r.status != http.StatusForbidden {
 			t.Errorf("with a wrong CSRF token: %d %s", r.status, r.body)
 		}
 		b.csrf = token
 		b.origin = "https://evil.example"
-		if r := b.call("POST", "/dashboard/api/sites", siteJSON); r.status != http.StatusForbidden || r.err(t).Error.Code != "forbidden_origin" {
+		if r := b.call("POST", "/dashboard/api/sites", gaSiteJSON); r.status != http.StatusForbidden || r.err(t).Error.Code != "forbidden_origin" {
 			t.Errorf("from a foreign origin: %d %s", r.status, r.body)
 		}
 		b.origin = ""
@@ -174,7 +174,7 @@ func TestCSRF(t *testing.T) {
 			t.Errorf("a refused request created %d sites", len(sites)-1)
 		}
 		b.origin = publicURL
-		if r := b.call("POST", "/dashboard/api/sites", siteJSON); r.status != http.StatusCreated {
+		if r := b.call("POST", "/dashboard/api/sites", gaSiteJSON); r.status != http.StatusCreated {
 			t.Errorf("with token and origin: %d %s", r.status, r.body)
 		}
 	})
@@ -183,7 +183,7 @@ func TestCSRF(t *testing.T) {
 func TestUIServed(t *testing.T) {
 	h := newHarnessBolt(t)
 	for _, p := range []string{"/dashboard", "/dashboard/", "/dashboard/assets/app.js", "/dashboard/assets/app.css", "/dashboard/assets/preview.js"} {
-		r := h.do(h.srv.Client(), "GET", p, "", nil)
+		r := h.do("GET", p, "", nil)
 		if r.status != http.StatusOK || len(r.body) < 100 {
 			t.Errorf("GET %s: %d, %d bytes", p, r.status, len(r.body))
 			continue
@@ -192,21 +192,21 @@ func TestUIServed(t *testing.T) {
 			t.Errorf("GET %s: CSP %q", p, csp)
 		}
 		etag := r.header.Get("ETag")
-		if again := h.do(h.srv.Client(), "GET", p, "", map[string]string{"If-None-Match": etag}); again.status != http.StatusNotModified {
+		if again := h.do("GET", p, "", map[string]string{"If-None-Match": etag}); again.status != http.StatusNotModified {
 			t.Errorf("GET %s with its ETag: %d", p, again.status)
 		}
 	}
-	if r := h.do(h.srv.Client(), "GET", "/dashboard/assets/../../go.mod", "", nil); r.status != http.StatusNotFound {
+	if r := h.do("GET", "/dashboard/assets/../../go.mod", "", nil); r.status != http.StatusNotFound {
 		t.Errorf("path traversal: %d", r.status)
 	}
-	r := h.do(h.srv.Client(), "GET", "/dashboard/preview?site=abc&lang=nb", "", nil)
+	r := h.do("GET", "/dashboard/preview?site=abc&lang=nb", "", nil)
 	if r.status != http.StatusOK || !strings.Contains(string(r.body), `src="/dashboard/assets/preview.js" data-site="abc" data-lang="nb"`) {
 		t.Errorf("preview page: %d %s", r.status, r.body)
 	}
 	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self';") || !strings.Contains(csp, "frame-ancestors 'self'") {
 		t.Errorf("preview CSP %q", csp)
 	}
-	r = h.do(h.srv.Client(), "GET", "/dashboard/preview?site=%22%3E%3Cscript%3E&lang=xx", "", nil)
+	r = h.do("GET", "/dashboard/preview?site=%22%3E%3Cscript%3E&lang=xx", "", nil)
 	if strings.Contains(string(r.body), `"><script>`) || !strings.Contains(string(r.body), `lang="en"`) {
 		t.Errorf("preview page does not escape its parameters: %s", r.body)
 	}

@@ -1,4 +1,4 @@
-package dashboardapi
+package httpapi
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/httpapi"
 )
 
 // This file is what signed-in users do to their own account.
@@ -28,10 +27,10 @@ type changePasswordInput struct {
 // session cannot guess it faster than a sign-in form could. Every other
 // session of the user ends (one of them may be why the password is being
 // changed); this one stays.
-func (d *dash) changePassword(c echo.Context) error {
+func (s *server) changePassword(c echo.Context) error {
 	p := principalOf(c)
 	if p.User.ID == "" {
-		return httpapi.NewError(http.StatusForbidden, "forbidden",
+		return NewError(http.StatusForbidden, "forbidden",
 			"a session opened with the admin token has no password; change SAMTYKKE_ADMIN_TOKEN instead")
 	}
 	var in changePasswordInput
@@ -51,7 +50,7 @@ func (d *dash) changePassword(c echo.Context) error {
 	}
 
 	ctx := c.Request().Context()
-	attempt, err := d.throttle.Begin(ctx, p.User.Email, c.RealIP(), "")
+	attempt, err := s.throttle.Begin(ctx, p.User.Email, c.RealIP(), "")
 	if err != nil {
 		var tm *accounts.TooManyAttempts
 		if !errors.As(err, &tm) {
@@ -59,37 +58,37 @@ func (d *dash) changePassword(c echo.Context) error {
 		}
 		secs := int(tm.RetryAfter.Round(time.Second) / time.Second)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
-		return &httpapi.Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Message: tm.Error(),
+		return &Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Message: tm.Error(),
 			Fields: []consent.FieldError{{Field: "current_password", Message: tm.Error()}}}
 	}
-	if !accounts.Authenticate(p.User, true, in.CurrentPassword, d.PasswordParams) {
+	if !accounts.Authenticate(p.User, true, in.CurrentPassword, s.PasswordParams) {
 		// Noted for the owner like a failed sign-in: they are told at the
 		// next sign-in, which is what they need to know if it was not them.
 		if err := attempt.Failed(context.WithoutCancel(ctx), p.User.ID); err != nil {
-			d.Logger.Warn("could not note a wrong current password", "err", err)
+			s.log.Warn("could not note a wrong current password", "err", err)
 		}
 		// 422, not 401: the session is fine, and the dashboard signs out
 		// on a 401.
 		return badRequest("current_password", "is not your current password")
 	}
 	if err := attempt.Succeeded(context.WithoutCancel(ctx)); err != nil {
-		d.Logger.Warn("could not give back a password check", "err", err)
+		s.log.Warn("could not give back a password check", "err", err)
 	}
 	u := p.User
-	if u.PasswordHash, err = accounts.HashPassword(in.NewPassword, d.PasswordParams); err != nil {
+	if u.PasswordHash, err = accounts.HashPassword(in.NewPassword, s.PasswordParams); err != nil {
 		return err
 	}
-	if err := d.Accounts.UpdateUser(ctx, u); err != nil {
+	if err := s.Accounts.UpdateUser(ctx, u); err != nil {
 		return err
 	}
 	// The store ends sessions per user only, so this one is put back right
 	// after: the same token and CSRF token, so the browser notices nothing.
-	if err := d.Accounts.DeleteUserSessions(ctx, u.ID); err != nil {
+	if err := s.Accounts.DeleteUserSessions(ctx, u.ID); err != nil {
 		return err
 	}
-	if err := d.Accounts.CreateSession(ctx, p.Session); err != nil {
+	if err := s.Accounts.CreateSession(ctx, p.Session); err != nil {
 		return err
 	}
-	d.Logger.Info("a user changed their password; their other sessions ended", "user", u.ID)
+	s.log.Info("a user changed their password; their other sessions ended", "user", u.ID)
 	return c.NoContent(http.StatusNoContent)
 }

@@ -1,4 +1,4 @@
-package dashboardapi
+package httpapi
 
 import (
 	"bufio"
@@ -44,7 +44,7 @@ const writeDeadline = 30 * time.Second
 
 // exportReceipts streams the receipts of a period (default: the last 30
 // days) as CSV or NDJSON, oldest first, without holding them in memory.
-func (d *dash) exportReceipts(c echo.Context) error {
+func (s *server) exportReceipts(c echo.Context) error {
 	format := c.QueryParam("format")
 	if format == "" {
 		format = "csv"
@@ -53,7 +53,7 @@ func (d *dash) exportReceipts(c echo.Context) error {
 		return badRequest("format", `must be "csv" or "ndjson"`)
 	}
 	// By day only: an audit asks for whole days; RFC 3339 bounds still work.
-	p, err := d.period(c)
+	p, err := s.period(c)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (d *dash) exportReceipts(c echo.Context) error {
 		}
 		return nil
 	}
-	err = d.Store.ReceiptsBetween(c.Request().Context(), site.ID, from, to, func(r consent.Receipt) error {
+	err = s.store.ReceiptsBetween(c.Request().Context(), site.ID, from, to, func(r consent.Receipt) error {
 		if err := start(); err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (d *dash) exportReceipts(c echo.Context) error {
 	if err != nil {
 		// Mid-stream the status is gone; cut the body short so the
 		// download is visibly incomplete rather than silently short.
-		d.Logger.Error("receipt export failed mid-stream", "site", site.ID, "err", err)
+		s.log.Error("receipt export failed mid-stream", "site", site.ID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	if err := start(); err != nil {
@@ -139,14 +139,14 @@ func (d *dash) exportReceipts(c echo.Context) error {
 }
 
 // lookupConsent shows every receipt of one consent id on the site.
-func (d *dash) lookupConsent(c echo.Context) error {
+func (s *server) lookupConsent(c echo.Context) error {
 	raw := strings.TrimSpace(c.Param("consent"))
 	id, err := uuid.Parse(raw)
 	if err != nil || len(raw) != 36 {
 		return badRequest("consent_id", "must be a consent id such as 3b241101-e2bb-4255-8caf-4136c566a962 (the visitor finds it under Cookie settings)")
 	}
 	site := siteOf(c)
-	receipts, err := d.Store.Receipts(c.Request().Context(), site.ID, id.String())
+	receipts, err := s.store.Receipts(c.Request().Context(), site.ID, id.String())
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"errors"
@@ -124,7 +124,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no")
 		b := h.browser()
-		t0 := h.clock()
+		t0 := h.clock.Now()
 		b.mustLogin("kari@example.no")
 		hash := accounts.HashToken(b.cookie)
 		steps := []struct {
@@ -139,7 +139,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 			{88*time.Minute + 59*time.Second, http.StatusUnauthorized, -1}, // 30 minutes unused
 		}
 		for _, st := range steps {
-			h.setNow(t0.Add(st.at))
+			h.clock.Set(t0.Add(st.at))
 			r := b.call("GET", "/dashboard/api/sites", "")
 			if r.status != st.status {
 				t.Fatalf("at +%v: %d %s", st.at, r.status, r.body)
@@ -161,22 +161,22 @@ func TestSessionIdleTimeout(t *testing.T) {
 		}
 		// Used every 25 minutes, a session still ends 12 hours after
 		// signing in.
-		t1 := h.clock()
+		t1 := h.clock.Now()
 		b.mustLogin("kari@example.no")
 		for at := 25 * time.Minute; at < accounts.SessionLifetime; at += 25 * time.Minute {
-			h.setNow(t1.Add(at))
+			h.clock.Set(t1.Add(at))
 			if r := b.call("GET", "/dashboard/api/session", ""); r.status != http.StatusOK {
 				t.Fatalf("at +%v: %d %s", at, r.status, r.body)
 			}
 		}
-		h.setNow(t1.Add(accounts.SessionLifetime))
+		h.clock.Set(t1.Add(accounts.SessionLifetime))
 		if r := b.call("GET", "/dashboard/api/session", ""); r.status != http.StatusUnauthorized {
 			t.Errorf("12 hours after signing in: %d", r.status)
 		}
 		// Sessions opened with the admin token go idle the same way.
-		h.setNow(t1.Add(13 * time.Hour))
+		h.clock.Set(t1.Add(13 * time.Hour))
 		op := h.operator()
-		h.setNow(t1.Add(13*time.Hour + 30*time.Minute))
+		h.clock.Set(t1.Add(13*time.Hour + 30*time.Minute))
 		if r := op.call("GET", "/dashboard/api/session", ""); r.status != http.StatusUnauthorized {
 			t.Errorf("an idle admin-token session: %d", r.status)
 		}

@@ -1,4 +1,4 @@
-package dashboardapi
+package httpapi
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/httpapi"
 )
 
 // CookieName is the session cookie. Its path is /dashboard, so the public
@@ -53,45 +52,45 @@ func principalOf(c echo.Context) principal {
 }
 
 func errSignIn() error {
-	return httpapi.NewError(http.StatusUnauthorized, "unauthorized", "sign in to the dashboard first")
+	return NewError(http.StatusUnauthorized, "unauthorized", "sign in to the dashboard first")
 }
 
 // authenticate turns the session cookie into a principal, or answers 401.
 // A user's operator flag is read on every request, so taking it away (or
 // deleting the user) takes effect at once.
-func (d *dash) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(CookieName)
 		if err != nil || ck.Value == "" {
 			return errSignIn()
 		}
 		ctx := c.Request().Context()
-		se, err := d.Accounts.Session(ctx, accounts.HashToken(ck.Value), d.Now())
+		se, err := s.Accounts.Session(ctx, accounts.HashToken(ck.Value), s.Now())
 		if errors.Is(err, consent.ErrNotFound) {
-			d.clearCookie(c)
-			return httpapi.NewError(http.StatusUnauthorized, "unauthorized", "your session has ended; sign in again")
+			s.clearCookie(c)
+			return NewError(http.StatusUnauthorized, "unauthorized", "your session has ended; sign in again")
 		}
 		if err != nil {
 			return err
 		}
-		now := d.Now()
-		if se.IdleExpired(now, d.IdleTimeout) {
+		now := s.Now()
+		if se.IdleExpired(now, s.SessionIdleTimeout) {
 			// Deleted rather than left to expire, so that the cookie,
 			// if it was copied, is worth nothing from now on.
-			if err := d.Accounts.DeleteSession(ctx, se.TokenHash); err != nil {
-				d.Logger.Warn("could not delete an idle session", "err", err)
+			if err := s.Accounts.DeleteSession(ctx, se.TokenHash); err != nil {
+				s.log.Warn("could not delete an idle session", "err", err)
 			}
-			d.clearCookie(c)
-			return httpapi.NewError(http.StatusUnauthorized, "unauthorized",
-				"your session ended after %s without use; sign in again", idleText(d.IdleTimeout))
+			s.clearCookie(c)
+			return NewError(http.StatusUnauthorized, "unauthorized",
+				"your session ended after %s without use; sign in again", idleText(s.SessionIdleTimeout))
 		}
 		// The idle deadline moves with use, but LastSeen is written only
 		// when it is more than accounts.TouchEvery old: a store write per
 		// session per minute at most, not one per request. A failed write
 		// is no reason to refuse the request; the next one tries again.
-		if now.Sub(se.LastUsed()) > accounts.TouchEvery(d.IdleTimeout) {
-			if err := d.Accounts.TouchSession(ctx, se.TokenHash, now); err != nil {
-				d.Logger.Warn("could not note a session's use", "err", err)
+		if now.Sub(se.LastUsed()) > accounts.TouchEvery(s.SessionIdleTimeout) {
+			if err := s.Accounts.TouchSession(ctx, se.TokenHash, now); err != nil {
+				s.log.Warn("could not note a session's use", "err", err)
 			} else {
 				se.LastSeen = now.UTC()
 			}
@@ -102,18 +101,18 @@ func (d *dash) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		// expire rather than deleted, so that during a rolling restart a
 		// replica still on the old token does not end the new sessions.
 		if se.UserID == "" {
-			want := accounts.AdminTokenFingerprint(d.AdminTokenHash)
+			want := accounts.AdminTokenFingerprint(s.AdminTokenHash)
 			if subtle.ConstantTimeCompare([]byte(se.AdminToken), []byte(want)) != 1 {
-				return httpapi.NewError(http.StatusUnauthorized, "unauthorized",
+				return NewError(http.StatusUnauthorized, "unauthorized",
 					"the admin token has changed since you signed in; sign in again")
 			}
 		}
 		p := principal{Session: se, Operator: se.Operator}
 		if se.UserID != "" {
-			u, err := d.Accounts.User(ctx, se.UserID)
+			u, err := s.Accounts.User(ctx, se.UserID)
 			if errors.Is(err, consent.ErrNotFound) {
-				d.clearCookie(c)
-				return httpapi.NewError(http.StatusUnauthorized, "unauthorized", "your account no longer exists")
+				s.clearCookie(c)
+				return NewError(http.StatusUnauthorized, "unauthorized", "your account no longer exists")
 			}
 			if err != nil {
 				return err
@@ -125,13 +124,13 @@ func (d *dash) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// checkOrigin refuses a change that does not come from the dashboard's own
-// origin. Browsers send Origin with every POST, PUT, PATCH and DELETE, and
-// a page cannot forge it.
-func (d *dash) checkOrigin(c echo.Context) error {
-	if o := c.Request().Header.Get("Origin"); o == "" || o != d.origin {
-		return httpapi.NewError(http.StatusForbidden, "forbidden_origin",
-			"changes are accepted only from the dashboard at %s", d.origin)
+// checkDashboardOrigin refuses a change that does not come from the
+// dashboard's own origin. Browsers send Origin with every POST, PUT, PATCH
+// and DELETE, and a page cannot forge it.
+func (s *server) checkDashboardOrigin(c echo.Context) error {
+	if o := c.Request().Header.Get("Origin"); o == "" || o != s.origin {
+		return NewError(http.StatusForbidden, "forbidden_origin",
+			"changes are accepted only from the dashboard at %s", s.origin)
 	}
 	return nil
 }
@@ -139,28 +138,28 @@ func (d *dash) checkOrigin(c echo.Context) error {
 // checkCSRF guards every change of a signed-in session twice: the request
 // must come from the dashboard's origin and carry the session's CSRF token,
 // which only the dashboard's own script can read.
-func (d *dash) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if err := d.checkOrigin(c); err != nil {
+		if err := s.checkDashboardOrigin(c); err != nil {
 			return err
 		}
 		got := c.Request().Header.Get(CSRFHeader)
 		want := principalOf(c).Session.CSRFToken
 		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			return httpapi.NewError(http.StatusForbidden, "csrf", "missing or wrong %s header; reload the dashboard", CSRFHeader)
+			return NewError(http.StatusForbidden, "csrf", "missing or wrong %s header; reload the dashboard", CSRFHeader)
 		}
 		return next(c)
 	}
 }
 
-func (d *dash) requireOperator(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *server) requireOperator(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !principalOf(c).Operator {
-			return httpapi.NewError(http.StatusForbidden, "forbidden", "only operators manage users")
+			return NewError(http.StatusForbidden, "forbidden", "only operators manage users")
 		}
 		return next(c)
 	}
@@ -181,8 +180,8 @@ func decodeBody(c echo.Context, dst any) error {
 	return consent.DecodeJSON(body, dst, true)
 }
 
-func (d *dash) login(c echo.Context) error {
-	if err := d.checkOrigin(c); err != nil {
+func (s *server) login(c echo.Context) error {
+	if err := s.checkDashboardOrigin(c); err != nil {
 		return err
 	}
 	var in loginInput
@@ -214,7 +213,7 @@ func (d *dash) login(c echo.Context) error {
 	if ck, err := c.Cookie(DeviceCookieName); err == nil {
 		device = ck.Value
 	}
-	attempt, err := d.throttle.Begin(ctx, email, ip, device)
+	attempt, err := s.throttle.Begin(ctx, email, ip, device)
 	if err != nil {
 		return tooMany(c, err)
 	}
@@ -226,14 +225,14 @@ func (d *dash) login(c echo.Context) error {
 	)
 	if in.AdminToken != "" {
 		sum := sha256.Sum256([]byte(in.AdminToken))
-		ok = subtle.ConstantTimeCompare(sum[:], d.AdminTokenHash[:]) == 1
+		ok = subtle.ConstantTimeCompare(sum[:], s.AdminTokenHash[:]) == 1
 	} else {
-		u, err := d.Accounts.UserByEmail(ctx, email)
+		u, err := s.Accounts.UserByEmail(ctx, email)
 		if err != nil && !errors.Is(err, consent.ErrNotFound) {
 			return err
 		}
 		found = err == nil
-		ok = accounts.Authenticate(u, found, in.Password, d.PasswordParams)
+		ok = accounts.Authenticate(u, found, in.Password, s.PasswordParams)
 		user = u
 	}
 	if !ok {
@@ -248,42 +247,42 @@ func (d *dash) login(c echo.Context) error {
 			// Not cancelled with the request: a guesser who hangs up
 			// must not keep the owner from being told.
 			if err := attempt.Failed(context.WithoutCancel(ctx), id); err != nil {
-				d.Logger.Warn("could not note a failed sign-in", "err", err)
+				s.log.Warn("could not note a failed sign-in", "err", err)
 			}
 		}
 		field, msg := "password", "wrong e-mail address or password"
 		if in.AdminToken != "" {
 			field, msg = "admin_token", "wrong admin token"
 		}
-		return &httpapi.Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: msg,
+		return &Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: msg,
 			Fields: []consent.FieldError{{Field: field, Message: msg}}}
 	}
 	if err := attempt.Succeeded(context.WithoutCancel(ctx)); err != nil {
-		d.Logger.Warn("could not give back a sign-in attempt", "err", err)
+		s.log.Warn("could not give back a sign-in attempt", "err", err)
 	}
-	token, se := accounts.NewSession(user.ID, in.AdminToken != "", d.Now())
+	token, se := accounts.NewSession(user.ID, in.AdminToken != "", s.Now())
 	if in.AdminToken != "" {
-		se.AdminToken = accounts.AdminTokenFingerprint(d.AdminTokenHash)
+		se.AdminToken = accounts.AdminTokenFingerprint(s.AdminTokenHash)
 	} else {
 		// What happened to the account since the owner's last sign-in.
-		f, err := d.Accounts.TakeFailedSignIns(ctx, user.ID)
+		f, err := s.Accounts.TakeFailedSignIns(ctx, user.ID)
 		if err != nil {
-			d.Logger.Warn("could not read failed sign-ins", "err", err)
+			s.log.Warn("could not read failed sign-ins", "err", err)
 		} else if f.Count > 0 {
 			se.FailedSignIns = &f
 		}
 	}
-	if err := d.Accounts.CreateSession(ctx, se); err != nil {
+	if err := s.Accounts.CreateSession(ctx, se); err != nil {
 		return err
 	}
-	c.SetCookie(d.cookie(token, se.ExpiresAt))
+	c.SetCookie(s.cookie(token, se.ExpiresAt))
 	if in.AdminToken == "" {
 		// This browser is now known for the account (see Throttle.Begin).
-		if tok, err := d.throttle.DeviceToken(ctx, email); err != nil {
-			d.Logger.Warn("could not make a device token", "err", err)
+		if tok, err := s.throttle.DeviceToken(ctx, email); err != nil {
+			s.log.Warn("could not make a device token", "err", err)
 		} else {
 			c.SetCookie(&http.Cookie{Name: DeviceCookieName, Value: tok, Path: "/dashboard/api/login",
-				MaxAge: int(accounts.DeviceLifetime / time.Second), HttpOnly: true, Secure: d.secure,
+				MaxAge: int(accounts.DeviceLifetime / time.Second), HttpOnly: true, Secure: s.secureCookies,
 				SameSite: http.SameSiteStrictMode})
 		}
 	}
@@ -298,11 +297,11 @@ func tooMany(c echo.Context, err error) error {
 	}
 	secs := int(tm.RetryAfter.Round(time.Second) / time.Second)
 	c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
-	return &httpapi.Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Message: tm.Error(),
+	return &Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Message: tm.Error(),
 		Fields: []consent.FieldError{{Field: "password", Message: tm.Error()}}}
 }
 
-func (d *dash) session(c echo.Context) error {
+func (s *server) session(c echo.Context) error {
 	return c.JSON(http.StatusOK, principalOf(c).sessionView())
 }
 
@@ -333,23 +332,23 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-func (d *dash) logout(c echo.Context) error {
-	if err := d.Accounts.DeleteSession(c.Request().Context(), principalOf(c).Session.TokenHash); err != nil {
+func (s *server) logout(c echo.Context) error {
+	if err := s.Accounts.DeleteSession(c.Request().Context(), principalOf(c).Session.TokenHash); err != nil {
 		return err
 	}
-	d.clearCookie(c)
+	s.clearCookie(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (d *dash) cookie(value string, expires time.Time) *http.Cookie {
+func (s *server) cookie(value string, expires time.Time) *http.Cookie {
 	return &http.Cookie{
 		Name: CookieName, Value: value, Path: "/dashboard",
 		Expires: expires, MaxAge: int(accounts.SessionLifetime / time.Second),
-		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode,
 	}
 }
 
-func (d *dash) clearCookie(c echo.Context) {
+func (s *server) clearCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: CookieName, Value: "", Path: "/dashboard", MaxAge: -1,
-		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode})
 }

@@ -1,4 +1,4 @@
-package dashboardapi
+package httpapi
 
 import (
 	"errors"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
-	"github.com/samtykke/samtykke/server/httpapi"
 )
 
 // The same handlers answer the operators' dashboard (/dashboard/api/users,
@@ -30,16 +29,16 @@ type grantView struct {
 	Role     accounts.Role `json:"role"`
 }
 
-func (d *dash) userView(c echo.Context, u accounts.User) (userView, error) {
+func (s *server) userView(c echo.Context, u accounts.User) (userView, error) {
 	ctx := c.Request().Context()
-	grants, err := d.Accounts.Grants(ctx, u.ID)
+	grants, err := s.Accounts.Grants(ctx, u.ID)
 	if err != nil {
 		return userView{}, err
 	}
 	accounts.SortGrants(grants)
 	v := userView{ID: u.ID, Email: u.Email, Operator: u.Operator, CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Grants: []grantView{}}
 	for _, g := range grants {
-		s, err := d.Store.Site(ctx, g.SiteID)
+		site, err := s.store.Site(ctx, g.SiteID)
 		if errors.Is(err, consent.ErrNotFound) {
 			// A grant to a deleted site grants nothing; do not show it.
 			continue
@@ -47,20 +46,20 @@ func (d *dash) userView(c echo.Context, u accounts.User) (userView, error) {
 		if err != nil {
 			return userView{}, err
 		}
-		v.Grants = append(v.Grants, grantView{SiteID: g.SiteID, SiteName: s.Name, Role: g.Role})
+		v.Grants = append(v.Grants, grantView{SiteID: g.SiteID, SiteName: site.Name, Role: g.Role})
 	}
 	return v, nil
 }
 
-func (d *dash) listUsers(c echo.Context) error {
-	users, err := d.Accounts.Users(c.Request().Context())
+func (s *server) listUsers(c echo.Context) error {
+	users, err := s.Accounts.Users(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	accounts.SortUsers(users)
 	out := make([]userView, 0, len(users))
 	for _, u := range users {
-		v, err := d.userView(c, u)
+		v, err := s.userView(c, u)
 		if err != nil {
 			return err
 		}
@@ -80,7 +79,7 @@ type createUserInput struct {
 // createUser makes a user, with grants in the same request when given. The
 // input is checked in full (sites exist, roles valid) before anything is
 // stored.
-func (d *dash) createUser(c echo.Context) error {
+func (s *server) createUser(c echo.Context) error {
 	var in createUserInput
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -96,7 +95,7 @@ func (d *dash) createUser(c echo.Context) error {
 		if !g.Role.Valid() {
 			fs = append(fs, consent.FieldError{Field: field + ".role", Message: `must be "owner" or "viewer"`})
 		}
-		if _, err := d.Store.Site(ctx, g.SiteID); errors.Is(err, consent.ErrNotFound) {
+		if _, err := s.store.Site(ctx, g.SiteID); errors.Is(err, consent.ErrNotFound) {
 			fs = append(fs, consent.FieldError{Field: field + ".site_id", Message: "is not a site"})
 		} else if err != nil {
 			return err
@@ -105,43 +104,43 @@ func (d *dash) createUser(c echo.Context) error {
 	if fs != nil {
 		return &consent.ValidationError{Fields: fs}
 	}
-	u, err := in.NewUser.User(d.PasswordParams, d.Now())
+	u, err := in.NewUser.User(s.PasswordParams, s.Now())
 	if err != nil {
 		return err
 	}
-	if err := d.Accounts.CreateUser(ctx, u); err != nil {
+	if err := s.Accounts.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, consent.ErrConflict) {
-			return &httpapi.Error{Status: http.StatusConflict, Code: "conflict", Message: "a user with this e-mail address exists",
+			return &Error{Status: http.StatusConflict, Code: "conflict", Message: "a user with this e-mail address exists",
 				Fields: []consent.FieldError{{Field: "email", Message: "already has an account"}}}
 		}
 		return err
 	}
 	for _, g := range in.Grants {
-		if err := d.Accounts.SetGrant(ctx, accounts.Grant{UserID: u.ID, SiteID: g.SiteID, Role: g.Role, CreatedAt: d.Now().UTC()}); err != nil {
+		if err := s.Accounts.SetGrant(ctx, accounts.Grant{UserID: u.ID, SiteID: g.SiteID, Role: g.Role, CreatedAt: s.Now().UTC()}); err != nil {
 			return err
 		}
 	}
-	v, err := d.userView(c, u)
+	v, err := s.userView(c, u)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, v)
 }
 
-func (d *dash) loadUser(c echo.Context) (accounts.User, error) {
-	u, err := d.Accounts.User(c.Request().Context(), c.Param("user"))
+func (s *server) loadUser(c echo.Context) (accounts.User, error) {
+	u, err := s.Accounts.User(c.Request().Context(), c.Param("user"))
 	if errors.Is(err, consent.ErrNotFound) {
-		return u, httpapi.NewError(http.StatusNotFound, "not_found", "no user with id %q", c.Param("user"))
+		return u, NewError(http.StatusNotFound, "not_found", "no user with id %q", c.Param("user"))
 	}
 	return u, err
 }
 
-func (d *dash) getUser(c echo.Context) error {
-	u, err := d.loadUser(c)
+func (s *server) getUser(c echo.Context) error {
+	u, err := s.loadUser(c)
 	if err != nil {
 		return err
 	}
-	v, err := d.userView(c, u)
+	v, err := s.userView(c, u)
 	if err != nil {
 		return err
 	}
@@ -156,12 +155,12 @@ type updateUserInput struct {
 
 // updateUser changes what is given. A new password ends the user's
 // sessions, so a leaked one stops working at once.
-func (d *dash) updateUser(c echo.Context) error {
+func (s *server) updateUser(c echo.Context) error {
 	var in updateUserInput
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	u, err := d.loadUser(c)
+	u, err := s.loadUser(c)
 	if err != nil {
 		return err
 	}
@@ -181,7 +180,7 @@ func (d *dash) updateUser(c echo.Context) error {
 		return &consent.ValidationError{Fields: fs}
 	}
 	if in.Password != nil {
-		if u.PasswordHash, err = accounts.HashPassword(*in.Password, d.PasswordParams); err != nil {
+		if u.PasswordHash, err = accounts.HashPassword(*in.Password, s.PasswordParams); err != nil {
 			return err
 		}
 	}
@@ -189,19 +188,19 @@ func (d *dash) updateUser(c echo.Context) error {
 		u.Operator = *in.Operator
 	}
 	ctx := c.Request().Context()
-	if err := d.Accounts.UpdateUser(ctx, u); err != nil {
+	if err := s.Accounts.UpdateUser(ctx, u); err != nil {
 		if errors.Is(err, consent.ErrConflict) {
-			return &httpapi.Error{Status: http.StatusConflict, Code: "conflict", Message: "another user has this e-mail address",
+			return &Error{Status: http.StatusConflict, Code: "conflict", Message: "another user has this e-mail address",
 				Fields: []consent.FieldError{{Field: "email", Message: "already has an account"}}}
 		}
 		return err
 	}
 	if in.Password != nil {
-		if err := d.Accounts.DeleteUserSessions(ctx, u.ID); err != nil {
+		if err := s.Accounts.DeleteUserSessions(ctx, u.ID); err != nil {
 			return err
 		}
 	}
-	v, err := d.userView(c, u)
+	v, err := s.userView(c, u)
 	if err != nil {
 		return err
 	}
@@ -214,25 +213,25 @@ func (d *dash) updateUser(c echo.Context) error {
 // operator does when a session may have been stolen (a shared computer, a
 // leaked cookie) and who holds it is not known. Sessions opened with the
 // admin token also end by themselves when the token changes.
-func (d *dash) endAllSessions(c echo.Context) error {
-	if err := d.Accounts.DeleteAllSessions(c.Request().Context()); err != nil {
+func (s *server) endAllSessions(c echo.Context) error {
+	if err := s.Accounts.DeleteAllSessions(c.Request().Context()); err != nil {
 		return err
 	}
 	if principalOf(c).Session.TokenHash != "" {
-		d.clearCookie(c)
+		s.clearCookie(c)
 	}
 	by := principalOf(c).User.ID
 	if by == "" {
 		by = "admin token"
 	}
-	d.Logger.Info("every dashboard session was ended", "by", by)
+	s.log.Info("every dashboard session was ended", "by", by)
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (d *dash) deleteUser(c echo.Context) error {
-	err := d.Accounts.DeleteUser(c.Request().Context(), c.Param("user"))
+func (s *server) deleteUser(c echo.Context) error {
+	err := s.Accounts.DeleteUser(c.Request().Context(), c.Param("user"))
 	if errors.Is(err, consent.ErrNotFound) {
-		return httpapi.NewError(http.StatusNotFound, "not_found", "no user with id %q", c.Param("user"))
+		return NewError(http.StatusNotFound, "not_found", "no user with id %q", c.Param("user"))
 	}
 	if err != nil {
 		return err
@@ -240,7 +239,7 @@ func (d *dash) deleteUser(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (d *dash) setGrant(c echo.Context) error {
+func (s *server) setGrant(c echo.Context) error {
 	var in struct {
 		Role accounts.Role `json:"role"`
 	}
@@ -251,31 +250,31 @@ func (d *dash) setGrant(c echo.Context) error {
 		return badRequest("role", `must be "owner" or "viewer"`)
 	}
 	ctx := c.Request().Context()
-	u, err := d.loadUser(c)
+	u, err := s.loadUser(c)
 	if err != nil {
 		return err
 	}
 	siteID := c.Param("site")
-	if _, err := d.Store.Site(ctx, siteID); errors.Is(err, consent.ErrNotFound) {
-		return httpapi.NewError(http.StatusNotFound, "not_found", "no site with id %q", siteID)
+	if _, err := s.store.Site(ctx, siteID); errors.Is(err, consent.ErrNotFound) {
+		return NewError(http.StatusNotFound, "not_found", "no site with id %q", siteID)
 	} else if err != nil {
 		return err
 	}
-	g := accounts.Grant{UserID: u.ID, SiteID: siteID, Role: in.Role, CreatedAt: d.Now().UTC()}
-	if err := d.Accounts.SetGrant(ctx, g); err != nil {
+	g := accounts.Grant{UserID: u.ID, SiteID: siteID, Role: in.Role, CreatedAt: s.Now().UTC()}
+	if err := s.Accounts.SetGrant(ctx, g); err != nil {
 		return err
 	}
-	v, err := d.userView(c, u)
+	v, err := s.userView(c, u)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
 }
 
-func (d *dash) revokeGrant(c echo.Context) error {
-	err := d.Accounts.RevokeGrant(c.Request().Context(), c.Param("user"), c.Param("site"))
+func (s *server) revokeGrant(c echo.Context) error {
+	err := s.Accounts.RevokeGrant(c.Request().Context(), c.Param("user"), c.Param("site"))
 	if errors.Is(err, consent.ErrNotFound) {
-		return httpapi.NewError(http.StatusNotFound, "not_found", "user %q has no grant on site %q", c.Param("user"), c.Param("site"))
+		return NewError(http.StatusNotFound, "not_found", "user %q has no grant on site %q", c.Param("user"), c.Param("site"))
 	}
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"fmt"
@@ -41,7 +41,7 @@ func TestLoginParallelGuesses(t *testing.T) {
 				if i%2 == 1 {
 					srv = replica
 				}
-				r, err := srv.try(srv.srv.Client(), "POST", "/dashboard/api/login", body, map[string]string{
+				r, err := srv.try("POST", "/dashboard/api/login", body, map[string]string{
 					"Origin": publicURL, "Content-Type": "application/json",
 					// One /24, many addresses.
 					"X-Forwarded-For": "203.0.113." + strconv.Itoa(i%250+1),
@@ -108,7 +108,7 @@ func TestAdminTokenChangeEndsSessions(t *testing.T) {
 // dashboard. Users who are not operators cannot.
 func TestEndAllSessions(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		site := h.createSite("Shop")
+		site := h.createNamedSite("Shop")
 		h.createUser("kari@example.no", [2]string{site.ID, "owner"})
 		kari := h.browser()
 		kari.mustLogin("kari@example.no")
@@ -117,7 +117,7 @@ func TestEndAllSessions(t *testing.T) {
 		if r := kari.call("DELETE", "/dashboard/api/users/sessions", ""); r.status != http.StatusForbidden {
 			t.Errorf("a user ends every session: %d %s", r.status, r.body)
 		}
-		if r := h.do(h.srv.Client(), "DELETE", "/v1/admin/users/sessions", "", nil); r.status != http.StatusUnauthorized {
+		if r := h.do("DELETE", "/v1/admin/users/sessions", "", nil); r.status != http.StatusUnauthorized {
 			t.Errorf("without the admin token: %d %s", r.status, r.body)
 		}
 		if r := h.admin("DELETE", "/v1/admin/users/sessions", ""); r.status != http.StatusNoContent {
@@ -180,7 +180,7 @@ func TestLockoutNotAWeapon(t *testing.T) {
 		// ... and is told what happened, without the guesser's address.
 		var s sessionAnswer
 		r.decode(t, &s)
-		want := failedSignIns{Count: accountNetworkMax, Last: h.clock(), LastNetwork: "203.0.113.0/24"}
+		want := failedSignIns{Count: accountNetworkMax, Last: h.clock.Now(), LastNetwork: "203.0.113.0/24"}
 		if s.FailedSignIns == nil || s.FailedSignIns.Count != want.Count || !s.FailedSignIns.Last.Equal(want.Last) ||
 			s.FailedSignIns.LastNetwork != want.LastNetwork {
 			t.Errorf("failed_sign_ins after signing in = %+v, want %+v (%s)", s.FailedSignIns, want, r.body)
@@ -235,7 +235,7 @@ func TestLockoutNotAWeapon(t *testing.T) {
 				t.Fatalf("Retry-After = %q, want a delay of at most a minute", r.header.Get("Retry-After"))
 			}
 			waits = append(waits, ra)
-			h.setNow(h.clock().Add(time.Duration(ra) * time.Second))
+			h.clock.Set(h.clock.Now().Add(time.Duration(ra) * time.Second))
 			if r := guess(net); r.status != http.StatusUnauthorized {
 				t.Fatalf("after waiting %d s: %d %s", ra, r.status, r.body)
 			}
@@ -263,7 +263,7 @@ func TestLockoutNotAWeapon(t *testing.T) {
 			if ra > 60 {
 				t.Fatalf("the owner during an attack must wait %d s", ra)
 			}
-			h.setNow(h.clock().Add(time.Duration(ra) * time.Second))
+			h.clock.Set(h.clock.Now().Add(time.Duration(ra) * time.Second))
 			r = ola.login("ola@example.no", password)
 		}
 		if r.status != http.StatusOK {
@@ -289,7 +289,7 @@ func TestFailedSignInAddressNotStored(t *testing.T) {
 			}
 		}
 		// A real address is kept where its account is, and nowhere else.
-		if h.redisURL != "" {
+		if h.redis != nil {
 			for _, k := range h.storeHolds("kari@example.no") {
 				if !strings.HasPrefix(k, "samtykke:{accounts}:user:") && !strings.HasPrefix(k, "samtykke:{accounts}:email:") {
 					t.Errorf("%s holds the address of a failed sign-in", k)
@@ -303,7 +303,7 @@ func TestFailedSignInAddressNotStored(t *testing.T) {
 // nor users without a grant.
 func TestCreateSiteWho(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		shop := h.createSite("Shop")
+		shop := h.createNamedSite("Shop")
 		tests := []struct {
 			email    string
 			grant    string // role on Shop, or ""
@@ -333,7 +333,7 @@ func TestCreateSiteWho(t *testing.T) {
 			if list.CanCreate != (tt.want == http.StatusCreated) {
 				t.Errorf("%s: can_create = %v", tt.email, list.CanCreate)
 			}
-			r := b.call("POST", "/dashboard/api/sites", strings.Replace(siteJSON, "Nordic Shop", "By "+tt.email, 1))
+			r := b.call("POST", "/dashboard/api/sites", strings.Replace(gaSiteJSON, "Nordic Shop", "By "+tt.email, 1))
 			if r.status != tt.want {
 				t.Errorf("%s creates a site: %d %s; want %d", tt.email, r.status, r.body, tt.want)
 			}
@@ -341,7 +341,7 @@ func TestCreateSiteWho(t *testing.T) {
 				t.Errorf("%s: %s", tt.email, r.body)
 			}
 		}
-		if r := h.operator().call("POST", "/dashboard/api/sites", siteJSON); r.status != http.StatusCreated {
+		if r := h.operator().call("POST", "/dashboard/api/sites", gaSiteJSON); r.status != http.StatusCreated {
 			t.Errorf("the admin token creates a site: %d %s", r.status, r.body)
 		}
 		if sites, _ := h.store.Sites(t.Context()); len(sites) != 4 {

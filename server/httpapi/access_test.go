@@ -1,4 +1,4 @@
-package dashboardapi_test
+package httpapi_test
 
 import (
 	"net/http"
@@ -35,7 +35,7 @@ func fill(path, site string) string {
 // changes nothing.
 func TestIsolationEveryRoute(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		mine, theirs := h.createSite("Mine"), h.createSite("Theirs")
+		mine, theirs := h.createNamedSite("Mine"), h.createNamedSite("Theirs")
 		h.createUser("kari@example.no", [2]string{mine.ID, "owner"})
 		h.createUser("ola@example.no", [2]string{theirs.ID, "owner"})
 		h.visit(theirs, "nb", iphoneUA, false, "accept_all")
@@ -46,7 +46,7 @@ func TestIsolationEveryRoute(t *testing.T) {
 			for _, target := range []string{theirs.ID, "nosuchsite"} {
 				body := ""
 				if rt[0] == "PUT" || rt[0] == "POST" {
-					body = siteJSON
+					body = gaSiteJSON
 				}
 				r := kari.call(rt[0], fill(rt[1], target), body)
 				if r.status != http.StatusNotFound {
@@ -61,7 +61,7 @@ func TestIsolationEveryRoute(t *testing.T) {
 			// The same route on the granted site is reachable.
 			body := ""
 			if rt[0] == "PUT" || rt[0] == "POST" {
-				body = siteJSON
+				body = gaSiteJSON
 			}
 			if r := kari.call(rt[0], fill(rt[1], mine.ID), body); r.status == http.StatusNotFound || r.status >= 500 {
 				t.Errorf("%s %s on the granted site: %d %s", rt[0], rt[1], r.status, r.body)
@@ -105,7 +105,7 @@ func TestIsolationEveryRoute(t *testing.T) {
 
 func TestRoles(t *testing.T) {
 	forEachStore(t, func(t *testing.T, h *harness) {
-		site := h.createSite("Shop")
+		site := h.createNamedSite("Shop")
 		h.createUser("owner@example.no", [2]string{site.ID, "owner"})
 		h.createUser("viewer@example.no", [2]string{site.ID, "viewer"})
 		viewer := h.browser()
@@ -115,7 +115,7 @@ func TestRoles(t *testing.T) {
 				t.Errorf("viewer GET %s: %d %s", p, r.status, r.body)
 			}
 		}
-		r := viewer.call("PUT", "/dashboard/api/sites/"+site.ID, strings.Replace(siteJSON, "Nordic Shop", "Renamed", 1))
+		r := viewer.call("PUT", "/dashboard/api/sites/"+site.ID, strings.Replace(gaSiteJSON, "Nordic Shop", "Renamed", 1))
 		if r.status != http.StatusForbidden || r.err(t).Error.Code != "forbidden" {
 			t.Errorf("viewer PUT: %d %s", r.status, r.body)
 		}
@@ -127,7 +127,7 @@ func TestRoles(t *testing.T) {
 		}
 		owner := h.browser()
 		owner.mustLogin("owner@example.no")
-		r = owner.call("PUT", "/dashboard/api/sites/"+site.ID, strings.Replace(siteJSON, "Nordic Shop", "Renamed", 1))
+		r = owner.call("PUT", "/dashboard/api/sites/"+site.ID, strings.Replace(gaSiteJSON, "Nordic Shop", "Renamed", 1))
 		if r.status != http.StatusOK {
 			t.Errorf("owner PUT: %d %s", r.status, r.body)
 		}
