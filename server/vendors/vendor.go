@@ -174,7 +174,10 @@ type Rule struct {
 	Purposes []string `json:"purposes"`
 	Hosts    []string `json:"hosts"`
 	// Embed marks iframe hosts: the snippet shows a placeholder instead.
-	Embed   bool     `json:"embed,omitempty"`
+	Embed bool `json:"embed,omitempty"`
+	// Name is the vendor's name, on embed rules only: a placeholder names the
+	// vendor also on sites that do not declare it.
+	Name    string   `json:"name,omitempty"`
 	Cookies []string `json:"cookies,omitempty"`
 	Storage []string `json:"storage,omitempty"`
 }
@@ -216,7 +219,7 @@ func (v Vendor) rules() []Rule {
 	}
 	if len(v.EmbedHosts) > 0 {
 		out = append(out, Rule{Vendor: v.ID, Purposes: purposes, Hosts: append([]string(nil), v.EmbedHosts...),
-			Embed: true, Cookies: cookies, Storage: storage})
+			Embed: true, Name: v.Name, Cookies: cookies, Storage: storage})
 	}
 	return out
 }

@@ -186,10 +186,14 @@ export function blocker(allowed: Allowed, classify: Classify, seen: Seen) {
       queue.unshift(...inner);
       return next();
     }
-    if (!el.isConnected) {
-      // Created but never inserted: it runs where its loader puts it.
+    if (!el.isConnected || (e.src && !own.has(el))) {
+      // Created by a loader: the element itself runs, inserted or not, so
+      // that the handlers its loader set on it (UET's onload starts the tag)
+      // still fire. A connected script without src is prepared again when
+      // its src is set.
       if (e.type == null) el.removeAttribute('type');
       else setAttr.call(el, 'type', e.type);
+      el.removeAttribute('data-samtykke-src');
       if (e.src) srcProp.set!.call(el, e.src);
       return next();
     }

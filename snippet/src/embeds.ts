@@ -29,7 +29,10 @@ interface Held {
   src: string;
   purposes: Optional[];
   vendor: string;
+  /** The vendor's name from the rules, for sites that do not declare it. */
+  name?: string;
   box?: HTMLElement;
+  size?: [number, number];
 }
 
 const SRC = 'data-samtykke-src';
@@ -38,16 +41,28 @@ export function embeds(ctx: EmbedContext, setSrc: (el: HTMLIFrameElement, src: s
   const held: Held[] = [];
 
   const placeholder = (e: Held) => {
-    const vendor = ctx.vendorName(e.vendor) || new URL(e.src, location.href).hostname;
+    const vendor = ctx.vendorName(e.vendor) || e.name || new URL(e.src, location.href).hostname;
     const fill = (k: string) =>
       ctx
         .text(k)
         .replace(/\{vendor\}/g, vendor)
         .replace(/\{purpose\}/g, ctx.purposeName(e.purposes[0]));
     const box = (e.box ||= h('div', { 'data-samtykke-embed': e.vendor }));
-    // The iframe's own size, so the page does not jump when it loads.
-    const r = e.el.getBoundingClientRect();
-    box.style.cssText = `display:block;width:${r.width || +e.el.width || 560}px;max-width:100%;height:${r.height || +e.el.height || 315}px`;
+    // The iframe's own box, borders included, so the page does not jump when
+    // it loads. An iframe the parser just inserted has no layout yet: its
+    // computed style still knows the size.
+    if (!e.size) {
+      const r = e.el.getBoundingClientRect();
+      const cs = getComputedStyle(e.el);
+      const sum = (...k: string[]) => k.reduce((a, x) => a + (parseFloat((cs as any)[x]) || 0), 0);
+      e.size = r.width
+        ? [r.width, r.height]
+        : [
+            sum('width', 'paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth') || 564,
+            sum('height', 'paddingTop', 'paddingBottom', 'borderTopWidth', 'borderBottomWidth') || 319,
+          ];
+    }
+    box.style.cssText = `display:block;box-sizing:border-box;width:${e.size[0]}px;max-width:100%;height:${e.size[1]}px`;
     const root = box.shadowRoot || shadow(box, ctx.nonce);
     root.replaceChildren(
       h(
@@ -67,7 +82,7 @@ export function embeds(ctx: EmbedContext, setSrc: (el: HTMLIFrameElement, src: s
     const purposes = marked || (m?.rule.embed ? m.purposes : null);
     if (!purposes || ctx.allowed(purposes)) return false;
     let e = held.find((x) => x.el == el);
-    if (!e) held.push((e = { el, src, purposes, vendor: m?.rule.vendor || '' }));
+    if (!e) held.push((e = { el, src, purposes, vendor: m?.rule.vendor || '', name: m?.rule.name }));
     e.src = src;
     el.setAttribute(SRC, src);
     if (el.isConnected) placeholder(e);

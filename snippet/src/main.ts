@@ -177,6 +177,9 @@ if (!w.samtykke) {
     if (last.startsWith(id + ' ')) receipt.previous_receipt_id = last.slice(37);
     const sent = outbox.add({ id: rid, url: base + '/receipts', body: JSON.stringify(receipt), t: now });
 
+    // Requests are judged by the new choice before the vendors hear of it:
+    // gtag sends its pings the moment Consent Mode is updated.
+    current = next;
     signal(next);
     view?.close();
     const detail = { consent: { ...next }, consentId: id, action: receipt.action };
@@ -236,7 +239,7 @@ if (!w.samtykke) {
       if (found.length)
         fetch(base + '/tag-warnings', {
           method: 'POST',
-          body: JSON.stringify({ config_version: c.config_version, page_path: location.pathname, tags: found }),
+          body: JSON.stringify({ config_version: c.config_version, page_path: location.pathname, tags: found.slice(0, 20) }),
           keepalive: true,
           credentials: 'omit',
         }).catch(() => {});

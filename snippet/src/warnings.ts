@@ -41,7 +41,9 @@ export function tagWarnings(match: (url: string) => Match | null) {
   function seen(kind: TagKind, url: string, el: Element | null = null) {
     const m = match(url);
     if (!m) return;
-    const w: TagWarning = { vendor: m.rule.vendor, kind, markup: markup(kind, m, el, url) };
+    const mk = markup(kind, m, el, url);
+    // The server keeps markup up to 2,000 characters; a longer tag is still reported, without it.
+    const w: TagWarning = { vendor: m.rule.vendor, kind, markup: mk.length > 2000 ? '' : mk };
     found.set(kind + ' ' + w.vendor + ' ' + w.markup, w);
   }
 

@@ -177,6 +177,11 @@ export interface Rule {
   hosts: string[];
   /** Embed marks iframe hosts: the snippet shows a placeholder instead. */
   embed?: boolean;
+  /**
+   * Name is the vendor's name, on embed rules only: a placeholder names the
+   * vendor also on sites that do not declare it.
+   */
+  name?: string;
   cookies?: string[];
   storage?: string[];
 }
