@@ -33,7 +33,8 @@ const w = window as any;
 
 if (!w.samtykke) {
   const me = (document.currentScript || document.querySelector('script[data-site]')) as HTMLScriptElement | null;
-  const site = me?.getAttribute('data-site') || '';
+  // A script injected by a tag manager carries no data- attributes: ?site= in its src says it.
+  const site = me?.getAttribute('data-site') || (me?.src && new URL(me.src, location.href).searchParams.get('site')) || '';
   const api = new URL(me?.src || '/', location.href).origin;
   const base = `${api}/v1/sites/${encodeURIComponent(site)}`;
   const nonce = me?.nonce || '';
