@@ -28,6 +28,19 @@ export interface SiteSettings {
    * Sites stored before vendors could be declared have none.
    */
   vendors?: SiteVendor[];
+  /**
+   * ConsentMode is how the banner speaks Google Consent Mode v2 (see
+   * ConsentMode); sites stored before it existed get its defaults.
+   */
+  consent_mode: ConsentMode;
+  /**
+   * GTMLoadsBeforeConsent lets Google Tag Manager's own gtm.js load before
+   * the visitor chooses, for sites that install Samtykke through the GTM
+   * template, where the container enforces Consent Mode itself. The tags
+   * in the container still follow Consent Mode and the other rules. Off,
+   * gtm.js waits until either purpose is granted.
+   */
+  gtm_loads_before_consent?: boolean;
 }
 
 /**
@@ -129,6 +142,68 @@ export interface SiteCookie {
 /** Party is where a cookie is stored, and so who can read it. */
 export type Party = 'first' | 'third';
 
+/**
+ * ConsentMode is how the banner speaks Google Consent Mode v2 on a site.
+ * The banner's global default is fixed: every type denied but
+ * security_storage. What the owner sets are defaults for regions, the
+ * timing and URL switches, Google's developer id slot and basic or
+ * advanced mode. A site stored before these settings existed has the zero
+ * value, which means the defaults below.
+ */
+export interface ConsentMode {
+  /**
+   * Mode is ConsentModeBasic (also when empty: Google's tags wait until
+   * the visitor grants a purpose) or ConsentModeAdvanced (Google's tags
+   * load before any choice and send cookieless pings while denied).
+   */
+  mode?: ConsentModeKind;
+  /**
+   * Regions are defaults for visitors in the listed regions, each sent
+   * as its own gtag('consent','default',{…, region:[…]}) before the
+   * global default; Google applies the most specific one.
+   */
+  regions?: RegionDefault[];
+  /**
+   * WaitForUpdate is how many milliseconds Google's tags wait for the
+   * banner's update before they fire, 0 to 10000; 500 when left out.
+   */
+  wait_for_update?: number;
+  /**
+   * URLPassthrough passes ad click ids (gclid, …) on through the site's
+   * links while storage is denied. Off unless the owner turns it on.
+   */
+  url_passthrough?: boolean;
+  /**
+   * AdsDataRedaction redacts ad click ids in Google's pings while
+   * marketing is denied; true when left out.
+   */
+  ads_data_redaction?: boolean;
+  /**
+   * DeveloperID fills Google's developer id slot:
+   * gtag('set','developer_id.<id>',true).
+   */
+  developer_id?: string;
+}
+
+/** ConsentModeKind is basic or advanced Consent Mode. */
+export type ConsentModeKind = 'basic' | 'advanced';
+
+/** RegionDefault is the Consent Mode default for visitors in Region. */
+export interface RegionDefault {
+  /**
+   * Region lists ISO 3166-1 alpha-2 country codes ("NO") and ISO 3166-2
+   * subdivision codes ("US-CA").
+   */
+  region: string[];
+  analytics_storage: ConsentState;
+  ad_storage: ConsentState;
+  ad_user_data: ConsentState;
+  ad_personalization: ConsentState;
+}
+
+/** ConsentState is a Consent Mode value. */
+export type ConsentState = 'denied' | 'granted';
+
 /** Site is one website that embeds the banner. */
 export interface Site {
   id: string;
@@ -155,6 +230,19 @@ export interface Site {
    * Sites stored before vendors could be declared have none.
    */
   vendors?: SiteVendor[];
+  /**
+   * ConsentMode is how the banner speaks Google Consent Mode v2 (see
+   * ConsentMode); sites stored before it existed get its defaults.
+   */
+  consent_mode: ConsentMode;
+  /**
+   * GTMLoadsBeforeConsent lets Google Tag Manager's own gtm.js load before
+   * the visitor chooses, for sites that install Samtykke through the GTM
+   * template, where the container enforces Consent Mode itself. The tags
+   * in the container still follow Consent Mode and the other rules. Off,
+   * gtm.js waits until either purpose is granted.
+   */
+  gtm_loads_before_consent?: boolean;
   /**
    * ConfigVersion is a content hash of everything the visitor is shown;
    * receipts name it so that each one can be tied to what was on screen.

@@ -59,6 +59,9 @@ var outputs = []output{
 			"server/consent.Purpose",
 			// The config's rules come from the one vendor catalogue.
 			"server/vendors.Rule",
+			// A site's Consent Mode settings, which samtykke.js?site= carries
+			// in front of the bundle (window.samtykkeGcm).
+			"server/consent.ConsentMode",
 		},
 	},
 	{

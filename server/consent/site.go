@@ -65,6 +65,15 @@ type SiteSettings struct {
 	// tags the owner pasted: built-in ones by id, and the owner's own.
 	// Sites stored before vendors could be declared have none.
 	Vendors []SiteVendor `json:"vendors,omitempty"`
+	// ConsentMode is how the banner speaks Google Consent Mode v2 (see
+	// ConsentMode); sites stored before it existed get its defaults.
+	ConsentMode ConsentMode `json:"consent_mode"`
+	// GTMLoadsBeforeConsent lets Google Tag Manager's own gtm.js load before
+	// the visitor chooses, for sites that install Samtykke through the GTM
+	// template, where the container enforces Consent Mode itself. The tags
+	// in the container still follow Consent Mode and the other rules. Off,
+	// gtm.js waits until either purpose is granted.
+	GTMLoadsBeforeConsent bool `json:"gtm_loads_before_consent,omitempty"`
 }
 
 // GPCHandling is a site's answer to the Global Privacy Control signal.
@@ -164,6 +173,7 @@ func (s *SiteSettings) Normalize() {
 	for i := range s.Vendors {
 		s.Vendors[i].normalize()
 	}
+	s.ConsentMode.normalize()
 }
 
 // Validate checks every field and reports all problems at once.
@@ -208,6 +218,7 @@ func (s SiteSettings) Validate() error {
 	}
 	s.Integrations.validate(v)
 	s.validateVendors(v)
+	s.ConsentMode.validate(v)
 	for lang, texts := range s.Texts {
 		if !SupportedLanguage(lang) {
 			v.add("texts."+lang, "is not a supported language; use one of "+strings.Join(Languages, ", "))

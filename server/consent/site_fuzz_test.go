@@ -11,7 +11,8 @@ import (
 )
 
 var siteSettingsFields = oneOf("body", "name", "origins", "default_language", "privacy_policy_url",
-	"consent_lifetime_days", "retention_days", "integrations", "texts", "gpc_handling", "vendors")
+	"consent_lifetime_days", "retention_days", "integrations", "texts", "gpc_handling", "vendors", "consent_mode",
+	"gtm_loads_before_consent")
 
 var reVersion = regexp.MustCompile(`^[0-9a-f]{16}$`)
 

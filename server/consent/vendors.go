@@ -168,9 +168,10 @@ func (s SiteSettings) CustomVendors() []vendors.Vendor {
 
 // Rules are what the snippet blocks and purges for this site: the whole
 // catalogue (a pasted tag of any known vendor is held back, declared or
-// not) and the site's custom vendors.
+// not) and the site's custom vendors, with Google's tags let through as
+// the site's Consent Mode settings say (siteRules).
 func (s SiteSettings) Rules() []vendors.Rule {
-	return vendors.Rules(s.CustomVendors()...)
+	return s.siteRules(vendors.Rules(s.CustomVendors()...))
 }
 
 // listed is d as the visitor sees it in lang.

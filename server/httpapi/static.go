@@ -38,14 +38,22 @@ var (
 )
 
 // rulesScript is one variant of samtykke.js: the rules it holds back
-// (window.samtykkeRules, set before the bundle runs) and the bundle.
+// (window.samtykkeRules, set before the bundle runs), the site's Consent
+// Mode settings when it has its own (window.samtykkeGcm) and the bundle.
 type rulesScript struct {
-	prefix []byte // window.samtykkeRules=…;\n
+	prefix []byte // window.samtykkeRules=…;\n[window.samtykkeGcm=…;\n]
 	etag   string
 }
 
 func newRulesScript(rules []vendors.Rule) rulesScript {
-	prefix := append(append([]byte("window.samtykkeRules="), jsJSON(rules)...), ";\n"...)
+	return newPreludeScript(consent.ScriptPrelude{Rules: rules})
+}
+
+func newPreludeScript(p consent.ScriptPrelude) rulesScript {
+	prefix := append(append([]byte("window.samtykkeRules="), jsJSON(p.Rules)...), ";\n"...)
+	if p.ConsentMode != nil {
+		prefix = append(append(append(prefix, "window.samtykkeGcm="...), jsJSON(p.ConsentMode)...), ";\n"...)
+	}
 	return rulesScript{prefix: prefix, etag: `"` + bundleHash + "-" + shortHash(prefix) + `"`}
 }
 
@@ -85,8 +93,8 @@ func (s *server) script(c echo.Context) error {
 		site, err := s.sites.get(c.Request().Context(), id)
 		switch {
 		case err == nil:
-			if custom := site.CustomVendors(); len(custom) > 0 {
-				v = newRulesScript(vendors.Rules(custom...))
+			if p, own := site.ScriptPrelude(); own {
+				v = newPreludeScript(p)
 			}
 		case !errors.Is(err, consent.ErrNotFound):
 			// The store is down: the catalogue's rules now, and the
