@@ -1,5 +1,5 @@
 // Google Consent Mode v2: what the purposes mean to Google's tags.
-import type { Choices } from './types.ts';
+import type { Choices, ConsentMode } from './types.ts';
 
 type State = 'granted' | 'denied';
 const g = (b: boolean): State => (b ? 'granted' : 'denied');
@@ -15,6 +15,29 @@ export const gcmDefault = (waitForUpdate = 500) => ({
   security_storage: 'granted',
   wait_for_update: waitForUpdate,
 });
+
+/**
+ * The site's first dataLayer entries, before any vendor snippet's: one
+ * default per region the owner set (Google applies the most specific), the
+ * global default, then Google's developer id slot and url_passthrough when
+ * set. o is what consentd puts in front of samtykke.js?site= (window.samtykkeGcm).
+ */
+export function gcmStart(o: ConsentMode = {}): unknown[][] {
+  const wait = o.wait_for_update ?? 500;
+  const out: unknown[][] = (o.regions || []).map(({ region, ...states }) => [
+    'consent',
+    'default',
+    { ...states, wait_for_update: wait, region },
+  ]);
+  out.push(['consent', 'default', gcmDefault(wait)]);
+  if (o.developer_id) out.push(['set', 'developer_id.' + o.developer_id, true]);
+  if (o.url_passthrough) out.push(['set', 'url_passthrough', true]);
+  return out;
+}
+
+/** ads_data_redaction while marketing is denied, unless the owner turned it off. */
+export const gcmRedaction = (o: ConsentMode, marketing: boolean): unknown[][] =>
+  o.ads_data_redaction === false ? [] : [['set', 'ads_data_redaction', !marketing]];
 
 /** statistics → analytics_storage; marketing → the three ad types. */
 export const gcmUpdate = (c: Choices) => ({

@@ -4,7 +4,7 @@ import { blocker } from './blocker.ts';
 import { cookieDomains, cookiePaths, deletions } from './cookies.ts';
 import { declaration } from './declaration.ts';
 import { embeds } from './embeds.ts';
-import { gcmDefault, gcmUpdate } from './gcm.ts';
+import { gcmRedaction, gcmStart, gcmUpdate } from './gcm.ts';
 import { languagePrefs } from './lang.ts';
 import { Outbox } from './outbox.ts';
 import {
@@ -24,7 +24,7 @@ import type { Stored } from './state.ts';
 import { guards } from './guards.ts';
 import { match, trackerNames } from './rules.ts';
 import type { Rule } from './rules.ts';
-import type { BannerConfig, Choices, Optional, Receipt, Surface } from './types.ts';
+import type { BannerConfig, Choices, ConsentMode, Optional, Receipt, Surface } from './types.ts';
 import { ui } from './ui.ts';
 import { integrations, tellVendors, trapFbq } from './vendors.ts';
 import { tagWarnings } from './warnings.ts';
@@ -46,17 +46,20 @@ if (!w.samtykke) {
   const gtag: (...a: unknown[]) => void = function () {
     dl.push(arguments);
   };
+  // The site's Consent Mode settings, which consentd serves ahead of this script (?site=).
+  const gcm: ConsentMode = w.samtykkeGcm || {};
+  const run = (cmds: unknown[][]) => cmds.forEach((a) => gtag(...a));
   const signal = (c: Choices) => {
-    gtag('set', 'ads_data_redaction', !c.marketing);
+    run(gcmRedaction(gcm, c.marketing));
     gtag('consent', 'update', gcmUpdate(c));
   };
 
-  // 1. Consent Mode default, before any vendor snippet can push config or gtm.js.
-  gtag('consent', 'default', gcmDefault());
+  // 1. Consent Mode defaults, before any vendor snippet can push config or gtm.js.
+  run(gcmStart(gcm));
   let stored: Stored | null = decodeState(readCookie(document.cookie, COOKIE));
   if (stored && isExpired(stored, MAX_DAYS, Date.now())) stored = null;
   if (stored) signal(stored.choices);
-  else gtag('set', 'ads_data_redaction', true);
+  else run(gcmRedaction(gcm, false));
   w.disableHubSpotCookieBanner = true;
 
   // 2. Gates. Nothing is released until the config has confirmed the stored
@@ -79,6 +82,8 @@ if (!w.samtykke) {
     const m = find(url);
     return !m || allowed(m.purposes);
   };
+  /** Not held at all: Google's tags in advanced Consent Mode, gtm.js where the site lets it load first. */
+  const free = (url: string) => !find(url);
   const tags = tagWarnings(find);
   const srcOf = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, 'src')!;
   const gate = blocker(allowed, (url) => find(url)?.purposes || null, tags.seen);
@@ -117,7 +122,7 @@ if (!w.samtykke) {
     current = c;
     gate.release();
     emb.update();
-    if (cfg) integrations(cfg.integrations, c, gtag, load, loaded);
+    if (cfg) integrations(cfg.integrations, c, gtag, load, loaded, free);
     tellVendors(c);
     dl.push({ event: 'samtykke_consent_update', samtykke: { ...c } });
   };
@@ -232,6 +237,7 @@ if (!w.samtykke) {
     gpc ||= !!c.gpc;
     if (c.rules) rules = c.rules;
     emb.update();
+    integrations(c.integrations, current, gtag, load, loaded, free);
     ready(drawDeclaration);
     // Tags to fix: once the page's own tags have run.
     const report = () => {

@@ -4,7 +4,7 @@
 // it. What follows only narrows them to what the banner relies on.
 import type * as Wire from './wire.gen.ts';
 
-export type { Action, Integrations, Purpose, Surface } from './wire.gen.ts';
+export type { Action, ConsentMode, Integrations, Purpose, Surface } from './wire.gen.ts';
 
 /** The purposes a visitor may refuse. */
 export type Optional = Exclude<Wire.Purpose, 'necessary'>;

@@ -37,8 +37,20 @@ export function tellVendors(c: Choices) {
 
 type Load = (src: string, id?: string) => void;
 
-/** Injects the loaders of the integrations granted in c that are not loaded yet (done holds their keys). */
-export function integrations(ig: Integrations, c: Choices, gtag: (...a: unknown[]) => void, load: Load, done: Set<string>) {
+/**
+ * Injects the loaders of the integrations granted in c (null: no choice yet)
+ * that are not loaded yet (done holds their keys), and of Google's that the
+ * site's rules do not hold at all (free: advanced Consent Mode, or GTM
+ * allowed to load first).
+ */
+export function integrations(
+  ig: Integrations,
+  c: Choices | null,
+  gtag: (...a: unknown[]) => void,
+  load: Load,
+  done: Set<string>,
+  free: (url: string) => boolean,
+) {
   const once = (key: keyof Integrations, ok: boolean) => ok && !!ig[key] && !done.has(key) && !!done.add(key);
   const ga = ig.google_analytics,
     gtm = ig.google_tag_manager,
@@ -46,18 +58,21 @@ export function integrations(ig: Integrations, c: Choices, gtag: (...a: unknown[
     fb = ig.meta_pixel,
     hs = ig.hubspot;
   const gtmHost = 'https://www.googletagmanager.com/';
-  if (once('google_analytics', c.statistics)) {
+  const gaSrc = ga ? gtmHost + 'gtag/js?id=' + encodeURIComponent(ga.measurement_id) : '';
+  const gtmSrc = gtm ? gtmHost + 'gtm.js?id=' + encodeURIComponent(gtm.container_id) : '';
+  if (once('google_analytics', !!c?.statistics || (!!ga && free(gaSrc)))) {
     gtag('js', new Date());
     const days = ga!.cookie_expires_days;
     // The lifetime the owner declared is the one set (Google's default is 2 years).
     if (days) gtag('config', ga!.measurement_id, { cookie_expires: days * 86400 });
     else gtag('config', ga!.measurement_id);
-    load(gtmHost + 'gtag/js?id=' + encodeURIComponent(ga!.measurement_id));
+    load(gaSrc);
   }
-  if (once('google_tag_manager', c.statistics || c.marketing)) {
+  if (once('google_tag_manager', !!(c?.statistics || c?.marketing) || (!!gtm && free(gtmSrc)))) {
     w.dataLayer.push({ 'gtm.start': Date.now(), event: 'gtm.js' });
-    load(gtmHost + 'gtm.js?id=' + encodeURIComponent(gtm!.container_id));
+    load(gtmSrc);
   }
+  if (!c) return;
   if (once('hotjar', c.statistics)) {
     w.hj =
       w.hj ||
