@@ -57,8 +57,9 @@ test-consentd:
 	$(TIMED) "build consentd" go build -o $(TEST_CONSENTD) ./server/cmd/consentd
 
 # The JavaScript is one npm workspace (package.json): snippet/, dashboard/,
-# gtm/ (the GTM template's tests) and testkit/, their shared e2e harness. Format and lint go last, so that a
-# misplaced space does not hide a failing test.
+# gtm/ (the GTM template's tests) and testkit/, their shared e2e harness.
+# Format and lint go last, so that a misplaced space does not hide a failing
+# test.
 js-test: test-consentd
 	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "banner: types, unit, e2e (3 engines)" npm test -w snippet
 	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "dashboard: types, unit, e2e" npm test -w dashboard
