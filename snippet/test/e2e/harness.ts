@@ -390,6 +390,25 @@ ads();
 var push=dl.push;dl.push=function(){var r=push.apply(dl,arguments);for(var j=0;j<arguments.length;j++){var a=arguments[j];take(a);if(a&&a[0]==='consent')ads();}return r;};
 window.__gtagLoaded=(window.__gtagLoaded||0)+1;})();`,
   ],
+  [
+    /^https:\/\/www\.googletagmanager\.com\/gtm\.js\?id=GTM-CMTEST1/,
+    // A container that answers as GTM does (consent-mode.test.ts): it reads
+    // the dataLayer from the start and every later push, in order, into
+    // window.__gtm.seen ("consent default NO,SE", "set url_passthrough",
+    // "gtm.js", "consent update", …), keeps the consent state it would give
+    // its tags in window.__gtm.state (region defaults for a visitor in
+    // window.__gtmRegion, default NO: the most specific region wins, an update
+    // overrides), and on the gtm.js event fires its one tag, GA4, which loads
+    // gtag.js for G-TEST1234 as GTM's Google tag does.
+    `(function(){var dl=window.dataLayer=window.dataLayer||[],g=window.__gtm={seen:[],state:{},fired:0},rg=window.__gtmRegion||'NO',spec={};
+function arr(a){return Object.prototype.toString.call(a)==='[object Arguments]'?Array.prototype.slice.call(a):a;}
+function take(e){e=arr(e);if(Array.isArray(e)){var o=e[2]||{};g.seen.push(e[0]+' '+e[1]+(o.region?' '+o.region.join(','):''));
+if(e[0]==='consent'){var lv=e[1]==='update'?9:!o.region?0:o.region.indexOf(rg)>=0?(rg.indexOf('-')>0?2:1):o.region.indexOf(rg.split('-')[0])>=0?1:-1;
+for(var k in o)if(k!=='region'&&k!=='wait_for_update'&&lv>=0&&(lv>=(spec[k]||0)||lv===9)){g.state[k]=o[k];spec[k]=lv;}}}
+else if(e&&e.event){g.seen.push(e.event);if(e.event==='gtm.js'&&!g.fired++){var s=document.createElement('script');s.async=true;s.src='https://www.googletagmanager.com/gtag/js?id=G-TEST1234';document.head.appendChild(s);}}}
+for(var i=0;i<dl.length;i++)take(dl[i]);var push=dl.push;dl.push=function(){for(var j=0;j<arguments.length;j++)take(arguments[j]);return push.apply(dl,arguments);};
+window.__gtmLoaded=(window.__gtmLoaded||0)+1;})();`,
+  ],
   [/^https:\/\/www\.googletagmanager\.com\/gtm\.js/, `window.__gtmLoaded=(window.__gtmLoaded||0)+1;`],
   [
     /^https:\/\/static\.hotjar\.com\/c\/hotjar-/,
