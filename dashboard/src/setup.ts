@@ -2,6 +2,7 @@
 // banner, and the tag to paste. The server validates; its field errors are
 // shown next to their fields, and nothing is saved while any remains.
 import { api, type ApiError, type FieldError } from './api.ts';
+import { consentModeCard, consentModeTarget } from './consentmode.ts';
 import { announce, clear, h, uid } from './dom.ts';
 import { fieldTarget } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
@@ -216,6 +217,13 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     gaExpiresDays: () => (/^\d+$/.test(gaExpires.value.trim()) ? Number(gaExpires.value) : null),
   });
 
+  const gcm = consentModeCard({
+    current: site?.consent_mode,
+    gtmFirst: site?.gtm_loads_before_consent,
+    owner,
+    onChange: () => schedulePreview(),
+  });
+
   const settings = (): Settings => {
     const integrations: Settings['integrations'] = {};
     for (const i of integ) {
@@ -246,6 +254,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       vendors: v.vendors,
       texts,
       ...(gpcReject.checked ? { gpc_handling: 'reject_all' as const } : {}),
+      ...gcm.value(),
     };
   };
 
@@ -392,6 +401,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       ),
     ),
     vendorCard.el,
+    gcm.el,
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'gpc-h' },
@@ -462,8 +472,13 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     const items: Node[] = [];
     let first: HTMLElement | null = null;
     for (const fe of fields) {
-      const t: { id: string; lang?: string; line?: number } = vendorFieldTarget(fe.field, layout) ?? fieldTarget(fe.field);
-      const msg = t.line ? `Line ${t.line}: ${fe.message}` : fe.message.charAt(0).toUpperCase() + fe.message.slice(1);
+      const t: { id: string; lang?: string; line?: number; prefix?: string } =
+        vendorFieldTarget(fe.field, layout) ?? consentModeTarget(fe.field, gcm.codes) ?? fieldTarget(fe.field);
+      const msg = t.line
+        ? `Line ${t.line}: ${fe.message}`
+        : t.prefix
+          ? `${t.prefix}: ${fe.message}`
+          : fe.message.charAt(0).toUpperCase() + fe.message.slice(1);
       if (t.lang && t.lang != textLang.value) {
         // Another language's text: say which, and offer to go there.
         const go = h('button', { type: 'button', class: 'link' }, `${fe.field}: ${fe.message}`);
