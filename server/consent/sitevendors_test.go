@@ -399,7 +399,7 @@ func TestConfigRules(t *testing.T) {
 	}
 	want := []vendors.Rule{
 		{Vendor: "custom_chatly", Purposes: []string{"marketing"}, Hosts: []string{"widget.chatly.example"}, Cookies: []string{"chatly_s"}},
-		{Vendor: "custom_chatly_video", Purposes: []string{"marketing"}, Hosts: []string{"video.chatly.example"}, Embed: true, Cookies: []string{"chatly_s"}},
+		{Vendor: "custom_chatly_video", Purposes: []string{"marketing"}, Hosts: []string{"video.chatly.example"}, Embed: true, Name: "Chatly Video", Cookies: []string{"chatly_s"}},
 	}
 	if got := mustJSON(t, rules[n:]); got != mustJSON(t, want) {
 		t.Errorf("custom rules:\n%s\nwant\n%s", got, mustJSON(t, want))
