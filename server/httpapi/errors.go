@@ -22,7 +22,6 @@ import (
 
 // Error is the one error type handlers return for problems they detect
 // themselves; handleError turns it and the domain's errors into responses.
-// Packages that mount routes on the API (the dashboard) return it too.
 type Error struct {
 	Status int `json:"-"`
 	// RetryAfter, when positive, is sent as the Retry-After header (in
@@ -173,7 +172,7 @@ func (s *server) handleError(err error, c echo.Context) {
 // known under other methods. echo finds that by itself only for paths
 // outside route groups: a group's catch-all (which makes its middleware run
 // on every path under it) answers 404 first. So the answer is worked out
-// here, for every route, mounted ones included: the router is asked for the
+// here, for every route, the dashboard's included: the router is asked for the
 // path under each method in use. OPTIONS on a known path answers 204 with
 // Allow, as echo does outside groups.
 func (s *server) methodNotAllowed(c echo.Context, ae *Error) *Error {

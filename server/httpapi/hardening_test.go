@@ -318,7 +318,7 @@ func TestClientLeavingMidRequestIsNot5xx(t *testing.T) {
 
 // HEAD works wherever GET does, and a known path asked with a method it does
 // not take answers 405 with Allow, including under route groups and the
-// routes other packages mount (issue 12, item 7).
+// dashboard's routes (issue 12, item 7).
 func TestHeadAndMethodNotAllowed(t *testing.T) {
 	srv := httptestServer(t, openapiServer(t))
 	s := createSiteAt(t, srv, openapiAdminToken)

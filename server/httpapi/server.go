@@ -124,8 +124,8 @@ type server struct {
 	e          *echo.Echo
 	// routes holds "METHOD template" of every registered route (echo's
 	// catch-alls for groups left out), templates their paths, and methods
-	// the methods in use. They are filled once every route, mounted ones
-	// included, is registered, and only read afterwards.
+	// the methods in use. They are filled once every route, the
+	// dashboard's included, is registered, and only read afterwards.
 	routes    map[string]bool
 	templates map[string]bool
 	methods   []string
