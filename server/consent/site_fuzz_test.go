@@ -23,6 +23,8 @@ func FuzzDecodeSiteSettings(f *testing.F) {
 	f.Add([]byte(`{"name":"Nordic Shop","origins":["https://www.nordicshop.no"],"default_language":"nb","privacy_policy_url":"https://www.nordicshop.no/personvern","integrations":{"google_analytics":{"measurement_id":"G-ABC123"},"hotjar":{"site_id":1234567},"meta_pixel":{"pixel_id":"1234567890"},"hubspot":{"portal_id":"1234567","region":"eu1"}}}`))
 	f.Add([]byte(`{"name":" Butikk ","origins":[" https://a.no/ ","http://b.no:8080"],"privacy_policy_url":"http://a.no/p","consent_lifetime_days":365,"retention_days":30,"texts":{"nn":{"banner.title":"Hei"}}}`))
 	f.Add([]byte(`{"name":"","origins":["ftp://x","https://A.no","https://a.no/path","https://a.no","https://a.no"],"default_language":"fr","privacy_policy_url":"/p","consent_lifetime_days":400,"integrations":{"google_tag_manager":{"container_id":"gtm-1"}},"texts":{"xx":{},"en":{"nope":"x","banner.title":""}}}`))
+	f.Add([]byte(`{"name":"Butikk","origins":["https://a.no"],"privacy_policy_url":"https://a.no/p","gtm_loads_before_consent":true,"consent_mode":{"mode":"advanced","regions":[{"region":[" no","us-ca"],"analytics_storage":"granted"},{"region":["EU","SE","SE"],"ad_storage":"maybe"}],"wait_for_update":0,"url_passthrough":true,"ads_data_redaction":false,"developer_id":"dZTNiMT"}}`))
+	f.Add([]byte(`{"name":"Butikk","origins":["https://a.no"],"privacy_policy_url":"https://a.no/p","consent_mode":{"regions":[{"region":["NO"]}],"wait_for_update":20000,"developer_id":"a.b"}}`))
 	f.Add([]byte(`{"name":"x","colour":"red"}`))
 	f.Add([]byte(`{"name":"x","integrations":{"hotjar":{"site_id":"12"}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
