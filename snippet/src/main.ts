@@ -49,17 +49,22 @@ if (!w.samtykke) {
   // The site's Consent Mode settings, which consentd serves ahead of this script (?site=).
   const gcm: ConsentMode = w.samtykkeGcm || {};
   const run = (cmds: unknown[][]) => cmds.forEach((a) => gtag(...a));
+  // Injected by Samtykke's GTM template (?gtm=1): the template sets Consent
+  // Mode's defaults and updates from samtykke.on('change'), and the container
+  // is already running, so none of that is done twice here.
+  const viaGtm = !!me?.src && new URL(me.src, location.href).searchParams.get('gtm') == '1';
   const signal = (c: Choices) => {
+    if (viaGtm) return;
     run(gcmRedaction(gcm, c.marketing));
     gtag('consent', 'update', gcmUpdate(c));
   };
 
   // 1. Consent Mode defaults, before any vendor snippet can push config or gtm.js.
-  run(gcmStart(gcm));
+  if (!viaGtm) run(gcmStart(gcm));
   let stored: Stored | null = decodeState(readCookie(document.cookie, COOKIE));
   if (stored && isExpired(stored, MAX_DAYS, Date.now())) stored = null;
   if (stored) signal(stored.choices);
-  else run(gcmRedaction(gcm, false));
+  else if (!viaGtm) run(gcmRedaction(gcm, false));
   w.disableHubSpotCookieBanner = true;
 
   // 2. Gates. Nothing is released until the config has confirmed the stored
@@ -115,6 +120,7 @@ if (!w.samtykke) {
     (document.head || document.documentElement).append(s);
   };
 
+  const siteIntegrations = (c: BannerConfig) => (viaGtm ? { ...c.integrations, google_tag_manager: undefined } : c.integrations);
   const confirm = (c: Choices) => {
     // HubSpot remembers a withdrawal in a cookie of its own, which would keep
     // it off after a later grant: the grant lifts it before HubSpot loads.
@@ -122,7 +128,7 @@ if (!w.samtykke) {
     current = c;
     gate.release();
     emb.update();
-    if (cfg) integrations(cfg.integrations, c, gtag, load, loaded, free);
+    if (cfg) integrations(siteIntegrations(cfg), c, gtag, load, loaded, free);
     tellVendors(c);
     dl.push({ event: 'samtykke_consent_update', samtykke: { ...c } });
   };
@@ -237,7 +243,7 @@ if (!w.samtykke) {
     gpc ||= !!c.gpc;
     if (c.rules) rules = c.rules;
     emb.update();
-    integrations(c.integrations, current, gtag, load, loaded, free);
+    integrations(siteIntegrations(c), current, gtag, load, loaded, free);
     ready(drawDeclaration);
     // Tags to fix: once the page's own tags have run.
     const report = () => {

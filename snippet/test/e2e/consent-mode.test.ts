@@ -102,6 +102,7 @@ before(async () => {
   });
   await create('gtmFirst', { gtm_loads_before_consent: true });
   await create('noRedaction', { consent_mode: { ads_data_redaction: false } });
+  await create('gtmTemplate', { integrations: { google_tag_manager: { container_id: 'GTM-CMTEST1' } }, gtm_loads_before_consent: true });
   // Each page loads samtykke.js?site=<id>, as the dashboard's tag does.
   const page = (key: string, head: string) => () =>
     shopPage({ consentd: c.url, site: sites[key], src: `${c.url}/samtykke.js?site=${sites[key]}`, head });
@@ -113,6 +114,21 @@ before(async () => {
   pages.routes.set('/advanced-integration', page('advancedInteg', ''));
   pages.routes.set('/gtm-first', page('gtmFirst', GTM));
   pages.routes.set('/no-redaction', page('noRedaction', GTM));
+  // As Samtykke's GTM template does it: the container has set Consent Mode's
+  // default, then injects samtykke.js?site=…&gtm=1 (no data- attributes) and
+  // listens with samtykke.on('change').
+  pages.routes.set(
+    '/via-gtm-template',
+    () => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<script>
+window.dataLayer = [['consent', 'default', { analytics_storage: 'denied', ad_storage: 'denied' }]];
+window.__changes = [];
+var s = document.createElement('script');
+s.src = '${c.url}/samtykke.js?site=${sites.gtmTemplate}&gtm=1';
+s.onload = function () { window.samtykke.on('change', function (consent) { window.__changes.push(consent); }); };
+document.head.appendChild(s);
+</script></head><body><h1>Shop</h1></body></html>`,
+  );
   browser = await launch();
 });
 
@@ -357,4 +373,22 @@ describe('advanced against basic', () => {
     assert.equal(x.hits(/gtag\/js\?id=G-TEST1234/).length, 1, 'loaded once, not again on the grant');
     await x.context.close();
   });
+});
+
+test('injected by the GTM template (?gtm=1): the site id from the src, no Consent Mode calls of its own, no second container, and every decision reaches samtykke.on', async () => {
+  const x = await newContext(browser);
+  await x.page.goto(pages.origin + '/via-gtm-template');
+  await waitForBanner(x.page);
+  await action(x.page, 'accept-all');
+  await waitFor(async () => (await x.page.evaluate(() => (window as any).__changes.length)) == 1, 5000, 'the change reached the listener');
+  assert.deepEqual(await x.page.evaluate(() => (window as any).__changes[0]), { necessary: true, statistics: true, marketing: true });
+  // Only the template's own default: the snippet pushed no default, update or set.
+  assert.deepEqual(
+    (await order(x.page)).filter((e) => e.startsWith('consent') || e.startsWith('set')),
+    ['consent default'],
+  );
+  // The site's GTM integration is the container already running: not loaded again.
+  assert.equal(x.hits(/gtm\.js/).length, 0);
+  assert.equal((await x.page.evaluate(() => (window as any).samtykke.consentId))?.length, 36);
+  await x.context.close();
 });
