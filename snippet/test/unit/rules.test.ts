@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { match, nameMatches, trackerNames } from '../../src/rules.ts';
 import type { Rule } from '../../src/rules.ts';
 
@@ -60,4 +61,14 @@ test("a withdrawal purges the withdrawn purpose's cookies and storage keys only"
   assert.deepEqual(trackerNames(rules, names, ['statistics', 'marketing']), ['_st', '_st_1', '_ad']);
   assert.deepEqual(trackerNames(rules, ['_stqueue', '_st'], ['statistics'], 'storage'), ['_stqueue']);
   assert.deepEqual(trackerNames(rules, names, []), []);
+});
+
+test('the same answers as the Go matcher, for the rules as served and real tag URLs (server/vendors/testdata/match.json)', () => {
+  const file = JSON.parse(readFileSync(new URL('../../../server/vendors/testdata/match.json', import.meta.url), 'utf8'));
+  assert.ok(file.cases.length > 50 && file.rules.length > 15, 'the vectors are there');
+  for (const c of file.cases as { url: string; vendor: string; purposes: string[] }[]) {
+    const m = match(file.rules, c.url, 'https://www.shop.test/');
+    assert.equal(m?.rule.vendor ?? '', c.vendor, c.url);
+    assert.deepEqual([...(m?.purposes ?? [])].sort(), [...c.purposes].sort(), c.url);
+  }
 });
