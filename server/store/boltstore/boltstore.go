@@ -711,10 +711,9 @@ func granularityBucket(site *bolt.Bucket, g consent.Granularity) *bolt.Bucket {
 	return site.Bucket(bktDay)
 }
 
-// addCounters adds 1 to each field in the day and hour buckets holding at.
-// A field listed twice counts twice, as HINCRBY would.
-// addCounters adds 1 to each counter, stored under its name
-// (Counter.String): the one place the embedded store names counters.
+// addCounters adds 1 to each counter in the day and hour buckets holding at,
+// stored under its name (Counter.String): the one place the embedded store
+// names counters. A counter listed twice counts twice, as HINCRBY would.
 func addCounters(site *bolt.Bucket, at time.Time, counters []consent.Counter) error {
 	for _, g := range []consent.Granularity{consent.Day, consent.Hour} {
 		b := granularityBucket(site, g)

@@ -19,7 +19,7 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then
 	return 0
 end
--- As in save_receipt.lua: one HMGET and one HSET per bucket, and the bucket
+-- As in save_receipts.lua: one HMGET and one HSET per bucket, and the bucket
 -- upkeep only from the write that finds the first field missing (the bucket
 -- is new, or new to impressions).
 local fields = {unpack(ARGV, 7)}
