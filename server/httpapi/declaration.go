@@ -15,24 +15,13 @@ import (
 // The language is ?lang=, else the visitor's Accept-Language, else the
 // site's default.
 func (s *server) declaration(c echo.Context) error {
-	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
+	site, lang, err := s.publicSite(c)
 	if err != nil {
-		return siteError(err, c.Param("site"))
+		return err
 	}
-	prefs := splitList(c.QueryParam("lang"))
-	if len(prefs) == 0 {
-		prefs = acceptLanguages(c.Request().Header.Get("Accept-Language"))
-	}
-	lang := consent.MatchLanguage(prefs, site.DefaultLanguage)
-	h := c.Response().Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
-	h.Add("Vary", "Accept-Language")
 	// The site's version says what it declares; the catalogue's says what
 	// this build knows of each vendor, which a release may change.
-	etag := `"` + site.ConfigVersion + "-" + consent.CatalogueVersion() + "-" + lang + `"`
-	h.Set("ETag", etag)
-	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+	if notModified(c, `"`+site.ConfigVersion+"-"+consent.CatalogueVersion()+"-"+lang+`"`) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.JSON(http.StatusOK, site.Declaration(lang))

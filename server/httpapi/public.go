@@ -21,37 +21,52 @@ import (
 // bannerConfig answers what the snippet needs to show the banner. It is
 // readable from any origin: it holds nothing a visitor's page may not see.
 func (s *server) bannerConfig(c echo.Context) error {
-	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
+	site, lang, err := s.publicSite(c)
 	if err != nil {
-		return siteError(err, c.Param("site"))
+		return err
 	}
-	prefs := splitList(c.QueryParam("lang"))
-	if len(prefs) == 0 {
-		prefs = acceptLanguages(c.Request().Header.Get("Accept-Language"))
-	}
-	lang := consent.MatchLanguage(prefs, site.DefaultLanguage)
-	h := c.Response().Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	// Short freshness so an owner's change reaches visitors within a minute;
-	// the ETag makes revalidation cheap.
-	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
-	h.Add("Vary", "Accept-Language")
 	// The answer says whether the request carried Global Privacy Control,
 	// so caches must keep one copy per value, and so must the ETag.
-	h.Add("Vary", "Sec-GPC")
+	c.Response().Header().Add("Vary", "Sec-GPC")
 	gpc := SecGPC(c.Request().Header)
 	etag := `"` + site.ConfigVersion + "-" + consent.CatalogueVersion() + "-" + lang // a release may change the rules
 	if gpc {
 		etag += "-gpc"
 	}
-	etag += `"`
-	h.Set("ETag", etag)
-	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+	if notModified(c, etag+`"`) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	cfg := site.BannerConfig(lang)
 	cfg.GPC = gpc
 	return c.JSON(http.StatusOK, cfg)
+}
+
+// publicSite is the site a public read names, and the visitor's language:
+// ?lang=, else Accept-Language, else the site's default. The answer is
+// readable from any origin and varies with the language.
+func (s *server) publicSite(c echo.Context) (consent.Site, string, error) {
+	site, err := s.sites.get(c.Request().Context(), c.Param("site"))
+	if err != nil {
+		return consent.Site{}, "", siteError(err, c.Param("site"))
+	}
+	prefs := splitList(c.QueryParam("lang"))
+	if len(prefs) == 0 {
+		prefs = acceptLanguages(c.Request().Header.Get("Accept-Language"))
+	}
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Add("Vary", "Accept-Language")
+	return site, consent.MatchLanguage(prefs, site.DefaultLanguage), nil
+}
+
+// notModified marks a public answer briefly cacheable under etag and reports
+// whether the client's copy is that one. Short freshness so an owner's
+// change reaches visitors within a minute; the ETag makes revalidation cheap.
+func notModified(c echo.Context, etag string) bool {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=300")
+	h.Set("ETag", etag)
+	return etagMatches(c.Request().Header.Get("If-None-Match"), etag)
 }
 
 // SecGPC reports whether a request carries the Global Privacy Control
