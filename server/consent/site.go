@@ -1,9 +1,6 @@
 package consent
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"net/url"
 	"regexp"
 	"sort"
@@ -42,6 +39,9 @@ type Site struct {
 type ConfigRevision struct {
 	Version string    `json:"version"`
 	Since   time.Time `json:"since"`
+	// Minor: the change to this version did not ask visitors again, so
+	// decisions under the version before it still hold (AcceptedVersions).
+	Minor bool `json:"minor,omitempty"`
 }
 
 // SiteSettings is what a site owner sets; the rest of Site is derived.
@@ -351,6 +351,10 @@ type BannerConfig struct {
 	// Rules are what the snippet holds back until consent and purges on
 	// withdrawal: the catalogue's and the site's custom vendors'.
 	Rules []vendors.Rule `json:"rules"`
+	// AcceptedVersions are earlier config versions whose decisions still
+	// hold: the changes since them were minor, so the banner does not ask
+	// a visitor who decided under one of them again.
+	AcceptedVersions []string `json:"accepted_versions,omitempty"`
 }
 
 // PurposeConfig is one purpose as the banner shows it.
@@ -378,6 +382,7 @@ func (s Site) BannerConfig(lang string) BannerConfig {
 		Texts:               texts,
 		GPCRejectAll:        s.RejectsOnGPC(),
 		Rules:               s.Rules(),
+		AcceptedVersions:    s.AcceptedVersions(),
 	}
 }
 
@@ -403,21 +408,6 @@ func (s Site) Declaration(lang string) Declaration {
 		PrivacyPolicyURL:    s.PrivacyPolicyURL,
 		Purposes:            s.purposes(s.TextsFor(lang), lang),
 	}
-}
-
-// shownTexts are the texts a visitor can be shown in lang: the GPC notice's
-// only when the site shows it, so that adding or rewording it re-prompts
-// nobody on sites that keep it off.
-func (s SiteSettings) shownTexts(lang string) Texts {
-	t := s.TextsFor(lang)
-	if !s.RejectsOnGPC() {
-		for k := range t {
-			if strings.HasPrefix(k, gpcTextPrefix) {
-				delete(t, k)
-			}
-		}
-	}
-	return t
 }
 
 // purposes lists each purpose with its vendors in lang: Samtykke under
@@ -446,61 +436,20 @@ func (s SiteSettings) purposes(texts Texts, lang string) []PurposeConfig {
 	return out
 }
 
-// ComputeConfigVersion hashes everything a visitor can be shown: purposes,
-// vendors and their ids with their cookies as listed in every language
-// (so declaring a vendor, or changing a cookie's lifetime, asks again),
-// every language's texts, the policy link and how long the choice is kept,
-// and whether (and in which words) GPC is applied as "Reject all" with a
-// notice. Origins, the site's name in the admin list,
-// retention and the default language change nothing on screen, so they are
-// left out: changing them must not re-prompt every visitor. Nor do the
-// notice's texts while the notice is off.
+// ComputeConfigVersion is the version of s as this binary shows it (see
+// Shown.Version): purposes, vendors with their cookies in every language,
+// texts, the policy link, the lifetime of a choice, and the GPC, Consent Mode
+// and integration settings. Origins, retention and the default language
+// change nothing on screen, so they are left out.
 func (s SiteSettings) ComputeConfigVersion() string {
-	shown := struct {
-		Purposes     map[string][]PurposeConfig `json:"p"`
-		Integrations Integrations               `json:"i"`
-		Texts        map[string]Texts           `json:"t"`
-		Policy       string                     `json:"u"`
-		Lifetime     int                        `json:"l"`
-		Owner        string                     `json:"o"`
-		GPC          GPCHandling                `json:"g,omitempty"`
-	}{
-		Integrations: s.Integrations,
-		Purposes:     map[string][]PurposeConfig{},
-		Texts:        map[string]Texts{},
-		Policy:       s.PrivacyPolicyURL,
-		Lifetime:     s.ConsentLifetimeDays,
-		Owner:        s.Name,
-	}
-	if s.RejectsOnGPC() {
-		shown.GPC = GPCRejectAll
-	}
-	for _, lang := range Languages {
-		shown.Texts[lang] = s.shownTexts(lang)
-		shown.Purposes[lang] = s.purposes(shown.Texts[lang], lang)
-	}
-	// encoding/json sorts map keys, so the encoding is canonical.
-	b, err := json.Marshal(shown)
-	if err != nil {
-		panic("consent: config version: " + err.Error()) // only plain data above
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
+	return s.ShownBy(nil).Version()
 }
 
 // Apply sets new settings on the site, recomputing its config version and
-// adding to the history when the version changes.
+// adding to the history when the version changes. The write path of sites
+// (httpapi.SiteWriter) uses ApplyVersion with the stored snapshots instead.
 func (s *Site) Apply(settings SiteSettings, now time.Time) {
-	s.SiteSettings = settings
-	s.UpdatedAt = now
-	if s.CreatedAt.IsZero() {
-		s.CreatedAt = now
-	}
-	v := settings.ComputeConfigVersion()
-	if v != s.ConfigVersion {
-		s.ConfigVersion = v
-		s.ConfigHistory = append(s.ConfigHistory, ConfigRevision{Version: v, Since: now})
-	}
+	s.ApplyVersion(settings, settings.ComputeConfigVersion(), false, now)
 }
 
 // KnowsVersion reports whether the site has ever shown config version v.

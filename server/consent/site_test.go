@@ -179,7 +179,7 @@ func TestSiteApply(t *testing.T) {
 		{"the lifetime", func(s *SiteSettings) { s.ConsentLifetimeDays = 90 }, true},
 	}
 	for i, tt := range tests {
-		s := Site{ID: "s1", CreatedAt: t0, ConfigVersion: first, ConfigHistory: []ConfigRevision{{first, t0}}}
+		s := Site{ID: "s1", CreatedAt: t0, ConfigVersion: first, ConfigHistory: []ConfigRevision{{Version: first, Since: t0}}}
 		settings := validSettings()
 		tt.edit(&settings)
 		now := t0.Add(time.Duration(i+1) * time.Hour)

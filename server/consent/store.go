@@ -17,8 +17,9 @@ type Store interface {
 	CreateSite(ctx context.Context, s Site) error
 	// UpdateSite replaces a site; ErrNotFound if there is none.
 	UpdateSite(ctx context.Context, s Site) error
-	// DeleteSite removes a site with its receipts, counters and tag
-	// warnings; ErrNotFound if there is none.
+	// DeleteSite removes a site, live or deleted (MarkSiteDeleted), with
+	// its receipts, counters, tag warnings, snapshots and audit log: it is
+	// the purge. ErrNotFound if there is none.
 	DeleteSite(ctx context.Context, id string) error
 	// Site returns one site, or ErrNotFound.
 	Site(ctx context.Context, id string) (Site, error)
@@ -86,6 +87,40 @@ type Store interface {
 	// ClearTagWarnings removes every tag warning of the site (its owner
 	// fixed the tags); ErrNotFound if the site does not exist.
 	ClearTagWarnings(ctx context.Context, siteID string) error
+
+	// What was shown, the audit log, and deletion with a grace period
+	// (snapshot.go, audit.go).
+
+	// WriteSite stores w.Site (created or replaced as w.Create says), its
+	// snapshot unless one of that version is stored, and the audit entry,
+	// all at once.
+	WriteSite(ctx context.Context, w SiteWrite) error
+	// PutSnapshot stores snap unless its site already has one of that
+	// version, and returns the one stored. ErrNotFound if the site does not
+	// exist (live or deleted).
+	PutSnapshot(ctx context.Context, snap Snapshot) (Snapshot, error)
+	// Snapshot returns a site's snapshot of version, or ErrNotFound.
+	// Deleted sites keep theirs until purged.
+	Snapshot(ctx context.Context, siteID, version string) (Snapshot, error)
+	// Snapshots returns every snapshot of a site, oldest first; an empty
+	// slice when there are none, also for an unknown site.
+	Snapshots(ctx context.Context, siteID string) ([]Snapshot, error)
+	// AppendAudit adds e to the audit log of e.SiteID (live or deleted);
+	// ErrNotFound if there is no such site.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// Audit returns a site's audit log, oldest first; an empty slice when
+	// there is none, also for an unknown site.
+	Audit(ctx context.Context, siteID string) ([]AuditEntry, error)
+	// MarkSiteDeleted hides d.Site.ID (Site and Sites no longer return it,
+	// and no receipt or count is stored for it) and keeps it with all its
+	// data as d, and appends e; ErrNotFound if no live site has that id.
+	MarkSiteDeleted(ctx context.Context, d DeletedSite, e AuditEntry) error
+	// RestoreSite makes a deleted site live again, as it was, and appends
+	// e; ErrNotFound if no deleted site has that id.
+	RestoreSite(ctx context.Context, id string, e AuditEntry) error
+	// DeletedSites returns the deleted sites not yet purged, in no
+	// particular order.
+	DeletedSites(ctx context.Context) ([]DeletedSite, error)
 
 	// Setting returns a server-wide setting, or ErrNotFound.
 	Setting(ctx context.Context, key string) (string, error)

@@ -278,9 +278,10 @@ func decode(data []byte, v any) error {
 	return nil
 }
 
-// siteData returns the nested bucket of a site, or ErrNotFound.
+// siteData returns the nested bucket of a live site, or ErrNotFound: a
+// deleted site (snapshots.go) keeps its bucket but takes no more writes.
 func siteData(tx *bolt.Tx, siteID string) (*bolt.Bucket, error) {
-	if siteID == "" {
+	if siteID == "" || tx.Bucket(bktSites).Get([]byte(siteID)) == nil {
 		return nil, consent.ErrNotFound
 	}
 	b := tx.Bucket(bktData).Bucket([]byte(siteID))
@@ -298,34 +299,38 @@ func (s *Store) CreateSite(ctx context.Context, site consent.Site) error {
 	if err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bolt.Tx) error {
-		id := []byte(site.ID)
-		sites := tx.Bucket(bktSites)
-		if sites.Get(id) != nil {
-			return consent.ErrConflict
-		}
-		if err := sites.Put(id, data); err != nil {
+	return s.update(ctx, func(tx *bolt.Tx) error { return createSite(tx, site.ID, data) })
+}
+
+// createSite stores a new site's JSON and makes its buckets; ErrConflict if
+// the id is taken, also by a deleted site that is not purged yet.
+func createSite(tx *bolt.Tx, siteID string, data []byte) error {
+	id := []byte(siteID)
+	sites := tx.Bucket(bktSites)
+	if siteKnown(tx, siteID) {
+		return consent.ErrConflict
+	}
+	if err := sites.Put(id, data); err != nil {
+		return err
+	}
+	all := tx.Bucket(bktData)
+	if all.Bucket(id) != nil {
+		// Cannot happen (DeleteSite removes both in one transaction),
+		// but a new site must never inherit old receipts.
+		if err := all.DeleteBucket(id); err != nil {
 			return err
 		}
-		all := tx.Bucket(bktData)
-		if all.Bucket(id) != nil {
-			// Cannot happen (DeleteSite removes both in one transaction),
-			// but a new site must never inherit old receipts.
-			if err := all.DeleteBucket(id); err != nil {
-				return err
-			}
-		}
-		b, err := all.CreateBucket(id)
-		if err != nil {
+	}
+	b, err := all.CreateBucket(id)
+	if err != nil {
+		return err
+	}
+	for _, name := range [][]byte{bktReceipts, bktConsents, bktByTime, bktDay, bktHour} {
+		if _, err := b.CreateBucket(name); err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bktReceipts, bktConsents, bktByTime, bktDay, bktHour} {
-			if _, err := b.CreateBucket(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func (s *Store) UpdateSite(ctx context.Context, site consent.Site) error {
@@ -344,12 +349,16 @@ func (s *Store) UpdateSite(ctx context.Context, site consent.Site) error {
 
 func (s *Store) DeleteSite(ctx context.Context, id string) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		sites := tx.Bucket(bktSites)
-		if id == "" || sites.Get([]byte(id)) == nil {
+		if !siteKnown(tx, id) {
 			return consent.ErrNotFound
 		}
-		if err := sites.Delete([]byte(id)); err != nil {
+		if err := tx.Bucket(bktSites).Delete([]byte(id)); err != nil {
 			return err
+		}
+		if deleted := tx.Bucket(bktDeleted); deleted != nil {
+			if err := deleted.Delete([]byte(id)); err != nil {
+				return err
+			}
 		}
 		err := tx.Bucket(bktData).DeleteBucket([]byte(id))
 		if errors.Is(err, bolterrors.ErrBucketNotFound) {

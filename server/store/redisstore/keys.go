@@ -94,6 +94,27 @@ func bucketIndexKey(siteID string, g consent.Granularity) string {
 // the owner clears them or the site is deleted.
 func tagWarningsKey(siteID string) string { return siteTag(siteID) + "tag-warnings" }
 
+// What was shown, the audit log and deletion with a grace period
+// (snapshots.go). They share the site's hash tag, so one script writes a
+// site with its snapshot and audit entry, and a delete or restore is one
+// RENAME within the slot.
+
+// snapshotsKey holds the site's config snapshots (HASH of config version →
+// consent.Snapshot JSON), written with HSETNX: never overwritten. Kept,
+// without TTL, while the site exists: one per version, a few KiB each.
+func snapshotsKey(siteID string) string { return siteTag(siteID) + "snapshots" }
+
+// auditKey is the site's audit log (LIST of consent.AuditEntry JSON, oldest
+// first). People's changes, so small; kept while the site exists.
+func auditKey(siteID string) string { return siteTag(siteID) + "audit" }
+
+// deletedSiteKey holds a deleted site's JSON (STRING): the site key renamed,
+// so every script that checks the site key refuses writes to it at once.
+// deletionKey holds when and by whom it was deleted and when it is purged
+// (STRING, JSON). The member of sitesKey stays until the purge.
+func deletedSiteKey(siteID string) string { return siteTag(siteID) + "deleted-site" }
+func deletionKey(siteID string) string    { return siteTag(siteID) + "deletion" }
+
 // siteKeysPattern is a SCAN MATCH pattern for every key of one site. Glob
 // characters in the id are escaped so that one site's delete can never match
 // another site's keys.

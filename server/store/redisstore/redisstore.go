@@ -359,7 +359,8 @@ func (s *Store) CreateSite(ctx context.Context, site consent.Site) error {
 		// Already a member: either the site exists, or a DeleteSite (or
 		// CreateSite) was interrupted. Finish that delete so the new site
 		// starts empty.
-		n, err := s.rdb.Exists(ctx, siteKey(site.ID)).Result()
+		// A deleted site keeps its id until it is purged.
+		n, err := s.rdb.Exists(ctx, siteKey(site.ID), deletedSiteKey(site.ID)).Result()
 		if err != nil {
 			return unavailable(err)
 		}
@@ -401,7 +402,8 @@ func (s *Store) UpdateSite(ctx context.Context, site consent.Site) error {
 // member. If it is interrupted, a second call (or a CreateSite of the same
 // id) finishes the job.
 func (s *Store) DeleteSite(ctx context.Context, id string) error {
-	n, err := s.rdb.Del(ctx, siteKey(id)).Result()
+	// A deleted site (MarkSiteDeleted) is purged the same way.
+	n, err := s.rdb.Del(ctx, siteKey(id), deletedSiteKey(id)).Result()
 	if err != nil {
 		return unavailable(err)
 	}
