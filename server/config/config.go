@@ -57,6 +57,9 @@ type Config struct {
 	// IngestRate is how many receipts and impressions per second one
 	// network (/24 or /48) may send to one site; 0 turns the limit off.
 	IngestRate float64
+	// DeleteGrace is how long a deleted site is kept, hidden, before the
+	// janitor purges it; its owners can restore it until then.
+	DeleteGrace time.Duration
 }
 
 // setting describes one option: its flag, variable, default and how to parse
@@ -159,6 +162,18 @@ var settings = []setting{
 			return errors.New("must be a duration from 1m to 12h, such as 30m")
 		}
 		c.SessionIdleTimeout = d
+		return nil
+	}},
+	{"delete-grace", "SAMTYKKE_DELETE_GRACE", "30d", "how long a deleted site is kept, hidden and restorable, before its receipts and everything else are purged: days (30d) or a duration (72h), from 1h to 365d", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if days, ok := strings.CutSuffix(v, "d"); ok {
+			n, perr := strconv.Atoi(days)
+			d, err = time.Duration(n)*24*time.Hour, perr
+		}
+		if err != nil || d < time.Hour || d > 365*24*time.Hour {
+			return errors.New("must be a number of days such as 30d, or a duration such as 72h, from 1h to 365d")
+		}
+		c.DeleteGrace = d
 		return nil
 	}},
 	{"ingest-rate", "SAMTYKKE_INGEST_RATE", "10", "receipts and impressions per second one network (/24 or /48) may send to one site, in bursts of 20 s of it; 0 turns the limit off", func(c *Config, v string) error {

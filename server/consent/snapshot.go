@@ -120,12 +120,13 @@ func (sh Shown) SameAs(other Shown) bool {
 	return sh.Version() == other.Version()
 }
 
-// Snapshot returns the snapshot of site's current version as resolved by
-// this binary, for a site stored before snapshots existed. It keeps the
-// site's version: receipts already carry it.
-func (s Site) ReconstructedSnapshot(snippetBuild string, now time.Time) Snapshot {
+// ReconstructedSnapshot returns the snapshot of site's current version as
+// resolved with defaults (nil: this binary's texts), for a site stored
+// before snapshots existed. It keeps the site's version: receipts already
+// carry it.
+func (s Site) ReconstructedSnapshot(snippetBuild string, defaults func(lang string) Texts, now time.Time) Snapshot {
 	return Snapshot{SiteID: s.ID, Version: s.ConfigVersion, CreatedAt: now, SnippetBuild: snippetBuild,
-		Reconstructed: true, Shown: s.SiteSettings.ShownBy(nil)}
+		Reconstructed: true, Shown: s.SiteSettings.ShownBy(defaults)}
 }
 
 // ApplyVersion sets new settings on the site under version: when it is a

@@ -61,7 +61,7 @@ func (s *server) adminCreateSite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	site, err := s.siteWriter.Create(c.Request().Context(), settings)
+	site, err := s.siteWriter.Create(c.Request().Context(), settings, actorAdmin)
 	if err != nil {
 		return err
 	}
@@ -70,6 +70,10 @@ func (s *server) adminCreateSite(c echo.Context) error {
 }
 
 func (s *server) adminUpdateSite(c echo.Context) error {
+	again, err := askAgain(c)
+	if err != nil {
+		return err
+	}
 	settings, err := ReadSettings(c)
 	if err != nil {
 		return err
@@ -79,16 +83,8 @@ func (s *server) adminUpdateSite(c echo.Context) error {
 	if err != nil {
 		return adminSiteError(err, c.Param("site"))
 	}
-	if site, err = s.siteWriter.Update(ctx, site, settings); err != nil {
+	if site, err = s.siteWriter.Update(ctx, site, settings, again, actorAdmin); err != nil {
 		return adminSiteError(err, c.Param("site"))
 	}
 	return c.JSON(http.StatusOK, s.siteView(site, ""))
-}
-
-func (s *server) adminDeleteSite(c echo.Context) error {
-	id := c.Param("site")
-	if err := s.siteWriter.Delete(c.Request().Context(), id); err != nil {
-		return adminSiteError(err, id)
-	}
-	return c.NoContent(http.StatusNoContent)
 }

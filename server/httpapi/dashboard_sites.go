@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -159,7 +158,7 @@ func (s *server) dashboardCreateSite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	site, err := s.siteWriter.Create(ctx, settings)
+	site, err := s.siteWriter.Create(ctx, settings, actorOf(c))
 	if err != nil {
 		return err
 	}
@@ -169,7 +168,7 @@ func (s *server) dashboardCreateSite(c echo.Context) error {
 		if err := s.Accounts.SetGrant(ctx, g); err != nil {
 			// Without the grant nobody but an operator could reach the
 			// site: take it back rather than leave it half made.
-			if derr := s.siteWriter.Delete(ctx, site.ID); derr != nil {
+			if derr := s.siteWriter.Purge(ctx, site.ID); derr != nil {
 				s.log.Error("could not remove a site whose owner grant failed", "site", site.ID, "err", derr)
 			}
 			return err
@@ -180,11 +179,15 @@ func (s *server) dashboardCreateSite(c echo.Context) error {
 }
 
 func (s *server) dashboardUpdateSite(c echo.Context) error {
+	again, err := askAgain(c)
+	if err != nil {
+		return err
+	}
 	settings, err := ReadSettings(c)
 	if err != nil {
 		return err
 	}
-	site, err := s.siteWriter.Update(c.Request().Context(), siteOf(c), settings)
+	site, err := s.siteWriter.Update(c.Request().Context(), siteOf(c), settings, again, actorOf(c))
 	if errors.Is(err, consent.ErrNotFound) {
 		return errNoSite(c.Param("site"))
 	}
@@ -194,41 +197,28 @@ func (s *server) dashboardUpdateSite(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.siteView(site, roleOf(c)))
 }
 
-// dashboardDeleteSite removes a site with everything stored for it
-// (receipts, counts), as DELETE /v1/admin/sites/{id} does. Deleting cannot be undone,
-// so the request must carry the site's name as the owner typed it: a
-// stray click, or a request replayed against the wrong id, deletes
-// nothing. The name is compared after trimming spaces only, exactly
-// otherwise, because "Shop" and "shop" may be two sites.
+// dashboardDeleteSite deletes a site, as DELETE /v1/admin/sites/{id}
+// does: the request must carry the site's name as the owner typed it, so a
+// stray click, or a request replayed against the wrong id, deletes nothing.
+// The site is hidden at once and kept, receipts and all, until the grace
+// period ends; its owners can restore it until then. Only the admin API
+// purges at once.
 func (s *server) dashboardDeleteSite(c echo.Context) error {
-	var in struct {
-		ConfirmName string `json:"confirm_name"`
-	}
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
 	site := siteOf(c)
-	switch typed := strings.TrimSpace(in.ConfirmName); {
-	case typed == "":
-		return badRequest("confirm_name", "type the site's name to confirm that it is to be deleted")
-	case typed != strings.TrimSpace(site.Name):
-		return badRequest("confirm_name", "is not the site's name; type "+strconv.Quote(site.Name)+" exactly")
+	if err := confirmName(c, site); err != nil {
+		return err
 	}
 	// The write path makes the API's site cache forget it now, so the
 	// snippet's config and receipts for it stop at once rather than after
 	// the cache's TTL.
-	err := s.siteWriter.Delete(c.Request().Context(), site.ID)
+	d, err := s.siteWriter.Delete(c.Request().Context(), site, actorOf(c))
 	if errors.Is(err, consent.ErrNotFound) {
 		return errNoSite(site.ID)
 	}
 	if err != nil {
 		return err
 	}
-	by := principalOf(c).User.ID
-	if by == "" {
-		by = "admin token"
-	}
-	s.log.Info("a site was deleted from the dashboard", "site", site.ID, "by", by)
+	s.log.Info("a site was deleted from the dashboard", "site", site.ID, "by", actorOf(c), "purge_after", d.PurgeAfter)
 	return c.NoContent(http.StatusNoContent)
 }
 

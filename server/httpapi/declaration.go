@@ -24,5 +24,12 @@ func (s *server) declaration(c echo.Context) error {
 	if notModified(c, `"`+site.ConfigVersion+"-"+consent.CatalogueVersion()+"-"+lang+`"`) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	snap, found, err := s.sites.shown(c.Request().Context(), site)
+	if err != nil {
+		return err
+	}
+	if found {
+		return c.JSON(http.StatusOK, site.DeclarationOf(snap, lang))
+	}
 	return c.JSON(http.StatusOK, site.Declaration(lang))
 }

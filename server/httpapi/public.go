@@ -37,6 +37,11 @@ func (s *server) bannerConfig(c echo.Context) error {
 		return c.NoContent(http.StatusNotModified)
 	}
 	cfg := site.BannerConfig(lang)
+	if snap, found, err := s.sites.shown(c.Request().Context(), site); err != nil {
+		return err
+	} else if found {
+		cfg = site.BannerConfigOf(snap, lang) // what is shown is what is stored
+	}
 	cfg.GPC = gpc
 	return c.JSON(http.StatusOK, cfg)
 }

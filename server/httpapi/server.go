@@ -98,7 +98,17 @@ type Options struct {
 	// siteChanged, when set, is told of every site the write path changed
 	// or deleted, after the cache forgot it; tests set it (export_test.go).
 	siteChanged func(siteID string)
+
+	// DeleteGrace is how long a deleted site can be restored before it is
+	// purged; DefaultDeleteGrace when 0.
+	DeleteGrace time.Duration
+	// DefaultTexts are the built-in texts new config versions resolve; nil
+	// for this binary's. Tests set it to play another release.
+	DefaultTexts func(lang string) consent.Texts
 }
+
+// DefaultDeleteGrace is 30 days: a month to notice a deletion by mistake.
+const DefaultDeleteGrace = 30 * 24 * time.Hour
 
 // Body limits. A receipt is about 0.5 KiB; 16 KiB leaves room for long page
 // URLs and user agents while keeping abuse cheap to refuse. The admin and
@@ -173,6 +183,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	admin.DELETE("/sites/:site", s.adminDeleteSite)
 	admin.GET("/sites/:site/stats", s.adminStats)
 	s.tagWarningRoutes(public, admin)
+	s.adminProofRoutes(admin) // versions.go
 	if opt.Accounts != nil {
 		s.dashboardRoutes(e)
 	}
@@ -208,7 +219,10 @@ func newServer(store consent.Store, opt Options) *server {
 	}
 	s := &server{Options: opt, store: store, log: opt.Logger, hsts: strings.HasPrefix(opt.PublicURL, "https://")}
 	s.sites = NewSiteCache(store, opt.SiteCacheTTL, opt.Now)
-	s.siteWriter = SiteWriter{Store: store, Now: opt.Now, Changed: s.sites.Forget}
+	if opt.DeleteGrace == 0 {
+		opt.DeleteGrace = DefaultDeleteGrace
+	}
+	s.siteWriter = SiteWriter{Store: store, Now: opt.Now, Changed: s.sites.Forget, DeleteGrace: opt.DeleteGrace, Defaults: opt.DefaultTexts}
 	if opt.siteChanged != nil {
 		s.siteWriter.Changed = func(id string) {
 			s.sites.Forget(id)

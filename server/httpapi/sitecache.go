@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -23,6 +24,10 @@ type SiteCache struct {
 	ttl   time.Duration
 	now   func() time.Time
 	sites *expirable.LRU[string, cachedSite]
+	// snapshots holds the snapshots of the versions served, by site id and
+	// version. Snapshots are immutable, so an entry never goes stale and
+	// needs no TTL; a new version is a new key.
+	snapshots *expirable.LRU[string, consent.Snapshot]
 }
 
 type cachedSite struct {
@@ -36,7 +41,8 @@ type cachedSite struct {
 
 // NewSiteCache returns a cache whose entries live for ttl.
 func NewSiteCache(store consent.Store, ttl time.Duration, now func() time.Time) *SiteCache {
-	return &SiteCache{store: store, ttl: ttl, now: now, sites: expirable.NewLRU[string, cachedSite](siteCacheSize, nil, ttl)}
+	return &SiteCache{store: store, ttl: ttl, now: now, sites: expirable.NewLRU[string, cachedSite](siteCacheSize, nil, ttl),
+		snapshots: expirable.NewLRU[string, consent.Snapshot](siteCacheSize, nil, 0)}
 }
 
 // get returns the site, from memory when fresh.
@@ -61,4 +67,24 @@ func (c *SiteCache) refresh(ctx context.Context, id string) (consent.Site, error
 // visitors at once instead of when the entry expires.
 func (c *SiteCache) Forget(id string) {
 	c.sites.Remove(id)
+}
+
+// shown returns the stored snapshot of site's current version, which the
+// config and the declaration are built from. found is false for a site
+// stored before snapshots whose snapshot is not reconstructed yet (consentd
+// does that at start): it is served from its settings, as before.
+func (c *SiteCache) shown(ctx context.Context, site consent.Site) (snap consent.Snapshot, found bool, err error) {
+	key := site.ID + "\x00" + site.ConfigVersion
+	if snap, ok := c.snapshots.Get(key); ok {
+		return snap, true, nil
+	}
+	snap, err = c.store.Snapshot(ctx, site.ID, site.ConfigVersion)
+	if errors.Is(err, consent.ErrNotFound) {
+		return consent.Snapshot{}, false, nil
+	}
+	if err != nil {
+		return consent.Snapshot{}, false, err
+	}
+	c.snapshots.Add(key, snap)
+	return snap, true, nil
 }

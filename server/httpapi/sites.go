@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,42 +27,179 @@ import (
 // SiteWriter creates, changes and deletes sites. Each change is stored and
 // then reported to Changed, so that whoever asked for it, the API's cache
 // forgets the old site at once instead of after its TTL.
+//
+// Every write leaves proof (consent/snapshot.go, consent/audit.go): a new
+// config version is stored as the snapshot of what visitors are shown, in
+// the same atomic write as the site and an audit entry naming the actor.
+// Deleting hides a site for a grace period rather than destroying its
+// receipts; only Purge destroys them.
 type SiteWriter struct {
 	Store consent.Store
 	// Now is the clock; it stamps creation, updates and config versions.
 	Now func() time.Time
 	// Changed, when set, is called after a site was changed or deleted.
 	Changed func(siteID string)
+	// DeleteGrace is how long a deleted site can be restored before the
+	// janitor purges it.
+	DeleteGrace time.Duration
+	// Defaults are the built-in texts snapshots resolve; nil for this
+	// binary's (tests play other releases with it).
+	Defaults func(lang string) consent.Texts
+}
+
+// SnippetBuild is the hash of the banner bundle this binary serves, as
+// recorded in the snapshots it saves.
+func SnippetBuild() string { return bundleHash }
+
+// actorAdmin is the audit log's actor for the admin token (the operator).
+const actorAdmin = "admin token"
+
+// Plan is what saving settings on a site would do, worked out without
+// storing anything: the site as it would be stored, the snapshot of a new
+// version (nil when what visitors see is unchanged), and what changed.
+type Plan struct {
+	Site     consent.Site
+	Snapshot *consent.Snapshot
+	Diff     consent.VersionDiff
+	// AsksAgain: visitors who decided before are asked again, because the
+	// change is material or the owner asked for it.
+	AsksAgain bool
+}
+
+// Plan works out an update of site (as loaded) to settings. askAgain is the
+// owner's choice to ask every visitor again even for a minor change.
+func (w SiteWriter) Plan(ctx context.Context, site consent.Site, settings consent.SiteSettings, askAgain bool, actor string) (Plan, error) {
+	now := w.Now().UTC()
+	shown := settings.ShownBy(w.Defaults)
+	prev, err := w.Store.Snapshot(ctx, site.ID, site.ConfigVersion)
+	if errors.Is(err, consent.ErrNotFound) {
+		// A version from before snapshots, not reconstructed yet: compare
+		// with its settings as this binary shows them.
+		prev, err = site.ReconstructedSnapshot(bundleHash, w.Defaults, now), nil
+	}
+	if err != nil {
+		return Plan{}, err
+	}
+	diff := consent.Diff(prev.Shown, shown)
+	diff.From, diff.To = site.ConfigVersion, site.ConfigVersion
+	next := site
+	if prev.Shown.Version() == shown.Version() {
+		next.ApplyVersion(settings, site.ConfigVersion, true, now)
+		return Plan{Site: next, Diff: diff}, nil
+	}
+	asks := diff.Material || askAgain
+	diff.To = shown.Version()
+	next.ApplyVersion(settings, diff.To, !asks, now)
+	snap := &consent.Snapshot{SiteID: site.ID, Version: diff.To, CreatedAt: now, Author: actor, SnippetBuild: bundleHash, Shown: shown}
+	return Plan{Site: next, Snapshot: snap, Diff: diff, AsksAgain: asks}, nil
 }
 
 // Create stores a new site with a fresh id.
-func (w SiteWriter) Create(ctx context.Context, settings consent.SiteSettings) (consent.Site, error) {
-	site := consent.Site{ID: NewSiteID()}
-	site.Apply(settings, w.Now().UTC())
-	if err := w.Store.CreateSite(ctx, site); err != nil {
+func (w SiteWriter) Create(ctx context.Context, settings consent.SiteSettings, actor string) (consent.Site, error) {
+	return w.CreateAs(ctx, NewSiteID(), settings, actor)
+}
+
+// CreateAs stores a new site with the given id (the demo site's is fixed);
+// ErrConflict if it is taken.
+func (w SiteWriter) CreateAs(ctx context.Context, id string, settings consent.SiteSettings, actor string) (consent.Site, error) {
+	now := w.Now().UTC()
+	shown := settings.ShownBy(w.Defaults)
+	site := consent.Site{ID: id}
+	site.ApplyVersion(settings, shown.Version(), false, now)
+	snap := consent.Snapshot{SiteID: site.ID, Version: site.ConfigVersion, CreatedAt: now, Author: actor, SnippetBuild: bundleHash, Shown: shown}
+	err := w.Store.WriteSite(ctx, consent.SiteWrite{Site: site, Create: true, Snapshot: &snap,
+		Audit: consent.AuditEntry{At: now, Actor: actor, Action: consent.AuditSiteCreate, SiteID: site.ID,
+			ToVersion: site.ConfigVersion, Summary: "created " + strconv.Quote(site.Name)}})
+	if err != nil {
 		return consent.Site{}, err
 	}
 	return site, nil
 }
 
 // Update applies settings to site, as loaded by the caller, and stores it:
-// a new config version is recorded when what visitors see changed.
-func (w SiteWriter) Update(ctx context.Context, site consent.Site, settings consent.SiteSettings) (consent.Site, error) {
-	site.Apply(settings, w.Now().UTC())
-	if err := w.Store.UpdateSite(ctx, site); err != nil {
+// a new config version is recorded when what visitors see changed, as
+// asking them again when the change is material or askAgain is set.
+func (w SiteWriter) Update(ctx context.Context, site consent.Site, settings consent.SiteSettings, askAgain bool, actor string) (consent.Site, error) {
+	plan, err := w.Plan(ctx, site, settings, askAgain, actor)
+	if err != nil {
+		return consent.Site{}, err
+	}
+	summary := plan.Diff.Summary()
+	if plan.Snapshot != nil && plan.AsksAgain && !plan.Diff.Material {
+		summary += "; visitors asked again by choice"
+	}
+	err = w.Store.WriteSite(ctx, consent.SiteWrite{Site: plan.Site, Snapshot: plan.Snapshot,
+		Audit: consent.AuditEntry{At: plan.Site.UpdatedAt, Actor: actor, Action: consent.AuditSiteUpdate, SiteID: site.ID,
+			FromVersion: site.ConfigVersion, ToVersion: plan.Site.ConfigVersion, Summary: summary}})
+	if err != nil {
 		return consent.Site{}, err
 	}
 	w.changed(site.ID)
-	return site, nil
+	return plan.Site, nil
 }
 
-// Delete removes a site with everything stored for it (receipts, counts).
-func (w SiteWriter) Delete(ctx context.Context, id string) error {
+// Delete hides a site at once and keeps everything stored for it until the
+// grace period ends, so a deletion by mistake can be undone (Restore).
+func (w SiteWriter) Delete(ctx context.Context, site consent.Site, actor string) (consent.DeletedSite, error) {
+	now := w.Now().UTC()
+	d := consent.DeletedSite{Site: site, DeletedAt: now, DeletedBy: actor, PurgeAfter: now.Add(w.DeleteGrace)}
+	err := w.Store.MarkSiteDeleted(ctx, d, consent.AuditEntry{At: now, Actor: actor, Action: consent.AuditSiteDelete,
+		SiteID: site.ID, FromVersion: site.ConfigVersion, Summary: "deleted; purged after " + d.PurgeAfter.Format(time.RFC3339) + " unless restored"})
+	if err != nil {
+		return consent.DeletedSite{}, err
+	}
+	w.changed(site.ID)
+	return d, nil
+}
+
+// Restore makes a deleted site live again, as it was.
+func (w SiteWriter) Restore(ctx context.Context, id, actor string) error {
+	err := w.Store.RestoreSite(ctx, id, consent.AuditEntry{At: w.Now().UTC(), Actor: actor, Action: consent.AuditSiteRestore, SiteID: id})
+	if err != nil {
+		return err
+	}
+	w.changed(id)
+	return nil
+}
+
+// Purge removes a site, live or deleted, with everything stored for it:
+// receipts, counts, snapshots and its audit log. The purge itself is
+// logged by the caller, as the site's own log goes with it.
+func (w SiteWriter) Purge(ctx context.Context, id string) error {
 	if err := w.Store.DeleteSite(ctx, id); err != nil {
 		return err
 	}
 	w.changed(id)
 	return nil
+}
+
+// Reconstruct stores a snapshot of the current version of every site stored
+// before snapshots existed, keeping its version (receipts carry it). It
+// runs at every start and never changes a version: replicas of two
+// releases with other built-in texts both call it, the first snapshot
+// stored wins (Store.PutSnapshot), and both then serve that one. Versions
+// older than the current one have no snapshot and are listed as such.
+func (w SiteWriter) Reconstruct(ctx context.Context) (int, error) {
+	sites, err := w.Store.Sites(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, site := range sites {
+		_, err := w.Store.Snapshot(ctx, site.ID, site.ConfigVersion)
+		if !errors.Is(err, consent.ErrNotFound) {
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		snap := site.ReconstructedSnapshot(bundleHash, w.Defaults, w.Now().UTC())
+		if _, err := w.Store.PutSnapshot(ctx, snap); err != nil && !errors.Is(err, consent.ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 func (w SiteWriter) changed(id string) {

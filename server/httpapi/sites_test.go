@@ -76,7 +76,7 @@ func TestSiteLifecycle(t *testing.T) {
 			t.Fatalf("update: %d %s", upd.status, upd.body)
 		}
 
-		if r := h.admin("DELETE", "/v1/admin/sites/"+s.ID, ""); r.status != http.StatusNoContent {
+		if r := h.admin("DELETE", "/v1/admin/sites/"+s.ID, `{"confirm_name":"Nordic Shop AS"}`); r.status != http.StatusNoContent {
 			t.Fatalf("delete: %d %s", r.status, r.body)
 		}
 		for _, m := range []string{"GET", "PUT", "DELETE"} {

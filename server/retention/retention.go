@@ -2,7 +2,8 @@
 // site's receipts for its RetentionDays, counter buckets for
 // consent.Day.Retention() and consent.Hour.Retention(). A Janitor calls
 // consent.Store.Purge for every site on a schedule, so retention holds
-// without an operator's cron job and whichever store is in use.
+// without an operator's cron job and whichever store is in use. It also
+// purges the sites deleted longer ago than their grace period.
 //
 // Several consentd replicas sharing one Redis each run a Janitor, with no
 // leader election: Purge is idempotent (a receipt or bucket already gone is
@@ -80,9 +81,43 @@ func (j *Janitor) Run(ctx context.Context) {
 }
 
 // PurgeAll purges every site once, with one "now" for all, and logs what
-// was removed. A site that fails does not stop the others; the errors are
+// was removed; first it purges deleted sites past their grace period. A site that fails does not stop the others; the errors are
 // returned joined. A site deleted after it was listed is skipped.
 func (j *Janitor) PurgeAll(ctx context.Context) error {
+	deletedErr := j.PurgeDeleted(ctx)
+	err := j.purgeLive(ctx)
+	return errors.Join(deletedErr, err)
+}
+
+// PurgeDeleted purges the sites deleted longer ago than their grace period
+// (consent.DeletedSite.PurgeAfter), with every receipt, count, snapshot and
+// audit entry. Replicas racing on one site are fine: the second finds it
+// gone (ErrNotFound). A site restored a moment ago is not listed any more.
+func (j *Janitor) PurgeDeleted(ctx context.Context) error {
+	deleted, err := j.Store.DeletedSites(ctx)
+	if err != nil {
+		return fmt.Errorf("retention: listing deleted sites: %w", err)
+	}
+	now := j.now()
+	var errs []error
+	for _, d := range deleted {
+		if now.Before(d.PurgeAfter) {
+			continue
+		}
+		err := j.Store.DeleteSite(ctx, d.Site.ID)
+		switch {
+		case errors.Is(err, consent.ErrNotFound):
+		case err != nil:
+			errs = append(errs, fmt.Errorf("retention: purging deleted site %s: %w", d.Site.ID, err))
+		default:
+			j.log().InfoContext(ctx, "retention: purged a deleted site after its grace period", "site", d.Site.ID,
+				"deleted_at", d.DeletedAt, "deleted_by", d.DeletedBy, "action", consent.AuditSitePurge)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (j *Janitor) purgeLive(ctx context.Context) error {
 	sites, err := j.Store.Sites(ctx)
 	if err != nil {
 		return fmt.Errorf("retention: listing sites: %w", err)

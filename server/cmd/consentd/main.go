@@ -78,15 +78,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if err := refreshConfigVersions(ctx, store, time.Now().UTC(), log); err != nil {
-		return err
-	}
+	writer := httpapi.SiteWriter{Store: store, Now: time.Now, DeleteGrace: cfg.DeleteGrace}
 	demoID := ""
 	if cfg.Demo {
-		if err := ensureDemoSite(ctx, store, cfg.PublicURL); err != nil {
+		if err := ensureDemoSite(ctx, writer, cfg.PublicURL); err != nil {
 			return fmt.Errorf("demo site: %w", err)
 		}
 		demoID = demoSiteID
+	}
+	// Config versions are never rewritten at start (a release with other
+	// built-in texts would flip them during a rolling upgrade); sites from
+	// before snapshots get one of their current version instead.
+	if n, err := writer.Reconstruct(ctx); err != nil {
+		return fmt.Errorf("storing snapshots of config versions: %w", err)
+	} else if n > 0 {
+		log.Info("stored the snapshot of the current config version of sites saved before snapshots", "sites", n)
 	}
 
 	build := buildInfo()
@@ -256,38 +262,12 @@ func adminToken(ctx context.Context, store consent.Store, configured string) ([3
 	return hash, token, nil
 }
 
-// refreshConfigVersions brings every site's config version up to date with
-// this release. The version hashes the built-in banner texts too, so a
-// release that rewords them changes what visitors see: their sites get a new
-// version (visitors are asked again) instead of receipts naming a version
-// whose texts were different. Replicas starting together may both update a
-// site; they compute the same version, so either write is right.
-func refreshConfigVersions(ctx context.Context, store consent.Store, now time.Time, log *slog.Logger) error {
-	sites, err := store.Sites(ctx)
-	if err != nil {
-		return fmt.Errorf("reading sites: %w", err)
-	}
-	for _, site := range sites {
-		if site.ComputeConfigVersion() == site.ConfigVersion {
-			continue
-		}
-		before := site.ConfigVersion
-		site.Apply(site.SiteSettings, now)
-		if err := store.UpdateSite(ctx, site); err != nil && !errors.Is(err, consent.ErrNotFound) {
-			return fmt.Errorf("updating the config version of site %s: %w", site.ID, err)
-		}
-		log.Info("banner texts changed with this release: new config version, visitors will be asked again",
-			"site", site.ID, "from", before, "to", site.ConfigVersion)
-	}
-	return nil
-}
-
 const demoSiteID = "demo"
 
 // ensureDemoSite keeps a sample site so that /demo works right after the
 // first start. Its origins follow the public URL; on localhost both
 // spellings of the loopback host are allowed, since people type either.
-func ensureDemoSite(ctx context.Context, store consent.Store, publicURL string) error {
+func ensureDemoSite(ctx context.Context, w httpapi.SiteWriter, publicURL string) error {
 	origins := []string{publicURL}
 	if u, err := url.Parse(publicURL); err == nil && u.Hostname() == "localhost" {
 		origins = append(origins, u.Scheme+"://127.0.0.1:"+u.Port())
@@ -308,26 +288,27 @@ func ensureDemoSite(ctx context.Context, store consent.Store, publicURL string) 
 	if err := settings.Validate(); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	site, err := store.Site(ctx, demoSiteID)
+	site, err := w.Store.Site(ctx, demoSiteID)
 	if errors.Is(err, consent.ErrNotFound) {
-		site = consent.Site{ID: demoSiteID}
-		site.Apply(settings, now)
-		err = store.CreateSite(ctx, site)
+		_, err = w.CreateAs(ctx, demoSiteID, settings, "consentd")
 		if errors.Is(err, consent.ErrConflict) {
-			return nil // another replica created it a moment ago
+			return nil // another replica created it a moment ago (or it is deleted)
 		}
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	before := site.ConfigVersion
-	if before == settings.ComputeConfigVersion() && equal(site.Origins, settings.Origins) {
+	// Only the origins follow the public URL. The texts are never
+	// rewritten at start: that is an edit, and a release's other built-in
+	// texts must not make one.
+	if equal(site.Origins, settings.Origins) {
 		return nil
 	}
-	site.Apply(settings, now)
-	return store.UpdateSite(ctx, site)
+	next := site.SiteSettings
+	next.Origins = settings.Origins
+	_, err = w.Update(ctx, site, next, false, "consentd")
+	return err
 }
 
 func equal(a, b []string) bool {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
@@ -16,9 +15,7 @@ import (
 	"time"
 
 	"github.com/samtykke/samtykke/server/config"
-	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/internal/logtest"
-	"github.com/samtykke/samtykke/server/store/boltstore"
 )
 
 func freeAddr(t *testing.T) string {
@@ -218,51 +215,6 @@ func TestBadSettingStopsStart(t *testing.T) {
 	err = run(context.Background(), []string{"-redis-url", "redis://127.0.0.1:1/0"}, func(string) string { return "" }, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "SAMTYKKE_REDIS_URL") {
 		t.Errorf("run with an unreachable Redis: %v, want an error naming SAMTYKKE_REDIS_URL", err)
-	}
-}
-
-// A release that rewords the built-in texts must give sites a new config
-// version, and keep the old one in the history so earlier receipts still
-// name a version the site had.
-func TestRefreshConfigVersions(t *testing.T) {
-	store, err := boltstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	ctx := context.Background()
-	settings := consent.SiteSettings{Name: "Fjord Books", Origins: []string{"https://fjordbooks.no"},
-		PrivacyPolicyURL: "https://fjordbooks.no/personvern"}
-	settings.Normalize()
-	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	current := consent.Site{ID: "current"}
-	current.Apply(settings, old)
-	stale := consent.Site{ID: "stale"}
-	stale.Apply(settings, old)
-	// As if saved by a release whose texts hashed differently.
-	stale.ConfigVersion = "0123456789abcdef"
-	stale.ConfigHistory = []consent.ConfigRevision{{Version: "0123456789abcdef", Since: old}}
-	for _, s := range []consent.Site{current, stale} {
-		if err := store.CreateSite(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var logs bytes.Buffer
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	if err := refreshConfigVersions(ctx, store, now, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := store.Site(ctx, "stale")
-	if got.ConfigVersion != current.ConfigVersion || !got.KnowsVersion("0123456789abcdef") ||
-		len(got.ConfigHistory) != 2 || !got.ConfigHistory[1].Since.Equal(now) {
-		t.Errorf("stale site after refresh: version %s, history %+v", got.ConfigVersion, got.ConfigHistory)
-	}
-	unchanged, _ := store.Site(ctx, "current")
-	if len(unchanged.ConfigHistory) != 1 || !unchanged.UpdatedAt.Equal(old) {
-		t.Errorf("a current site was rewritten: %+v", unchanged)
-	}
-	if !strings.Contains(logs.String(), "site=stale") || strings.Contains(logs.String(), "site=current") {
-		t.Errorf("log: %s", logs.String())
 	}
 }
 

@@ -294,4 +294,3 @@ func (s *Store) DeletedSites(ctx context.Context) ([]consent.DeletedSite, error)
 	})
 	return out, err
 }
-
