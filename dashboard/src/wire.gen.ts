@@ -258,6 +258,11 @@ export interface Site {
 export interface ConfigRevision {
   version: string;
   since: string;
+  /**
+   * Minor: the change to this version did not ask visitors again, so
+   * decisions under the version before it still hold (AcceptedVersions).
+   */
+  minor?: boolean;
 }
 
 /**

@@ -275,7 +275,7 @@ if (!w.samtykke) {
       },
       downloadUrl,
     });
-    if (stored && !needsPrompt(stored, c.config_version, c.consent_lifetime_days, Date.now())) {
+    if (stored && !needsPrompt(stored, c.config_version, c.consent_lifetime_days, Date.now(), c.accepted_versions)) {
       confirm(stored.choices);
       emit({ consent: { ...stored.choices }, consentId: stored.id, action: null });
       ready(view.button);

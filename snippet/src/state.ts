@@ -47,11 +47,13 @@ export const isExpired = (s: Stored, lifetimeDays: number, now: number) =>
   now - s.time >= clampDays(lifetimeDays) * DAY || s.time - now > DAY;
 
 /**
- * Whether the banner must ask (again): no choice, a choice given for another
- * config version, or one older than the site's consent lifetime.
+ * Whether the banner must ask (again): no choice, a choice given under a
+ * config version that is neither the current one nor one whose decisions
+ * still hold (accepted: the site's changes since it were minor), or one
+ * older than the site's consent lifetime.
  */
-export const needsPrompt = (s: Stored | null, version: string, lifetimeDays: number, now: number) =>
-  !s || s.version != version || isExpired(s, lifetimeDays, now);
+export const needsPrompt = (s: Stored | null, version: string, lifetimeDays: number, now: number, accepted: readonly string[] = []) =>
+  !s || (s.version != version && !accepted.includes(s.version)) || isExpired(s, lifetimeDays, now);
 
 export const OPTIONAL: Optional[] = ['statistics', 'marketing'];
 

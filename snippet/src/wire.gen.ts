@@ -33,6 +33,12 @@ export interface BannerConfig {
    * withdrawal: the catalogue's and the site's custom vendors'.
    */
   rules: Rule[];
+  /**
+   * AcceptedVersions are earlier config versions whose decisions still
+   * hold: the changes since them were minor, so the banner does not ask
+   * a visitor who decided under one of them again.
+   */
+  accepted_versions?: string[];
 }
 
 /** PurposeConfig is one purpose as the banner shows it. */

@@ -62,6 +62,13 @@ test('re-prompt when there is no choice, the config version changed, or the choi
   assert.equal(needsPrompt(s, s.version, 30, T + 31 * DAY), true);
 });
 
+test('a choice under an earlier version still holds when the changes since were minor', () => {
+  const current = 'ffffffffffffffff';
+  assert.equal(needsPrompt(s, current, 182, T + DAY, [s.version]), false);
+  assert.equal(needsPrompt(s, current, 182, T + DAY, ['eeeeeeeeeeeeeeee']), true, 'a material change since asks again');
+  assert.equal(needsPrompt(s, current, 30, T + 31 * DAY, [s.version]), true, 'it still expires');
+});
+
 test('withdrawal is a later decision that takes back a granted purpose', () => {
   const all = choices(true, true),
     none = choices(false, false),
