@@ -10,6 +10,7 @@ import { ratesView } from './rates.ts';
 import { receiptsView } from './receipts.ts';
 import { newSiteView, setupView } from './setup.ts';
 import { usersView } from './users.ts';
+import { versionsView } from './versions.ts';
 
 export interface SiteSummary {
   id: string;
@@ -299,8 +300,62 @@ async function route() {
   }
 }
 
+interface DeletedSite {
+  id: string;
+  name: string;
+  deleted_at: string;
+  deleted_by: string;
+  purge_after: string;
+}
+
+/** The deleted sites the user owns, each with "Restore" until it is purged. */
+async function deletedSites(c: Ctx, seq: number) {
+  const list = await api<{ sites: DeletedSite[] }>('GET', '/deleted-sites');
+  if (seq != c.seq || !list.sites.length) return;
+  const status = h('p', { class: 'status', role: 'status' });
+  const section = h(
+    'section',
+    { class: 'card', id: 'deleted-sites', 'aria-labelledby': 'deleted-h' },
+    h('h2', { id: 'deleted-h' }, 'Deleted sites'),
+    h('p', { class: 'muted small' }, 'Hidden, with their receipts kept until the date shown; restore one to bring it back as it was.'),
+    h(
+      'ul',
+      { class: 'deleted-list' },
+      list.sites.map((d) => {
+        const btn = h('button', { type: 'button', 'data-site': d.id }, `Restore ${d.name}`);
+        btn.addEventListener('click', async () => {
+          btn.disabled = true;
+          try {
+            await api('POST', `/deleted-sites/${encodeURIComponent(d.id)}/restore`);
+            await c.refreshSites();
+            c.notice = `${d.name} was restored.`;
+            c.go('#/');
+          } catch (e) {
+            status.textContent = (e as Error).message;
+            btn.disabled = false;
+          }
+        });
+        return h(
+          'li',
+          {},
+          h('span', { class: 'site-name' }, d.name),
+          h(
+            'span',
+            { class: 'muted' },
+            ` deleted ${d.deleted_at.slice(0, 10)} by ${d.deleted_by}; purged after ${d.purge_after.slice(0, 10)}. `,
+          ),
+          btn,
+        );
+      }),
+    ),
+    status,
+  );
+  c.main.append(section);
+}
+
 function sitesList(c: Ctx) {
   document.title = 'Sites · Samtykke';
+  void deletedSites(c, c.seq).catch(() => {});
   const notice = c.notice ? h('p', { class: 'notice', id: 'sites-notice' }, c.notice) : null;
   c.notice = undefined;
   const add = c.canCreate ? h('a', { href: '#/new', class: 'button primary' }, 'Add a site') : null;
@@ -352,6 +407,7 @@ const TABS: [string, string][] = [
   ['rates', 'Consent rates'],
   ['setup', 'Setup'],
   ['receipts', 'Receipts'],
+  ['history', 'History'],
 ];
 
 let lastSite = '';
@@ -400,6 +456,7 @@ async function siteView(c: Ctx, id: string, tab: string, query: URLSearchParams,
   if (seq != c.seq) return;
   if (tab == 'setup') await setupView(c, s, body);
   else if (tab == 'receipts') await receiptsView(c, s, body);
+  else if (tab == 'history') await versionsView(c, s, body, query);
   else await ratesView(c, s, body, query);
   announce(`${s.name}: ${TABS.find(([t]) => t == tab)![1]}`);
 }

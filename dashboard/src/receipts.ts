@@ -94,7 +94,16 @@ export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
                   h('td', {}, x.action.replace('_', ' ')),
                   h('td', {}, x.choices.statistics ? 'Allowed' : 'Refused'),
                   h('td', {}, x.choices.marketing ? 'Allowed' : 'Refused'),
-                  h('td', {}, h('code', {}, x.config_version)),
+                  h(
+                    'td',
+                    {},
+                    // The exact texts this receipt was given under.
+                    h(
+                      'a',
+                      { href: `#/sites/${encodeURIComponent(s.id)}/history?version=${encodeURIComponent(x.config_version)}` },
+                      h('code', {}, x.config_version),
+                    ),
+                  ),
                   h('td', {}, x.language),
                   h('td', { class: 'wrap' }, x.page_url),
                   h('td', {}, x.gpc ? 'Yes' : 'No'),

@@ -33,6 +33,29 @@ interface SiteView extends Settings {
   role: 'owner' | 'viewer';
   script_tag: string;
   config_version: string;
+  config_history?: { version: string; since: string; minor?: boolean }[];
+}
+
+/** What saving would do (POST …/settings/preview). */
+interface SavePreview {
+  new_version: boolean;
+  asks_again: boolean;
+  material: boolean;
+  changes: { field: string; material: boolean }[];
+}
+
+/** The line under the save button that says what saving would do. */
+export function saveEffectText(p: SavePreview): string {
+  if (!p.new_version) return p.changes.length ? '' : 'Saving changes nothing visitors see.';
+  const n = p.changes.length;
+  const what = n == 1 ? '1 change' : `${n} changes`;
+  if (p.material) {
+    const first = p.changes.find((x) => x.material)?.field || '';
+    return `Saving will ask every visitor again: ${what}, including ${first}, change what they agree to.`;
+  }
+  return p.asks_again
+    ? `Saving will ask every visitor again, as you chose (${what}, texts only).`
+    : `Saving keeps visitors’ choices: ${what} to texts only, a minor change.`;
 }
 
 let catalogReq: Promise<Catalog> | null = null;
@@ -261,6 +284,33 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   const summary = h('div', { class: 'error-summary', id: 'f-summary', tabindex: -1, hidden: true, role: 'alert' });
   const status = h('p', { class: 'status', role: 'status' });
   const save = h('button', { type: 'submit', class: 'primary' }, site ? 'Save changes' : 'Create site');
+  // Before saving, the server tells whether the change would ask every
+  // visitor again (a material change) or keep their choices (a minor one,
+  // which the owner may still choose to ask again for).
+  const askAgain = h('input', { type: 'checkbox', id: 'f-ask-again', name: 'ask_again' });
+  const saveEffect = h('p', { class: 'hint', id: 'save-effect', 'aria-live': 'polite' });
+  const askAgainBox = h('label', { for: 'f-ask-again', class: 'check', hidden: true }, askAgain, ' Ask every visitor again anyway');
+  let previewTimer = 0;
+  const previewSave = () => {
+    clearTimeout(previewTimer);
+    if (!site || !owner) return;
+    previewTimer = window.setTimeout(async () => {
+      const body = settings();
+      if (problems.length) return;
+      try {
+        const p = await api<SavePreview>(
+          'POST',
+          `/sites/${encodeURIComponent(site.id)}/settings/preview${askAgain.checked ? '?ask_again=true' : ''}`,
+          body,
+        );
+        saveEffect.textContent = saveEffectText(p);
+        askAgainBox.hidden = !p.new_version || p.material;
+      } catch {
+        saveEffect.textContent = '';
+      }
+    }, 400);
+  };
+  askAgain.addEventListener('change', previewSave);
 
   // Preview: the real samtykke.js in an iframe, fed the draft config.
   const previewLang = h(
@@ -442,7 +492,10 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       textBox,
     ),
     owner ? h('div', { class: 'form-actions' }, save, status) : null,
+    owner && site ? h('div', { class: 'save-effect' }, saveEffect, askAgainBox) : null,
   );
+  f.addEventListener('input', previewSave);
+  f.addEventListener('change', previewSave);
   const preview = h(
     'section',
     { class: 'card preview', 'aria-labelledby': 'preview-h' },
@@ -535,7 +588,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
     status.textContent = 'Saving…';
     try {
       const saved = site
-        ? await api<SiteView>('PUT', `/sites/${encodeURIComponent(site.id)}`, body)
+        ? await api<SiteView>('PUT', `/sites/${encodeURIComponent(site.id)}${askAgain.checked ? '?ask_again=true' : ''}`, body)
         : await api<SiteView>('POST', '/sites', body);
       showErrors([]);
       // Custom vendors get their ids (custom_…) from the server.
@@ -545,11 +598,17 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
       });
       await c.refreshSites();
       if (site) {
+        const last = saved.config_history?.[saved.config_history.length - 1];
         status.textContent =
-          saved.config_version != site.config_version
-            ? 'Saved. Visitors will be asked again, since what the banner shows has changed.'
-            : 'Saved.';
+          saved.config_version == site.config_version
+            ? 'Saved.'
+            : last?.minor
+              ? 'Saved as a new version. Visitors keep the choices they made: the change is minor.'
+              : 'Saved. Visitors will be asked again, since what the banner shows has changed.';
         site.config_version = saved.config_version;
+        askAgain.checked = false;
+        askAgainBox.hidden = true;
+        saveEffect.textContent = '';
       } else {
         c.go(`#/sites/${encodeURIComponent(saved.id)}/setup`);
         announce('Site created. Paste the tag shown under Install.');
@@ -598,7 +657,14 @@ function deleteCard(c: Ctx, site: SiteView) {
     h(
       'p',
       {},
-      'Deletes the site with its setup, every stored receipt and every number. The banner stops at once on every page that has the tag, and the people granted the site lose it. This cannot be undone: export the receipts first if you may need them.',
+      'Hides the site at once: the banner stops on every page that has the tag, and the site leaves every list. Its setup, receipts and numbers are kept for a grace period, during which you can restore it from your site list; then they are purged for good.',
+    ),
+    h(
+      'p',
+      {},
+      'Receipts are your proof of consent. ',
+      h('a', { href: `#/sites/${encodeURIComponent(site.id)}/receipts`, id: 'delete-export' }, 'Export them first'),
+      ' if you may need them after the purge.',
     ),
     field('d-confirm', `Type the site’s name, ${site.name}, to confirm`, typed),
     h('div', { class: 'form-actions' }, btn, status),
@@ -620,7 +686,7 @@ function deleteCard(c: Ctx, site: SiteView) {
     try {
       await api('DELETE', `/sites/${encodeURIComponent(site.id)}`, { confirm_name: typed.value });
       await c.refreshSites();
-      c.notice = `${site.name} was deleted.`;
+      c.notice = `${site.name} was deleted. You can restore it from the list of deleted sites below until it is purged.`;
       c.go('#/');
       announce(`${site.name} was deleted.`);
     } catch (x) {
