@@ -205,7 +205,7 @@ func (s *server) dashboardUpdateSite(c echo.Context) error {
 // purges at once.
 func (s *server) dashboardDeleteSite(c echo.Context) error {
 	site := siteOf(c)
-	if err := confirmName(c, site); err != nil {
+	if err := confirmName(c, site, false); err != nil {
 		return err
 	}
 	// The write path makes the API's site cache forget it now, so the

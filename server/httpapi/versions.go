@@ -181,12 +181,16 @@ func (s *server) siteAudit(c echo.Context, site consent.Site) error {
 }
 
 // confirmName checks the site's name typed as confirmation of a delete,
-// from the JSON body's confirm_name or the query's confirm_name. It is
-// compared after trimming spaces only, exactly otherwise, because "Shop"
-// and "shop" may be two sites.
-func confirmName(c echo.Context, site consent.Site) error {
-	typed := c.QueryParam("confirm_name")
-	if typed == "" && c.Request().ContentLength != 0 {
+// from the JSON body's confirm_name or, when orQuery (the admin API, for
+// clients that send no body with DELETE), the query's. It is compared
+// after trimming spaces only, exactly otherwise, because "Shop" and "shop"
+// may be two sites.
+func confirmName(c echo.Context, site consent.Site, orQuery bool) error {
+	typed := ""
+	if orQuery {
+		typed = c.QueryParam("confirm_name")
+	}
+	if typed == "" && (!orQuery || c.Request().ContentLength != 0) {
 		var in struct {
 			ConfirmName string `json:"confirm_name"`
 		}
@@ -251,7 +255,7 @@ func (s *server) adminDeleteSite(c echo.Context) error {
 	if err != nil {
 		return adminSiteError(err, id)
 	}
-	if err := confirmName(c, site); err != nil {
+	if err := confirmName(c, site, true); err != nil {
 		return err
 	}
 	if purge == "now" {
