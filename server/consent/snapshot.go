@@ -178,7 +178,12 @@ func (s Site) BannerConfigOf(snap Snapshot, lang string) BannerConfig {
 	if snap.Version != s.ConfigVersion || snap.Texts[lang] == nil {
 		return cfg
 	}
-	cfg.Texts = copyTexts(snap.Texts[lang])
+	// Every key the snapshot has is served as stored. A key a later
+	// release added is not in it (the version showed no such text), and
+	// comes from this binary, so a new banner feature is never wordless.
+	for k, v := range snap.Texts[lang] {
+		cfg.Texts[k] = v
+	}
 	cfg.Purposes = snap.Purposes[lang]
 	cfg.PrivacyPolicyURL = snap.PrivacyPolicyURL
 	cfg.ConsentLifetimeDays = snap.ConsentLifetimeDays
@@ -198,13 +203,6 @@ func (s Site) DeclarationOf(snap Snapshot, lang string) Declaration {
 	return d
 }
 
-func copyTexts(t Texts) Texts {
-	out := make(Texts, len(t))
-	for k, v := range t {
-		out[k] = v
-	}
-	return out
-}
 
 // SortSnapshots orders snapshots as they were first saved.
 func SortSnapshots(snaps []Snapshot) {
