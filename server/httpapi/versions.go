@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -64,11 +66,9 @@ type DeletedSiteView struct {
 }
 
 func deletedView(d consent.DeletedSite) DeletedSiteView {
-	return DeletedSiteView{ID: d.Site.ID, Name: d.Site.Name, DeletedAt: d.DeletedAt.UTC().Format(timeFormat),
-		DeletedBy: d.DeletedBy, PurgeAfter: d.PurgeAfter.UTC().Format(timeFormat)}
+	return DeletedSiteView{ID: d.Site.ID, Name: d.Site.Name, DeletedAt: d.DeletedAt.UTC().Format(time.RFC3339),
+		DeletedBy: d.DeletedBy, PurgeAfter: d.PurgeAfter.UTC().Format(time.RFC3339)}
 }
-
-const timeFormat = "2006-01-02T15:04:05Z07:00"
 
 // versionsOf lists site's versions with their snapshots' details.
 func (s *server) versionsOf(ctx context.Context, site consent.Site) ([]VersionInfo, error) {
@@ -83,7 +83,7 @@ func (s *server) versionsOf(ctx context.Context, site consent.Site) ([]VersionIn
 	out := make([]VersionInfo, 0, len(site.ConfigHistory))
 	for i, rev := range site.ConfigHistory {
 		sn, ok := byVersion[rev.Version]
-		out = append(out, VersionInfo{Number: i + 1, Version: rev.Version, Since: rev.Since.UTC().Format(timeFormat),
+		out = append(out, VersionInfo{Number: i + 1, Version: rev.Version, Since: rev.Since.UTC().Format(time.RFC3339),
 			Current: i == len(site.ConfigHistory)-1, AskedAgain: !rev.Minor, Author: sn.Author, Snapshot: ok, Reconstructed: sn.Reconstructed})
 	}
 	return out, nil
@@ -313,12 +313,10 @@ func (s *server) adminDeletedSites(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"sites": out})
 }
 
+// sortDeleted lists the most recently deleted first. RFC 3339 times in UTC
+// sort as strings.
 func sortDeleted(out []DeletedSiteView) {
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].DeletedAt > out[j-1].DeletedAt; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].DeletedAt > out[j].DeletedAt })
 }
 
 // Dashboard API.
