@@ -203,7 +203,6 @@ func (s Site) DeclarationOf(snap Snapshot, lang string) Declaration {
 	return d
 }
 
-
 // SortSnapshots orders snapshots as they were first saved.
 func SortSnapshots(snaps []Snapshot) {
 	sort.SliceStable(snaps, func(i, j int) bool {
