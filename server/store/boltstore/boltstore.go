@@ -137,6 +137,9 @@ func Open(dir string) (*Store, error) {
 	if err == nil {
 		err = addByTimeIndex(db)
 	}
+	if err == nil {
+		err = addLeaves(db)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("boltstore: initialise %s: %w", path, err)
@@ -319,7 +322,7 @@ func (s *Store) CreateSite(ctx context.Context, site consent.Site) error {
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bktReceipts, bktConsents, bktByTime, bktDay, bktHour} {
+		for _, name := range append([][]byte{bktReceipts, bktConsents, bktByTime, bktDay, bktHour}, sealBuckets...) {
 			if _, err := b.CreateBucket(name); err != nil {
 				return err
 			}
@@ -449,6 +452,15 @@ func (s *Store) SaveReceipt(ctx context.Context, _ consent.Site, r consent.Recei
 		receipts := b.Bucket(bktReceipts)
 		if prev := receipts.Get([]byte(r.ReceiptID)); prev != nil {
 			return decode(prev, &stored)
+		}
+		if erased := b.Bucket(bktErased); erased != nil && erased.Get([]byte(r.ReceiptID)) != nil {
+			// Erased on the visitor's request: a retry from their
+			// browser's outbox must not store it again.
+			stored = r
+			return nil
+		}
+		if _, err := putLeaf(b, r); err != nil {
+			return err
 		}
 		if err := receipts.Put([]byte(r.ReceiptID), data); err != nil {
 			return err
@@ -608,6 +620,8 @@ func (s *Store) Purge(ctx context.Context, siteID string, now time.Time) (consen
 				return err
 			}
 			byTime, receipts, consents := b.Bucket(bktByTime), b.Bucket(bktReceipts), b.Bucket(bktConsents)
+			// The receipt's leaf stays (see seal.go); its seq lookup goes.
+			seqs := b.Bucket(bktSeqs)
 			// Collect first, delete after: deleting under a live cursor
 			// makes bbolt skip keys.
 			type doomed struct{ key, consentID []byte }
@@ -630,6 +644,11 @@ func (s *Store) Purge(ctx context.Context, siteID string, now time.Time) (consen
 				}
 				if err := byTime.Delete(d.key); err != nil {
 					return err
+				}
+				if seqs != nil {
+					if err := seqs.Delete(rid); err != nil {
+						return err
+					}
 				}
 			}
 			n = int64(len(batch))
