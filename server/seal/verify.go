@@ -159,8 +159,7 @@ func parse(data []byte) (document, error) {
 	var probe struct {
 		Format string `json:"format"`
 	}
-	if first, _, _ := bytes.Cut(trimmed, []byte("\n")); json.Unmarshal(first, &probe) == nil && probe.Format == BundleFormat ||
-		json.Unmarshal(trimmed, &probe) == nil && probe.Format == BundleFormat {
+	if json.Unmarshal(trimmed, &probe) == nil && probe.Format == BundleFormat {
 		var b Bundle
 		if err := json.Unmarshal(trimmed, &b); err != nil {
 			return document{}, fmt.Errorf("%w: %v", ErrUnreadable, err)
@@ -175,12 +174,20 @@ func parse(data []byte) (document, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var rec ExportRecord
-		if err := json.Unmarshal(line, &rec); err != nil {
+		var kind struct {
+			Record string `json:"record"`
+		}
+		if err := json.Unmarshal(line, &kind); err != nil {
 			return document{}, fmt.Errorf("%w: line %d: %v", ErrUnreadable, n, err)
 		}
+		var rec ExportRecord
+		if kind.Record != "" {
+			if err := json.Unmarshal(line, &rec); err != nil {
+				return document{}, fmt.Errorf("%w: line %d: %v", ErrUnreadable, n, err)
+			}
+		}
 		switch {
-		case rec.Record == "":
+		case kind.Record == "":
 			var r ExportReceipt
 			if err := json.Unmarshal(line, &r); err != nil || r.ReceiptID == "" {
 				return document{}, fmt.Errorf("%w: line %d is not a receipt", ErrUnreadable, n)
