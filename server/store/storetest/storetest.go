@@ -72,6 +72,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"ConcurrentTagWarnings", testConcurrentTagWarnings},
 		{"TagWarningsDeletedWithSite", testTagWarningsDeletedWithSite},
 	}
+	tests = append(tests, sealTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, su.open(t)) })
 	}
