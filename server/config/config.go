@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,11 @@ type Config struct {
 	// IngestRate is how many receipts and impressions per second one
 	// network (/24 or /48) may send to one site; 0 turns the limit off.
 	IngestRate float64
+
+	// SealKeyFile is a PEM file with the Ed25519 private key that signs
+	// checkpoints (server/seal). Empty: a key is generated once and kept
+	// in the store, where whoever can read the store can also read it.
+	SealKeyFile string
 }
 
 // setting describes one option: its flag, variable, default and how to parse
@@ -185,6 +191,16 @@ var settings = []setting{
 			return errors.New(`must be "debug", "info", "warn" or "error"`)
 		}
 		c.LogLevel = l
+		return nil
+	}},
+	{"seal-key-file", "SAMTYKKE_SEAL_KEY_FILE", "", "PEM file with the Ed25519 private key that signs checkpoints (default: a key generated once and kept in the store)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if _, err := os.Stat(v); err != nil {
+			return fmt.Errorf("cannot read it: %w", err)
+		}
+		c.SealKeyFile = v
 		return nil
 	}},
 }

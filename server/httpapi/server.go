@@ -25,6 +25,8 @@
 //	access.go           who may reach a site under /dashboard/api/sites/{site}
 //	dashboard_sites.go  /dashboard/api/catalog, /dashboard/api/sites, /preview
 //	exports.go          /dashboard/api/sites/{site}/receipts, /consents/{id}
+//	seal.go             seal keys, sealing, verification, proof bundles, erasure (admin and dashboard)
+//	kantara.go          a consent id's receipts as a Kantara Consent Receipt
 //
 // The dashboard's routes are served when Options.Accounts is set. Who may do
 // what there is decided in one place: authenticate (session cookie →
@@ -52,6 +54,7 @@ import (
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/seal"
 )
 
 // Options configures the API.
@@ -95,6 +98,13 @@ type Options struct {
 	// besides the absolute accounts.SessionLifetime.
 	SessionIdleTimeout time.Duration
 
+	// Sealer signs checkpoints (POST /v1/admin/sites/{site}/seal, proof
+	// bundles). Nil: a key is generated once and kept in the store.
+	Sealer *seal.Sealer
+	// Snapshots fills the "snapshots" of proof bundles; nil leaves them
+	// empty.
+	Snapshots seal.SnapshotsFunc
+
 	// siteChanged, when set, is told of every site the write path changed
 	// or deleted, after the cache forgot it; tests set it (export_test.go).
 	siteChanged func(siteID string)
@@ -136,6 +146,8 @@ type server struct {
 	origin        string
 	secureCookies bool
 	throttle      *accounts.Throttle
+
+	sealing sealState
 }
 
 // New returns the echo instance serving the whole API.
@@ -173,6 +185,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	admin.DELETE("/sites/:site", s.adminDeleteSite)
 	admin.GET("/sites/:site/stats", s.adminStats)
 	s.tagWarningRoutes(public, admin)
+	s.sealRoutes(e, admin)
 	if opt.Accounts != nil {
 		s.dashboardRoutes(e)
 	}

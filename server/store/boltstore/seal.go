@@ -3,12 +3,12 @@ package boltstore
 import (
 	"bytes"
 	"cmp"
-	"slices"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
