@@ -261,6 +261,10 @@ func (s *Store) Checkpoints(ctx context.Context, siteID string) ([]consent.Check
 // EraseConsent removes the receipts of a consent id from "receipts",
 // "consents" and "bytime" in one transaction, and files a tombstone for
 // each under its receipt id (which SaveReceipt then treats as taken).
+// bbolt does not wipe the pages it frees: the erased bytes stay in the
+// file's free pages until later writes reuse them, and in backups taken
+// before. An operator who must remove them at once compacts the file
+// offline (`bbolt compact`, with consentd stopped).
 func (s *Store) EraseConsent(ctx context.Context, siteID, consentID string, at time.Time, actor string) ([]consent.Tombstone, error) {
 	out := []consent.Tombstone{}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
