@@ -29,7 +29,8 @@ type Result struct {
 }
 
 // Report is the verdict on a whole file. OK is true only when every
-// receipt and tombstone is covered by a valid checkpoint.
+// receipt and tombstone is covered by a valid checkpoint and every
+// checkpoint in the file is valid.
 type Report struct {
 	OK          bool     `json:"ok"`
 	Kind        string   `json:"kind"` // "bundle" or "export"
@@ -122,7 +123,9 @@ func Verify(data []byte, trusted KeySet) (Report, error) {
 		}
 		rep.Results = append(rep.Results, r)
 	}
-	rep.OK = rep.FirstFailed == nil
+	// A checkpoint that does not verify means the file or the store was
+	// changed, even if no receipt of the file leans on it.
+	rep.OK = rep.FirstFailed == nil && len(rep.Problems) == 0
 	return rep, nil
 }
 
