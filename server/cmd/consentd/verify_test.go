@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,50 @@ func writeJSON(t *testing.T, path string, v any) {
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With SAMTYKKE_SEAL_KEY_FILE, the key published and the key that signs
+// are the file's; without it, a key kept in the store, the same after a
+// restart.
+func TestSealKeyFromFileAndStore(t *testing.T) {
+	key := storetest.TestKey(t)
+	pemData, err := seal.EncodeKeyPEM(key.Private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "seal.pem")
+	if err := os.WriteFile(file, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyIDs := func(base string) []string {
+		t.Helper()
+		res, err := http.Get(base + seal.WellKnownPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var published struct{ Keys []seal.PublicKey }
+		json.NewDecoder(res.Body).Decode(&published)
+		var ids []string
+		for _, k := range published.Keys {
+			ids = append(ids, k.KeyID)
+		}
+		return ids
+	}
+	base, _, _ := start(t, map[string]string{"SAMTYKKE_DATA_DIR": t.TempDir(), "SAMTYKKE_DEMO": "false", "SAMTYKKE_SEAL_KEY_FILE": file})
+	if ids := keyIDs(base); len(ids) != 1 || ids[0] != key.ID {
+		t.Errorf("published keys with a key file: %v, want [%s]", ids, key.ID)
+	}
+
+	dir := t.TempDir()
+	base, _, stop := start(t, map[string]string{"SAMTYKKE_DATA_DIR": dir, "SAMTYKKE_DEMO": "false"})
+	first := keyIDs(base)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	base, _, _ = start(t, map[string]string{"SAMTYKKE_DATA_DIR": dir, "SAMTYKKE_DEMO": "false"})
+	if again := keyIDs(base); len(first) != 1 || len(again) != 1 || again[0] != first[0] || first[0] == key.ID {
+		t.Errorf("published keys without a key file: %v, then after a restart %v", first, again)
 	}
 }

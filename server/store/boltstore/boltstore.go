@@ -22,6 +22,7 @@
 //	    "hour"      "YYYYMMDDHH" → counters JSON
 //	    "tagwarnings"  tag warning key (consent.TagWarning.Key) → consent.StoredTagWarning JSON;
 //	                   made by the site's first report (tagwarnings.go)
+//	    "leaves", "seqs", "checkpoints", "erased"  tamper evidence and erasure (seal.go)
 //
 // Per-site data lives in one nested bucket so DeleteSite is a single
 // DeleteBucket. Consent keys sort by time within a consent id, so a prefix
