@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,6 +108,84 @@ func TestLeavesBackfillOldReceipts(t *testing.T) {
 		if highest != 3 || len(ls) != 3 || ls[0].ReceiptID != recent.ReceiptID ||
 			ls[1].ReceiptID != old1.ReceiptID || ls[2].ReceiptID != old2.ReceiptID {
 			t.Fatalf("leaves = %+v (highest %d); want recent, old1, old2", ls, highest)
+		}
+	}
+}
+
+// Two replicas (two stores, each with its own connections) on one Redis
+// Cluster take receipts and seal at once: every receipt is in exactly one
+// checkpoint, the chain is whole, and every visitor's bundle verifies.
+func TestSealTwoReplicasOnCluster(t *testing.T) {
+	ctx := context.Background()
+	cl := redistest.StartCluster(t, 3)
+	a, err := redisstore.Open(ctx, cl.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := redisstore.Open(ctx, cl.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	site := storetest.NewSite(t, "replicas1")
+	if err := a.CreateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	key := storetest.TestKey(t)
+	const each = 60
+	var saved [2][]consent.Receipt
+	errc := make(chan error, 4)
+	var wg sync.WaitGroup
+	for i, s := range []*redisstore.Store{a, b} {
+		wg.Add(2)
+		go func() { // a replica taking receipts
+			defer wg.Done()
+			for j := range each {
+				r := storetest.NewReceipt(site, time.Date(2026, 3, 2, 10, 0, j, i, time.UTC))
+				if _, _, err := s.SaveReceipt(ctx, site, r, r.CounterFields()); err != nil {
+					errc <- err
+					return
+				}
+				saved[i] = append(saved[i], r)
+			}
+		}()
+		go func() { // the same replica sealing meanwhile
+			defer wg.Done()
+			sl := &seal.Sealer{Store: s, Key: key}
+			for range 20 {
+				if _, err := sl.Seal(ctx, site.ID); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	if _, err := (&seal.Sealer{Store: b, Key: key}).Seal(ctx, site.ID); err != nil {
+		t.Fatal(err)
+	}
+	cps, err := a.Checkpoints(ctx, site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, prev := int64(1), ""
+	for i, cp := range cps {
+		if cp.Number != int64(i+1) || cp.FirstSeq != next || cp.Prev != prev {
+			t.Fatalf("checkpoint %d = %+v; want number %d from seq %d", i, cp, i+1, next)
+		}
+		next, prev = cp.LastSeq+1, cp.Hash()
+	}
+	if next != 2*each+1 {
+		t.Fatalf("checkpoints cover seqs up to %d, want %d", next-1, 2*each)
+	}
+	for _, r := range []consent.Receipt{saved[0][0], saved[1][each-1], saved[0][each/2]} {
+		if rep := storetest.VerifyBundle(t, b, key, site.ID, r.ConsentID); !rep.OK || rep.Receipts != 1 {
+			t.Errorf("bundle of %s: %+v", r.ConsentID, rep)
 		}
 	}
 }
