@@ -189,7 +189,8 @@ func (s *server) adminProof(c echo.Context) error {
 
 func (s *server) dashboardProof(c echo.Context) error { return s.proof(c, siteOf(c)) }
 
-// proof answers a consent id's proof bundle, or its Kantara receipt
+// proof answers a consent id's proof bundle (empty when it has no
+// receipts: none ever, purged, or erased), or its Kantara receipt
 // (?format=kantara). It seals first, so that the visitor's newest receipts
 // come with proofs too.
 func (s *server) proof(c echo.Context, site consent.Site) error {
@@ -214,7 +215,10 @@ func (s *server) proof(c echo.Context, site consent.Site) error {
 	if err != nil {
 		return err
 	}
-	if len(bundle.Receipts) == 0 {
+	// An empty bundle is an answer, as the dashboard's lookup is: within
+	// the dashboard a 404 means "no such site for you". A Kantara receipt
+	// needs a receipt.
+	if len(bundle.Receipts) == 0 && format == "kantara" {
 		return NewError(http.StatusNotFound, "not_found", "no receipts for consent id %q on this site", consentID)
 	}
 	if c.QueryParams().Has("download") {

@@ -120,8 +120,11 @@ func TestSealProveVerifyErase(t *testing.T) {
 		if r := op.call("GET", "/dashboard/api/sites/"+site.ID+"/consents/"+visitor, ""); strings.Contains(string(r.body), change["receipt_id"].(string)) {
 			t.Errorf("the dashboard's lookup after erasure: %s", r.body)
 		}
-		if r := h.admin("GET", proofPath, ""); r.status != http.StatusNotFound {
-			t.Errorf("proof after erasure: %d", r.status)
+		if r := h.admin("GET", proofPath, ""); r.status != http.StatusOK || strings.Contains(string(r.body), change["receipt_id"].(string)) {
+			t.Errorf("proof after erasure: %d %s", r.status, r.body)
+		}
+		if r := h.admin("GET", proofPath+"?format=kantara", ""); r.status != http.StatusNotFound {
+			t.Errorf("Kantara receipt after erasure: %d", r.status)
 		}
 		if after := mustJSON(h.stats(site.ID)); after != before {
 			t.Errorf("the numbers changed with erasure:\nbefore %s\nafter  %s", before, after)
