@@ -6,6 +6,43 @@ import { addDays, isoDate } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
 import type { Receipt } from './wire.gen.ts';
 
+// visitorActions offers the visitor's proof bundle (their receipts with
+// the signed checkpoints that seal them) and, to owners, erasure (GDPR
+// Art. 17): the receipts go, the site's numbers and the sealed hashes stay.
+function visitorActions(s: SiteSummary, consentID: string, n: number): HTMLElement {
+  const path = `/sites/${encodeURIComponent(s.id)}/consents/${encodeURIComponent(consentID)}`;
+  const proof = h(
+    'a',
+    { class: 'button', id: 'proof-bundle', href: `/dashboard/api${path}/proof?download=1`, download: '' },
+    'Download proof bundle',
+  );
+  const box = h('div', { class: 'row-actions', id: 'visitor-actions' }, proof);
+  if (s.role != 'owner') return box;
+  const erase = h('button', { type: 'button', class: 'danger', id: 'erase-consent' }, 'Erase this visitor’s receipts');
+  erase.addEventListener('click', async () => {
+    const what = n == 1 ? 'its receipt' : `all ${n} of its receipts`;
+    if (!confirm(`Erase consent id ${consentID} and ${what}? This cannot be undone. The site’s numbers stay as they are.`)) return;
+    erase.disabled = true;
+    try {
+      const r = await api<{ erased: unknown[] }>('DELETE', path);
+      clear(
+        document.getElementById('lookup-result')!,
+        h(
+          'p',
+          { class: 'notice', id: 'erased-notice' },
+          `Erased ${r.erased.length} receipt${r.erased.length == 1 ? '' : 's'} of ${consentID}.`,
+        ),
+      );
+      announce('Receipts erased.');
+    } catch (x) {
+      erase.disabled = false;
+      box.append(h('p', { class: 'field-error', role: 'alert' }, (x as ApiError).message));
+    }
+  });
+  box.append(erase);
+  return box;
+}
+
 export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
   const today = isoDate(new Date());
   const from = h('input', { type: 'date', id: 'export-from', value: addDays(today, -29), max: today });
@@ -114,6 +151,7 @@ export async function receiptsView(_c: Ctx, s: SiteSummary, body: HTMLElement) {
           ),
         ),
       );
+      result.append(visitorActions(s, r.consent_id, r.receipts.length));
       announce(`${r.receipts.length} receipts found.`);
     } catch (x) {
       const ae = x as ApiError;

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,11 @@ type Config struct {
 	// DeleteGrace is how long a deleted site is kept, hidden, before the
 	// janitor purges it; its owners can restore it until then.
 	DeleteGrace time.Duration
+
+	// SealKeyFile is a PEM file with the Ed25519 private key that signs
+	// checkpoints (server/seal). Empty: a key is generated once and kept
+	// in the store, where whoever can read the store can also read it.
+	SealKeyFile string
 }
 
 // setting describes one option: its flag, variable, default and how to parse
@@ -200,6 +206,16 @@ var settings = []setting{
 			return errors.New(`must be "debug", "info", "warn" or "error"`)
 		}
 		c.LogLevel = l
+		return nil
+	}},
+	{"seal-key-file", "SAMTYKKE_SEAL_KEY_FILE", "", "PEM file with the Ed25519 private key that signs checkpoints (default: a key generated once and kept in the store)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if _, err := os.Stat(v); err != nil {
+			return fmt.Errorf("cannot read it: %w", err)
+		}
+		c.SealKeyFile = v
 		return nil
 	}},
 }

@@ -18,6 +18,9 @@ const (
 	AuditSiteDelete  AuditAction = "site.delete"
 	AuditSiteRestore AuditAction = "site.restore"
 	AuditSitePurge   AuditAction = "site.purge"
+	// AuditConsentErase: one visitor's receipts were erased on request
+	// (GDPR Art. 17); their leaves stay, so the site's seals still verify.
+	AuditConsentErase AuditAction = "consent.erase"
 )
 
 // AuditEntry is one line of a site's audit log.

@@ -129,6 +129,9 @@ type Store interface {
 	// therefore agree on one admin token.
 	SetSettingOnce(ctx context.Context, key, value string) (string, error)
 
+	// Tamper evidence and erasure (seal.go).
+	SealStore
+
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 	// Close releases the store; it is called once, at shutdown.

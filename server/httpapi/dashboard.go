@@ -80,6 +80,7 @@ func (s *server) dashboardRoutes(e *echo.Echo) {
 	site.GET("/stats.csv", s.statsCSV)
 	site.GET("/receipts", s.exportReceipts)
 	site.GET("/consents/:consent", s.lookupConsent)
+	s.dashboardSealRoutes(site)
 	site.GET("/access", s.siteAccessList, need(accounts.Owner))
 	s.dashboardTagWarningRoutes(site)
 	s.dashboardProofRoutes(in, site) // versions.go

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -13,16 +14,27 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/samtykke/samtykke/server/consent"
+	"github.com/samtykke/samtykke/server/seal"
 )
 
 // ReceiptColumns are the CSV export's columns, in order.
 var ReceiptColumns = []string{
 	"server_time", "receipt_id", "consent_id", "action", "necessary", "statistics", "marketing",
 	"config_version", "language", "surface", "gpc", "page_url", "client_time", "previous_receipt_id",
-	"expires_at", "device", "ip", "user_agent",
+	"expires_at", "device", "ip", "user_agent", "seq", "checkpoint",
 }
 
-func receiptRow(r consent.Receipt) []string {
+// receiptRow is one CSV row: seq is the receipt's place in the site's seal
+// order and checkpoint the number of the checkpoint that seals it (both
+// empty when there is none yet); the NDJSON export carries the proofs.
+func receiptRow(p seal.ProvedReceipt) []string {
+	r := p.Receipt
+	num := func(n int64) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(n, 10)
+	}
 	b := strconv.FormatBool
 	ts := func(t time.Time) string {
 		if t.IsZero() {
@@ -35,7 +47,37 @@ func receiptRow(r consent.Receipt) []string {
 		b(r.Choices.Necessary), b(r.Choices.Statistics), b(r.Choices.Marketing),
 		r.ConfigVersion, r.Language, string(r.Surface), b(r.GPC), cell(r.PageURL), ts(r.ClientTime),
 		r.PreviousReceiptID, ts(r.ExpiresAt), string(r.Device), r.IP, cell(r.UserAgent),
+		num(p.Seq), num(p.Checkpoint),
 	}
+}
+
+// exportChunk is how many receipts share one lookup of their leaves.
+const exportChunk = 500
+
+// exportTrailer writes the NDJSON export's trailer (see exportReceipts).
+func (s *server) exportTrailer(ctx context.Context, siteID string, p *seal.Prover, key seal.PublicKey, write func(any) error) error {
+	for _, cp := range p.Checkpoints() {
+		if err := write(seal.ExportRecord{Record: "checkpoint", Checkpoint: &cp}); err != nil {
+			return err
+		}
+	}
+	if err := write(seal.ExportRecord{Record: "public_key", PublicKey: &key}); err != nil {
+		return err
+	}
+	stones, err := s.store.Tombstones(ctx, siteID)
+	if err != nil {
+		return err
+	}
+	proved, err := seal.ProveTombstones(ctx, s.store, p, siteID, stones)
+	if err != nil {
+		return err
+	}
+	for _, t := range proved {
+		if err := write(seal.ExportRecord{Record: "erased", Erased: &t}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeDeadline is how long the export may take to write each batch; the
@@ -44,6 +86,12 @@ const writeDeadline = 30 * time.Second
 
 // exportReceipts streams the receipts of a period (default: the last 30
 // days) as CSV or NDJSON, oldest first, without holding them in memory.
+// It seals the site first, so that every receipt comes with its checkpoint.
+// NDJSON lines are seal.ExportReceipt (the receipt with its seq, leaf hash,
+// checkpoint and inclusion proof), then a trailer of seal.ExportRecord
+// lines: every checkpoint of the site, the public key, and the tombstones
+// of erased receipts with their proofs, which is what `consentd verify`
+// needs to check the file offline.
 func (s *server) exportReceipts(c echo.Context) error {
 	format := c.QueryParam("format")
 	if format == "" {
@@ -59,6 +107,18 @@ func (s *server) exportReceipts(c echo.Context) error {
 	}
 	from, to := p.From, p.To
 	site := siteOf(c)
+	ctx := c.Request().Context()
+	sl, err := s.sealer(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := sl.Seal(ctx, site.ID); err != nil {
+		return err
+	}
+	prover, err := seal.NewProver(ctx, s.store, site.ID)
+	if err != nil {
+		return err
+	}
 	res := c.Response()
 	h := res.Header()
 	name := exportName("receipts", site.ID, from, to, consent.Day)
@@ -91,35 +151,61 @@ func (s *server) exportReceipts(c echo.Context) error {
 		}
 		return nil
 	}
-	err = s.store.ReceiptsBetween(c.Request().Context(), site.ID, from, to, func(r consent.Receipt) error {
-		if err := start(); err != nil {
+	writeLine := func(v any) error {
+		line, err := json.Marshal(v)
+		if err != nil {
 			return err
 		}
-		if cw != nil {
-			if err := cw.Write(receiptRow(r)); err != nil {
-				return err
+		buf.Write(line)
+		return buf.WriteByte('\n')
+	}
+	// Receipts go out in chunks, each with one lookup of its leaves.
+	var chunk []consent.Receipt
+	flush := func() error {
+		proved, err := seal.Prove(ctx, s.store, prover, site.ID, chunk)
+		if err != nil {
+			return err
+		}
+		chunk = chunk[:0]
+		for _, pr := range proved {
+			if cw != nil {
+				err = cw.Write(receiptRow(pr))
+			} else {
+				err = writeLine(seal.ExportReceipt{Receipt: pr.Receipt, Seq: pr.Seq, LeafHash: pr.LeafHash, Proof: pr.Proof})
 			}
-		} else {
-			line, err := json.Marshal(r)
 			if err != nil {
 				return err
 			}
-			buf.Write(line)
-			buf.WriteByte('\n')
+			if n++; n%1000 == 0 {
+				if cw != nil {
+					cw.Flush()
+				}
+				if err := buf.Flush(); err != nil {
+					return err
+				}
+				_ = rc.Flush()
+				_ = rc.SetWriteDeadline(time.Now().Add(writeDeadline))
+			}
 		}
-		n++
-		if n%1000 == 0 {
-			if cw != nil {
-				cw.Flush()
-			}
-			if err := buf.Flush(); err != nil {
-				return err
-			}
-			_ = rc.Flush()
-			_ = rc.SetWriteDeadline(time.Now().Add(writeDeadline))
+		return nil
+	}
+	err = s.store.ReceiptsBetween(ctx, site.ID, from, to, func(r consent.Receipt) error {
+		if err := start(); err != nil {
+			return err
+		}
+		if chunk = append(chunk, r); len(chunk) == exportChunk {
+			return flush()
 		}
 		return nil
 	})
+	if err == nil && len(chunk) > 0 {
+		err = flush()
+	}
+	if err == nil && cw == nil {
+		if err = start(); err == nil {
+			err = s.exportTrailer(ctx, site.ID, prover, sl.Key.Public(), writeLine)
+		}
+	}
 	if err != nil && !started {
 		return err // nothing sent yet: a proper error answer
 	}

@@ -25,6 +25,8 @@
 //	access.go           who may reach a site under /dashboard/api/sites/{site}
 //	dashboard_sites.go  /dashboard/api/catalog, /dashboard/api/sites, /preview
 //	exports.go          /dashboard/api/sites/{site}/receipts, /consents/{id}
+//	seal.go             seal keys, sealing, verification, proof bundles, erasure (admin and dashboard)
+//	kantara.go          a consent id's receipts as a Kantara Consent Receipt
 //
 // The dashboard's routes are served when Options.Accounts is set. Who may do
 // what there is decided in one place: authenticate (session cookie →
@@ -52,6 +54,7 @@ import (
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/seal"
 )
 
 // Options configures the API.
@@ -94,6 +97,10 @@ type Options struct {
 	// (SAMTYKKE_SESSION_IDLE_TIMEOUT; default accounts.DefaultIdleTimeout),
 	// besides the absolute accounts.SessionLifetime.
 	SessionIdleTimeout time.Duration
+
+	// Sealer signs checkpoints (POST /v1/admin/sites/{site}/seal, proof
+	// bundles). Nil: a key is generated once and kept in the store.
+	Sealer *seal.Sealer
 
 	// siteChanged, when set, is told of every site the write path changed
 	// or deleted, after the cache forgot it; tests set it (export_test.go).
@@ -146,6 +153,8 @@ type server struct {
 	origin        string
 	secureCookies bool
 	throttle      *accounts.Throttle
+
+	sealing sealState
 }
 
 // New returns the echo instance serving the whole API.
@@ -184,6 +193,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	admin.GET("/sites/:site/stats", s.adminStats)
 	s.tagWarningRoutes(public, admin)
 	s.adminProofRoutes(admin) // versions.go
+	s.sealRoutes(e, admin)
 	if opt.Accounts != nil {
 		s.dashboardRoutes(e)
 	}

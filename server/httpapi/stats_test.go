@@ -260,14 +260,23 @@ func TestReceiptExport(t *testing.T) {
 			t.Errorf("not oldest first: %s then %s", rows[1][0], rows[len(rows)-1][0])
 		}
 
-		// NDJSON, one day: only that day's receipts, each a full receipt.
+		// NDJSON, one day: only that day's receipts, each a full receipt,
+		// then the trailer: the checkpoints and the key.
 		r = b.call("GET", base+query("from", "2026-11-23", "to", "2026-11-23", "format", "ndjson"), "")
 		if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/x-ndjson" {
 			t.Fatalf("ndjson: %d %v", r.status, r.header)
 		}
 		sc := bufio.NewScanner(strings.NewReader(string(r.body)))
 		n := 0
+		trailer := map[string]int{}
 		for sc.Scan() {
+			var kind struct {
+				Record string `json:"record"`
+			}
+			if json.Unmarshal(sc.Bytes(), &kind); kind.Record != "" {
+				trailer[kind.Record]++
+				continue
+			}
 			var rec consent.Receipt
 			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 				t.Fatalf("line %d: %v", n+1, err)
@@ -278,7 +287,10 @@ func TestReceiptExport(t *testing.T) {
 			n++
 		}
 		if n != 2 {
-			t.Errorf("ndjson lines = %d, want 2", n)
+			t.Errorf("ndjson receipt lines = %d, want 2", n)
+		}
+		if trailer["checkpoint"] != 1 || trailer["public_key"] != 1 {
+			t.Errorf("ndjson trailer = %v, want a checkpoint and a public key", trailer)
 		}
 		// An empty period is a header only.
 		r = b.call("GET", base+query("from", "2025-01-01", "to", "2025-01-02"), "")

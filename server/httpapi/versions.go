@@ -210,6 +210,7 @@ func confirmName(c echo.Context, site consent.Site, orQuery bool) error {
 
 // Admin API.
 
+// adminSite reads the site named in the path, for the admin routes.
 func (s *server) adminSite(c echo.Context) (consent.Site, error) {
 	site, err := s.store.Site(c.Request().Context(), c.Param("site"))
 	return site, adminSiteError(err, c.Param("site"))

@@ -253,14 +253,30 @@ test('receipts: consent-id lookup and the audit export', async () => {
   await page.getByLabel('NDJSON (one JSON receipt per line)').check();
   const href = (await page.locator('#export-receipts').getAttribute('href'))!;
   assert.match(href, /format=ndjson/);
-  const lines = (await (await page.request.get(d.url + href)).text())
+  const all = (await (await page.request.get(d.url + href)).text())
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
+  // The receipts, then the trailer that seals them: checkpoints and the key.
+  const lines = all.filter((l) => !l.record);
   assert.equal(lines.length, 6);
   assert.equal(lines[0].consent_id, consentId);
+  assert.ok(lines[0].seq > 0 && lines[0].checkpoint > 0);
+  assert.deepEqual(
+    all.filter((l) => l.record).map((l) => l.record),
+    ['checkpoint', 'public_key'],
+  );
+  const proof = await (await page.request.get(d.url + (await page.locator('#proof-bundle').getAttribute('href'))!)).json();
+  assert.equal(proof.format, 'samtykke-proof-bundle/1');
+  assert.equal(proof.receipts[0].receipt.consent_id, consentId);
   assert.deepEqual(await axeSerious(page), []);
   await shot(page, 'dashboard-receipts.png');
+  // Erasure (an owner's): confirmed, then gone from the lookup.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Erase this visitor’s receipts' }).click();
+  assert.match(await page.locator('#erased-notice').innerText(), /^Erased 1 receipt of /);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByText(`No receipts for consent id ${consentId}`).waitFor();
   await ctx.close();
 });
 

@@ -34,6 +34,7 @@ import (
 	"github.com/samtykke/samtykke/server/httpapi"
 	"github.com/samtykke/samtykke/server/metrics"
 	"github.com/samtykke/samtykke/server/retention"
+	"github.com/samtykke/samtykke/server/seal"
 	"github.com/samtykke/samtykke/server/store/boltstore"
 	"github.com/samtykke/samtykke/server/store/redisstore"
 )
@@ -56,6 +57,9 @@ func main() {
 // run starts the server and blocks until ctx is cancelled, then shuts down
 // in order: stop accepting, finish requests in flight, close the store.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "verify" {
+		return runVerify(args[1:], stdout, stderr)
+	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -95,6 +99,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Info("stored the snapshot of the current config version of sites saved before snapshots", "sites", n)
 	}
 
+	sealKey, err := seal.LoadKey(ctx, store, cfg.SealKeyFile)
+	if err != nil {
+		return fmt.Errorf("SAMTYKKE_SEAL_KEY_FILE: %w", err)
+	}
+	if cfg.SealKeyFile == "" {
+		log.Warn("seal: checkpoints are signed with a key kept in the store; set SAMTYKKE_SEAL_KEY_FILE so that whoever can change the store cannot also sign", "key_id", sealKey.ID)
+	}
+	sealer := &seal.Sealer{Store: store, Key: sealKey, Logger: log}
+
 	build := buildInfo()
 	reg := metrics.NewRegistry()
 	m := metrics.New(reg, build)
@@ -110,6 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// The dashboard and the user API, on the same store.
 		Accounts:           store,
 		SessionIdleTimeout: cfg.SessionIdleTimeout,
+		Sealer:             sealer,
 	}
 	var opsHandler http.Handler
 	if cfg.MetricsAddr != "" {
@@ -150,6 +164,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 	defer func() { stopJanitor(); <-janitorDone }()
 
+	// Sealing runs in every replica too: a checkpoint is stored only if it
+	// follows the last one, so racing replicas write each one once.
+	sealerCtx, stopSealer := context.WithCancel(context.Background())
+	sealerDone := make(chan struct{})
+	go func() {
+		defer close(sealerDone)
+		sealer.Run(sealerCtx, 0)
+	}()
+	defer func() { stopSealer(); <-sealerDone }()
+
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- fmt.Errorf("http server: %w", srv.Serve(ln)) }()
 	if opsSrv != nil {
@@ -185,6 +209,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	stopJanitor()
 	<-janitorDone
+	stopSealer()
+	<-sealerDone
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("closing the store: %w", err)
 	}

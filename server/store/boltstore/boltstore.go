@@ -22,6 +22,7 @@
 //	    "hour"      "YYYYMMDDHH" → counters JSON
 //	    "tagwarnings"  tag warning key (consent.TagWarning.Key) → consent.StoredTagWarning JSON;
 //	                   made by the site's first report (tagwarnings.go)
+//	    "leaves", "seqs", "checkpoints", "erased"  tamper evidence and erasure (seal.go)
 //
 // Per-site data lives in one nested bucket so DeleteSite is a single
 // DeleteBucket. Consent keys sort by time within a consent id, so a prefix
@@ -136,6 +137,9 @@ func Open(dir string) (*Store, error) {
 	})
 	if err == nil {
 		err = addByTimeIndex(db)
+	}
+	if err == nil {
+		err = addLeaves(db)
 	}
 	if err != nil {
 		db.Close()
@@ -325,7 +329,7 @@ func createSite(tx *bolt.Tx, siteID string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range [][]byte{bktReceipts, bktConsents, bktByTime, bktDay, bktHour} {
+	for _, name := range append([][]byte{bktReceipts, bktConsents, bktByTime, bktDay, bktHour}, sealBuckets...) {
 		if _, err := b.CreateBucket(name); err != nil {
 			return err
 		}
@@ -458,6 +462,15 @@ func (s *Store) SaveReceipt(ctx context.Context, _ consent.Site, r consent.Recei
 		receipts := b.Bucket(bktReceipts)
 		if prev := receipts.Get([]byte(r.ReceiptID)); prev != nil {
 			return decode(prev, &stored)
+		}
+		if erased := b.Bucket(bktErased); erased != nil && erased.Get([]byte(r.ReceiptID)) != nil {
+			// Erased on the visitor's request: a retry from their
+			// browser's outbox must not store it again.
+			stored = r
+			return nil
+		}
+		if _, err := putLeaf(b, r); err != nil {
+			return err
 		}
 		if err := receipts.Put([]byte(r.ReceiptID), data); err != nil {
 			return err
@@ -617,6 +630,8 @@ func (s *Store) Purge(ctx context.Context, siteID string, now time.Time) (consen
 				return err
 			}
 			byTime, receipts, consents := b.Bucket(bktByTime), b.Bucket(bktReceipts), b.Bucket(bktConsents)
+			// The receipt's leaf stays (see seal.go); its seq lookup goes.
+			seqs := b.Bucket(bktSeqs)
 			// Collect first, delete after: deleting under a live cursor
 			// makes bbolt skip keys.
 			type doomed struct{ key, consentID []byte }
@@ -639,6 +654,11 @@ func (s *Store) Purge(ctx context.Context, siteID string, now time.Time) (consen
 				}
 				if err := byTime.Delete(d.key); err != nil {
 					return err
+				}
+				if seqs != nil {
+					if err := seqs.Delete(rid); err != nil {
+						return err
+					}
 				}
 			}
 			n = int64(len(batch))

@@ -170,11 +170,12 @@ func (s *Store) saveBatch(ctx context.Context, site string, batch []*saveReq) {
 	nargs := 4
 	for _, req := range batch {
 		days = max(days, req.days)
-		nargs += 7 + len(req.counters)
+		nargs += 9 + len(req.counters)
 	}
-	keys := make([]string, 0, 5+4*len(batch))
+	keys := make([]string, 0, 9+4*len(batch))
 	keys = append(keys, siteKey(site), logKey(site), lateKey(site),
-		bucketIndexKey(site, consent.Day), bucketIndexKey(site, consent.Hour))
+		bucketIndexKey(site, consent.Day), bucketIndexKey(site, consent.Hour),
+		seqKey(site), leavesKey(site), seqsKey(site), erasedKey(site))
 	args := make([]any, 0, nargs)
 	args = append(args, seconds(idempotencyTTL), seconds(time.Duration(days)*24*time.Hour),
 		seconds(consent.Day.Retention()), seconds(consent.Hour.Retention()))
@@ -184,7 +185,8 @@ func (s *Store) saveBatch(ctx context.Context, site string, batch []*saveReq) {
 		keys = append(keys, receiptIDKey(site, r.ReceiptID), consentIDKey(site, r.ConsentID),
 			bucketKey(site, consent.Day, day), bucketKey(site, consent.Hour, hour))
 		args = append(args, req.data, logMs(r.ServerTime), day.Unix(), hour.Unix(),
-			bucketName(consent.Day, day), bucketName(consent.Hour, hour), len(req.counters))
+			bucketName(consent.Day, day), bucketName(consent.Hour, hour),
+			r.ReceiptID, consent.ReceiptHash(r), len(req.counters))
 		for _, c := range req.counters {
 			args = append(args, c.String()) // the stored name, as in CountImpression
 		}

@@ -115,6 +115,32 @@ func auditKey(siteID string) string { return siteTag(siteID) + "audit" }
 func deletedSiteKey(siteID string) string { return siteTag(siteID) + "deleted-site" }
 func deletionKey(siteID string) string    { return siteTag(siteID) + "deletion" }
 
+// Tamper evidence (seal.go). None has a TTL: checkpoints, leaves and
+// tombstones must outlive the receipts they prove.
+
+// seqKey holds the site's last assigned receipt seq (STRING, INCR).
+func seqKey(siteID string) string { return siteTag(siteID) + "seq" }
+
+// leavesKey maps a seq to its leaf (HASH of seq → 64 hex digits of
+// consent.ReceiptHash followed by the receipt id).
+func leavesKey(siteID string) string { return siteTag(siteID) + "leaves" }
+
+// seqsKey maps a stored receipt's id to its seq (HASH); Purge drops a purged
+// receipt's field.
+func seqsKey(siteID string) string { return siteTag(siteID) + "seqs" }
+
+// leavesBackfilledKey is set once the receipts stored before seqs existed
+// have theirs (STRING "1").
+func leavesBackfilledKey(siteID string) string { return siteTag(siteID) + "leaves-backfilled" }
+
+// checkpointsKey lists the site's checkpoints (LIST of consent.Checkpoint
+// JSON, number n at index n-1).
+func checkpointsKey(siteID string) string { return siteTag(siteID) + "checkpoints" }
+
+// erasedKey holds the site's tombstones (HASH of receipt id →
+// consent.Tombstone JSON).
+func erasedKey(siteID string) string { return siteTag(siteID) + "erased" }
+
 // siteKeysPattern is a SCAN MATCH pattern for every key of one site. Glob
 // characters in the id are escaped so that one site's delete can never match
 // another site's keys.

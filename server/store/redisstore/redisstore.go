@@ -18,6 +18,12 @@
 //	samtykke:{<site>}:buckets:d         ZSET    YYYYMMDD → day start (unix s), every day bucket; TTL as the newest bucket
 //	samtykke:{<site>}:buckets:h         ZSET    YYYYMMDDHH → hour start (unix s), every hour bucket; likewise
 //	samtykke:{<site>}:tag-warnings      HASH    tag warning key → entry JSON, at most consent.MaxTagWarnings; no TTL
+//	samtykke:{<site>}:seq               STRING  last receipt seq assigned (seal.go); no TTL
+//	samtykke:{<site>}:leaves            HASH    seq → receipt hash (hex) + receipt id; no TTL
+//	samtykke:{<site>}:seqs              HASH    receipt id → seq, while the receipt is stored
+//	samtykke:{<site>}:leaves-backfilled STRING  "1" once receipts older than seqs have theirs
+//	samtykke:{<site>}:checkpoints       LIST    checkpoint JSON, oldest first; no TTL
+//	samtykke:{<site>}:erased            HASH    receipt id → tombstone JSON; no TTL
 //
 // Retention is enforced by Purge, which consentd's janitor (server/retention)
 // calls for every site once an hour, with consentd's clock: a log entry's id

@@ -137,6 +137,10 @@ func TestKeyLayout(t *testing.T) {
 		"samtykke:{layout1}:log",
 		"samtykke:{layout1}:rid:" + r.ReceiptID,
 		"samtykke:{layout1}:site",
+		// Tamper evidence (seal.go).
+		"samtykke:{layout1}:seq",
+		"samtykke:{layout1}:leaves",
+		"samtykke:{layout1}:seqs",
 	}
 	sort.Strings(want)
 	if got := keys(t, c, "*"); !equal(got, want) {
@@ -158,6 +162,10 @@ func TestKeyLayout(t *testing.T) {
 		{"samtykke:{layout1}:h:2026112315", consent.Hour.Retention()},
 		{"samtykke:{layout1}:buckets:d", consent.Day.Retention()},
 		{"samtykke:{layout1}:buckets:h", consent.Hour.Retention()},
+		// Leaves outlive the receipts they prove.
+		{"samtykke:{layout1}:seq", -1},
+		{"samtykke:{layout1}:leaves", -1},
+		{"samtykke:{layout1}:seqs", -1},
 	}
 	for _, tt := range ttls {
 		got, err := c.TTL(ctx, tt.key).Result()

@@ -60,7 +60,7 @@ func (s *Store) purgeLog(ctx context.Context, siteID string, cutoff time.Time) (
 		if err != nil {
 			return removed, unavailable(err)
 		}
-		keys, ids := []string{log}, []any{}
+		keys, ids := []string{log, seqsKey(siteID)}, []any{}
 		for _, m := range msgs {
 			var r struct {
 				ReceiptID  string    `json:"receipt_id"`
@@ -74,7 +74,7 @@ func (s *Store) purgeLog(ctx context.Context, siteID string, cutoff time.Time) (
 				continue // filed late, still inside retention
 			}
 			keys = append(keys, consentIDKey(siteID, r.ConsentID), receiptIDKey(siteID, r.ReceiptID))
-			ids = append(ids, m.ID)
+			ids = append(ids, m.ID, r.ReceiptID)
 		}
 		if len(ids) > 0 {
 			n, err := purgeReceipts.Run(ctx, s.rdb, keys, ids...).Int64()

@@ -9,7 +9,11 @@
 -- KEYS[3] -> samtykke:{<site>}:late                most ms a log id has run ahead of its receipt
 -- KEYS[4] -> samtykke:{<site>}:buckets:d           day bucket index
 -- KEYS[5] -> samtykke:{<site>}:buckets:h           hour bucket index
--- then for receipt i = 1..n, at k = 6 + 4(i-1):
+-- KEYS[6] -> samtykke:{<site>}:seq                 last seq assigned (INCR)
+-- KEYS[7] -> samtykke:{<site>}:leaves              seq → receipt hash + receipt id
+-- KEYS[8] -> samtykke:{<site>}:seqs                receipt id → seq
+-- KEYS[9] -> samtykke:{<site>}:erased              tombstones by receipt id
+-- then for receipt i = 1..n, at k = 10 + 4(i-1):
 -- KEYS[k]   -> samtykke:{<site>}:rid:<receipt_id>  idempotency key
 -- KEYS[k+1] -> samtykke:{<site>}:cid:<consent_id>  stream ids of the consent id
 -- KEYS[k+2] -> samtykke:{<site>}:d:<YYYYMMDD>      day counters
@@ -23,17 +27,22 @@
 --   receipt JSON; its server time, ms since 1970 (the log id to use);
 --   day bucket start and hour bucket start, seconds since 1970 (their
 --   scores in KEYS[4] and KEYS[5]); day bucket name YYYYMMDD and hour bucket
---   name YYYYMMDDHH (their members); the number of counter fields, m; and
---   the m counter fields, each incremented by 1 in both buckets
+--   name YYYYMMDDHH (their members); its receipt id; its leaf hash
+--   (consent.ReceiptHash, hex); the number of counter fields, m; and the m
+--   counter fields, each incremented by 1 in both buckets
 --
 -- Returns {-1} if the site does not exist (deleted): nothing written.
 -- Otherwise one element per receipt: 1 if created; if a duplicate, the
--- stored receipt's JSON, or nil if its log entry is gone.
+-- stored receipt's JSON, or nil if its log entry is gone (erased, see
+-- erase_consent.lua: an erased receipt id is never stored again).
+--
+-- Each new receipt gets the site's next seq and its leaf in the same
+-- script, so a seq is never seen before its receipt (seal.go).
 if redis.call('EXISTS', KEYS[1]) == 0 then
 	return {-1}
 end
 
-local n = (#KEYS - 5) / 4
+local n = (#KEYS - 9) / 4
 local out = {}
 -- The log's last millisecond, once a write of this script has told it:
 -- Redis runs nothing else meanwhile, so later receipts of the batch need no
@@ -125,10 +134,13 @@ end
 local function save()
 	local a = 5
 	for i = 1, n do
-		local k = 6 + 4 * (i - 1)
-		local m = tonumber(ARGV[a + 6])
+		local k = 10 + 4 * (i - 1)
+		local rid = ARGV[a + 6]
+		local m = tonumber(ARGV[a + 8])
 		local prev = redis.call('GET', KEYS[k])
-		if prev then
+		if not prev and redis.call('HEXISTS', KEYS[9], rid) == 1 then
+			out[i] = false
+		elseif prev then
 			local entries = redis.call('XRANGE', KEYS[2], prev, prev)
 			-- An entry is {id, {field, value, ...}}; the receipt is field
 			-- "r". Gone (false, a nil reply) only after a manual trim.
@@ -137,14 +149,17 @@ local function save()
 			local id = append(ARGV[a], ARGV[a + 1])
 			-- Counted as soon as it is in the log (see the pcall below).
 			wrote = true
-			tally(KEYS[k + 2], KEYS[4], ARGV[3], ARGV[a + 2], ARGV[a + 4], a + 7, m)
-			tally(KEYS[k + 3], KEYS[5], ARGV[4], ARGV[a + 3], ARGV[a + 5], a + 7, m)
+			local seq = redis.call('INCR', KEYS[6])
+			redis.call('HSET', KEYS[7], seq, ARGV[a + 7] .. rid)
+			redis.call('HSET', KEYS[8], rid, seq)
+			tally(KEYS[k + 2], KEYS[4], ARGV[3], ARGV[a + 2], ARGV[a + 4], a + 9, m)
+			tally(KEYS[k + 3], KEYS[5], ARGV[4], ARGV[a + 3], ARGV[a + 5], a + 9, m)
 			redis.call('SET', KEYS[k], id, 'EX', ARGV[1])
 			redis.call('RPUSH', KEYS[k + 1], id)
 			redis.call('EXPIRE', KEYS[k + 1], ARGV[2])
 			out[i] = 1
 		end
-		a = a + 7 + m
+		a = a + 9 + m
 	end
 end
 

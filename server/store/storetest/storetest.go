@@ -73,6 +73,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"TagWarningsDeletedWithSite", testTagWarningsDeletedWithSite},
 	}
 	tests = append(tests, proofTests...) // proof.go
+	tests = append(tests, sealTests...)  // seal.go
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, su.open(t)) })
 	}
