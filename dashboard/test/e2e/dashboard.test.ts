@@ -149,7 +149,7 @@ test('an operator creates a site: a bad origin is refused next to its field, the
     .getByText(/keeps visitors’ choices/)
     .waitFor();
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await page.getByRole('status').getByText('Saved as a new version. Visitors keep the choices they made').waitFor();
+  await page.getByRole('status').getByText('Saved. Visitors keep the choices they made').waitFor();
   site = await d.admin('GET', `/sites/${site.id}`);
   assert.equal(site.config_version != sites[0].config_version, true);
   assert.deepEqual(await axeSerious(page), []);
