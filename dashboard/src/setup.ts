@@ -603,7 +603,7 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
           saved.config_version == site.config_version
             ? 'Saved.'
             : last?.minor
-              ? 'Saved as a new version. Visitors keep the choices they made: the change is minor.'
+              ? 'Saved. Visitors keep the choices they made: a minor change, saved as a new version.'
               : 'Saved. Visitors will be asked again, since what the banner shows has changed.';
         site.config_version = saved.config_version;
         askAgain.checked = false;

@@ -142,9 +142,14 @@ test('an operator creates a site: a bad origin is refused next to its field, the
   const stats = await d.admin('GET', `/sites/${site.id}/stats`);
   assert.equal(stats.totals.impressions + stats.totals.decisions, 0, 'the preview counted an impression or a decision');
   await shot(page, 'dashboard-setup.png');
-  // Saving the text makes a new banner version.
+  // Saving the text makes a new banner version; a text-only change is
+  // minor, so visitors keep their choices (and the page said so first).
+  await page
+    .locator('#save-effect')
+    .getByText(/keeps visitors’ choices/)
+    .waitFor();
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await page.getByRole('status').getByText('Saved. Visitors will be asked again').waitFor();
+  await page.getByRole('status').getByText('Saved. Visitors keep the choices they made').waitFor();
   site = await d.admin('GET', `/sites/${site.id}`);
   assert.equal(site.config_version != sites[0].config_version, true);
   assert.deepEqual(await axeSerious(page), []);
