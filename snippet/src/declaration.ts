@@ -5,7 +5,8 @@
 // root, so that it takes the look of the policy text around it.
 import type { Stored } from './state.ts';
 import type { BannerConfig } from './types.ts';
-import { consentSummary, h, vendorList } from './ui.ts';
+import { h } from './dom.ts';
+import { consentSummary, vendorList } from './ui.ts';
 
 export function declaration(cfg: BannerConfig, cur: Stored | null, download: (id: string) => string, change: () => void) {
   const t = (k: string) => cfg.texts[k] || '';

@@ -1,9 +1,13 @@
 // samtykke.js: the site owner's first <script> in <head>. Everything up to
 // the config fetch runs synchronously, before any vendor snippet below it.
+// What draws the layers, the declaration and placeholders is samtykke-ui.js
+// (ui-bundle.ts), loaded only when one of them is to be shown: at once on a
+// first visit, alongside the config; for a visitor who has chosen, only
+// when they open the settings or the page needs a declaration or placeholder.
 import { blocker } from './blocker.ts';
 import { cookieDomains, cookiePaths, deletions } from './cookies.ts';
-import { declaration } from './declaration.ts';
 import { embeds } from './embeds.ts';
+import { settingsButton } from './fab.ts';
 import { gcmRedaction, gcmStart, gcmUpdate } from './gcm.ts';
 import { languagePrefs } from './lang.ts';
 import { Outbox } from './outbox.ts';
@@ -25,9 +29,11 @@ import { guards } from './guards.ts';
 import { match, trackerNames } from './rules.ts';
 import type { Rule } from './rules.ts';
 import type { BannerConfig, Choices, ConsentMode, Optional, Receipt, Surface } from './types.ts';
-import { ui } from './ui.ts';
+import type { UiBundle } from './ui-bundle.ts';
 import { integrations, tellVendors, trapFbq } from './vendors.ts';
-import { tagWarnings } from './warnings.ts';
+import type { TagKind } from './warnings.ts';
+
+declare const UI_FILE: string;
 
 const w = window as any;
 
@@ -71,7 +77,7 @@ if (!w.samtykke) {
   // choice (or could not be fetched), or the visitor decides.
   let current: Choices | null = null;
   let cfg: BannerConfig | null = null;
-  let view: ReturnType<typeof ui> | null = null;
+  let view: ReturnType<UiBundle['ui']> | null = null;
   let impressions = 0;
   const waiting: (() => void)[] = [];
   const listeners: ((c: Choices, consentId: string) => void)[] = [];
@@ -89,20 +95,21 @@ if (!w.samtykke) {
   };
   /** Not held at all: Google's tags in advanced Consent Mode, gtm.js where the site lets it load first. */
   const free = (url: string) => !find(url);
-  const tags = tagWarnings(find);
+  // Tags to fix, as they pass: samtykke-ui.js turns them into the report (a
+  // copy of the element, as it was when seen, gives the markup to paste).
+  const seenTags: [TagKind, string, Element | null][] = [];
+  const seen = (kind: TagKind, url: string, el: Element | null = null) => seenTags.push([kind, url, el && (el.cloneNode() as Element)]);
   const srcOf = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, 'src')!;
-  const gate = blocker(allowed, (url) => find(url)?.purposes || null, tags.seen);
+  const gate = blocker(allowed, (url) => find(url)?.purposes || null, seen);
+  /** The button of an embed's placeholder: grants its purpose. */
+  const grant = (p: Optional) =>
+    whenConfig(() => decide(p == 'statistics' || !!current?.statistics, p == 'marketing' || !!current?.marketing, 'custom', 'embed'));
   const emb = embeds(
     {
-      nonce,
       match: find,
       allowed,
-      grant: (p) =>
-        whenConfig(() => decide(p == 'statistics' || !!current?.statistics, p == 'marketing' || !!current?.marketing, 'custom', 'embed')),
-      text: (k) => cfg?.texts[k] || '',
-      vendorName: (id) => cfg?.purposes.flatMap((p) => p.vendors).find((v) => v.id == id)?.name || '',
-      purposeName: (id) => cfg?.purposes.find((p) => p.id == id)?.name || id,
-      parsed: (el, src) => tags.seen('iframe', src, el),
+      parsed: (el, src) => seen('iframe', src, el),
+      draw: (e) => whenConfig(() => loadUi().then((m) => !allowed(e.purposes) && e.el.isConnected && m.placeholder(e, cfg!, nonce, grant))),
     },
     (el, src) => srcOf.set!.call(el, src),
   );
@@ -118,6 +125,49 @@ if (!w.samtykke) {
     s.nonce = nonce;
     s.src = src;
     (document.head || document.documentElement).append(s);
+    return s;
+  };
+
+  // samtykke-ui.js, next to this script (so also for ?site= and the GTM template's ?gtm=1).
+  let uiBundle: Promise<UiBundle> | undefined;
+  const loadUi = () =>
+    (uiBundle ||= new Promise((done) => {
+      const s = load(new URL(UI_FILE, me?.src || api).href);
+      s.onload = () => done(w.samtykkeUi);
+      // Nothing can be drawn without it; the gates hold as they are.
+      s.onerror = () => console.warn('samtykke: could not load', s.src);
+    }));
+  /** Runs fn with the layers once both the config and samtykke-ui.js are in. */
+  const withView = (fn: (v: NonNullable<typeof view>) => void) =>
+    whenConfig(() =>
+      loadUi().then((m) =>
+        fn(
+          (view ||= m.ui({
+            cfg: cfg!,
+            nonce,
+            current: () => (current ? stored : null),
+            decide,
+            shown() {
+              if (impressions++) return;
+              fetch(base + '/impressions', {
+                method: 'POST',
+                body: JSON.stringify({ config_version: cfg!.config_version, language: cfg!.language, gpc }),
+                keepalive: true,
+                credentials: 'omit',
+              }).catch(() => {});
+            },
+            downloadUrl,
+          })),
+        ),
+      ),
+    );
+  /** The "Cookie settings" button; with note, inside the notice that GPC was applied as "Reject all". */
+  const button = (note?: boolean) => {
+    if (!cfg) return;
+    const open = () => w.samtykke.show();
+    const plain = () => settingsButton(cfg!.texts['button.cookie_settings'] || '', nonce, open);
+    if (note) loadUi().then((m) => m.gpcNotice(cfg!, nonce, open, () => plain().focus()));
+    else if (!document.getElementById('samtykke-settings')) plain();
   };
 
   const siteIntegrations = (c: BannerConfig) => (viaGtm ? { ...c.integrations, google_tag_manager: undefined } : c.integrations);
@@ -220,7 +270,7 @@ if (!w.samtykke) {
     }
     confirm(next);
     emit(detail);
-    ready(() => view?.button(clicked == 'gpc'));
+    ready(() => button(clicked == 'gpc'));
   }
 
   /** Tells the page the consent in force: on a decision (with its action), or on load once a stored choice is confirmed (action null). */
@@ -236,7 +286,10 @@ if (!w.samtykke) {
   }
 
   const downloadUrl = (id: string) => `${base}/consents/${encodeURIComponent(id)}?download=1`;
-  const drawDeclaration = () => cfg && declaration(cfg, current ? stored : null, downloadUrl, () => w.samtykke.show());
+  const drawDeclaration = () =>
+    cfg &&
+    document.querySelector('[data-samtykke-declaration]') &&
+    loadUi().then((m) => m.declaration(cfg!, current ? stored : null, downloadUrl, () => w.samtykke.show()));
 
   function start(c: BannerConfig) {
     cfg = c;
@@ -245,40 +298,10 @@ if (!w.samtykke) {
     emb.update();
     integrations(siteIntegrations(c), current, gtag, load, loaded, free);
     ready(drawDeclaration);
-    // Tags to fix: once the page's own tags have run.
-    const report = () => {
-      tags.scan();
-      const found = tags.report(new Set(c.purposes.flatMap((p) => p.vendors.map((v) => v.id))));
-      if (found.length)
-        fetch(base + '/tag-warnings', {
-          method: 'POST',
-          body: JSON.stringify({ config_version: c.config_version, page_path: location.pathname, tags: found.slice(0, 20) }),
-          keepalive: true,
-          credentials: 'omit',
-        }).catch(() => {});
-    };
-    if (document.readyState == 'complete') report();
-    else addEventListener('load', report);
-    view = ui({
-      cfg: c,
-      nonce,
-      current: () => (current ? stored : null),
-      decide,
-      shown() {
-        if (impressions++) return;
-        fetch(base + '/impressions', {
-          method: 'POST',
-          body: JSON.stringify({ config_version: c.config_version, language: c.language, gpc }),
-          keepalive: true,
-          credentials: 'omit',
-        }).catch(() => {});
-      },
-      downloadUrl,
-    });
     if (stored && !needsPrompt(stored, c.config_version, c.consent_lifetime_days, Date.now())) {
       confirm(stored.choices);
       emit({ consent: { ...stored.choices }, consentId: stored.id, action: null });
-      ready(view.button);
+      ready(button);
     } else if (gpc && c.gpc_reject_all && !withdrawn(stored && stored.choices, choices(false, false)).length) {
       // The site applies GPC as "Reject all": no banner, a receipt with
       // action gpc, and a notice from which the visitor can change it.
@@ -289,13 +312,32 @@ if (!w.samtykke) {
       // No choice, or one given for another version of the banner or too
       // long ago: ask again, and keep everything blocked meanwhile.
       if (stored) signal(choices(false, false));
-      ready(view.banner);
+      // Unless the visitor decided (through the API) while the layers were on their way.
+      withView((v) => ready(() => current || v.banner()));
     }
+    // Tags to fix, once the page's own tags have run: reported by the page
+    // views that load the layers anyway (a first visit, a new banner
+    // version), so that a returning visitor never loads them for this.
+    const report = () =>
+      uiBundle?.then((m) => {
+        const found = m.tagReport(seenTags, find, new Set(c.purposes.flatMap((p) => p.vendors.map((v) => v.id))));
+        if (found.length)
+          fetch(base + '/tag-warnings', {
+            method: 'POST',
+            body: JSON.stringify({ config_version: c.config_version, page_path: location.pathname, tags: found.slice(0, 20) }),
+            keepalive: true,
+            credentials: 'omit',
+          }).catch(() => {});
+      });
+    if (document.readyState == 'complete') report();
+    else addEventListener('load', report);
     waiting.splice(0).forEach((fn) => fn());
   }
 
   // 4. The site's config, in the visitor's language.
   const prefs = languagePrefs(me?.getAttribute('data-lang'), document.documentElement.lang, navigator.languages);
+  // A first visit will show the banner: its layers load alongside the config.
+  if (!stored) loadUi();
   const abort = new AbortController();
   setTimeout(() => abort.abort(), 8000);
   fetch(`${base}/config?lang=${encodeURIComponent(prefs.join(','))}`, { credentials: 'omit', signal: abort.signal })
@@ -330,7 +372,7 @@ if (!w.samtykke) {
       return current && { ...current };
     },
     show() {
-      whenConfig(() => ready(() => view!.settings()));
+      withView((v) => ready(v.settings));
     },
     accept(list: string[] = []) {
       whenConfig(() => {
