@@ -145,6 +145,4 @@ console.log(line('bare', 'bare page'));
 console.log(line('ours', 'samtykke.js'));
 console.log(line('cc', 'CookieConsent v3.1.0'));
 console.log(`ratio ours / CookieConsent (banner only): ${((m.ours - m.bare) / (m.cc - m.bare)).toFixed(2)}`);
-console.log(
-  `bytes gzip -9: samtykke.js as served with the rules ${gz(ourJs)}, CookieConsent js ${gz(ccJs)} + css ${gz(ccCss)}`,
-);
+console.log(`bytes gzip -9: samtykke.js as served with the rules ${gz(ourJs)}, CookieConsent js ${gz(ccJs)} + css ${gz(ccCss)}`);
