@@ -11,24 +11,12 @@ import { settingsButton } from './fab.ts';
 import { gcmRedaction, gcmStart, gcmUpdate } from './gcm.ts';
 import { languagePrefs } from './lang.ts';
 import { Outbox } from './outbox.ts';
-import {
-  COOKIE,
-  MAX_DAYS,
-  actionFor,
-  choices,
-  decodeState,
-  isExpired,
-  needsPrompt,
-  readCookie,
-  stateCookie,
-  uuid,
-  withdrawn,
-} from './state.ts';
+import { COOKIE, MAX_DAYS, choices, decodeState, isExpired, needsPrompt, readCookie, withdrawn } from './state.ts';
 import type { Stored } from './state.ts';
 import { guards } from './guards.ts';
-import { match, trackerNames } from './rules.ts';
+import { match } from './rules.ts';
 import type { Rule } from './rules.ts';
-import type { BannerConfig, Choices, ConsentMode, Optional, Receipt, Surface } from './types.ts';
+import type { BannerConfig, Choices, ConsentMode, Optional, Surface } from './types.ts';
 import type { UiBundle } from './ui-bundle.ts';
 import { integrations, tellVendors, trapFbq } from './vendors.ts';
 import type { TagKind } from './warnings.ts';
@@ -78,7 +66,6 @@ if (!w.samtykke) {
   let current: Choices | null = null;
   let cfg: BannerConfig | null = null;
   let view: ReturnType<UiBundle['ui']> | null = null;
-  let impressions = 0;
   const waiting: (() => void)[] = [];
   const listeners: ((c: Choices, consentId: string) => void)[] = [];
   const loaded = new Set<string>();
@@ -130,13 +117,15 @@ if (!w.samtykke) {
 
   // samtykke-ui.js, next to this script (so also for ?site= and the GTM template's ?gtm=1).
   let uiBundle: Promise<UiBundle> | undefined;
+  let ui: UiBundle | undefined;
   const loadUi = () =>
     (uiBundle ||= new Promise((done) => {
       const s = load(new URL(UI_FILE, me?.src || api).href);
-      s.onload = () => done(w.samtykkeUi);
+      s.onload = () => done((ui = w.samtykkeUi));
       // Nothing can be drawn without it; the gates hold as they are.
       s.onerror = () => console.warn('samtykke: could not load', s.src);
     }));
+  const withUi = (fn: (u: UiBundle) => void) => (ui ? fn(ui) : loadUi().then(fn));
   /** Runs fn with the layers once both the config and samtykke-ui.js are in. */
   const withView = (fn: (v: NonNullable<typeof view>) => void) =>
     whenConfig(() =>
@@ -147,16 +136,8 @@ if (!w.samtykke) {
             nonce,
             current: () => (current ? stored : null),
             decide,
-            shown() {
-              if (impressions++) return;
-              fetch(base + '/impressions', {
-                method: 'POST',
-                body: JSON.stringify({ config_version: cfg!.config_version, language: cfg!.language, gpc }),
-                keepalive: true,
-                credentials: 'omit',
-              }).catch(() => {});
-            },
-            downloadUrl,
+            base,
+            gpc,
           })),
         ),
       ),
@@ -193,7 +174,6 @@ if (!w.samtykke) {
   );
   addEventListener('pagehide', () => outbox.beacon((u, b) => navigator.sendBeacon(u, b)));
   outbox.flush();
-  const LAST = 'samtykke_last';
 
   const HS_DNT = '__hs_do_not_track';
   const purge = (names: string[]) => {
@@ -208,69 +188,37 @@ if (!w.samtykke) {
     return ok;
   };
 
+  /** A decision (samtykke-ui.js records it: see decide.ts); at once when the layers are in, as they are after a click. */
   function decide(s: boolean, m: boolean, clicked: 'all' | 'none' | 'custom' | 'gpc', surface: Surface) {
-    if (!cfg) return;
-    const next = choices(s, m);
-    const prev = stored?.choices || null;
-    const gone = withdrawn(prev, next);
-    const now = Date.now();
-    const id = stored?.id || uuid();
-    stored = { id, version: cfg.config_version, choices: next, time: now };
-    document.cookie = stateCookie(stored, cfg.consent_lifetime_days, location.protocol == 'https:');
-
-    const rid = uuid();
-    let last = '';
-    try {
-      last = store?.getItem(LAST) || '';
-      store?.setItem(LAST, id + ' ' + rid);
-    } catch {}
-    const receipt: Receipt = {
-      receipt_id: rid,
-      consent_id: id,
-      action: clicked == 'gpc' ? clicked : actionFor(prev, next, clicked),
-      choices: next,
-      config_version: cfg.config_version,
-      language: cfg.language,
-      page_url: location.href,
-      surface,
-      gpc,
-      client_time: new Date(now).toISOString(),
-    };
-    if (last.startsWith(id + ' ')) receipt.previous_receipt_id = last.slice(37);
-    const sent = outbox.add({ id: rid, url: base + '/receipts', body: JSON.stringify(receipt), t: now });
-
-    // Requests are judged by the new choice before the vendors hear of it:
-    // gtag sends its pings the moment Consent Mode is updated.
-    current = next;
-    signal(next);
-    view?.close();
-    const detail = { consent: { ...next }, consentId: id, action: receipt.action };
-    if (gone.length) {
-      // Withdrawal: tell the vendors, delete what they stored, and reload so
-      // that no script of the withdrawn purpose keeps running.
-      tellVendors(next);
-      if (gone.includes('marketing')) (w._hsq = w._hsq || []).push(['doNotTrack']);
-      purge(
-        trackerNames(
-          rules,
-          document.cookie.split(/; */).map((c) => c.split('=')[0]),
-          gone,
+    if (cfg)
+      withUi((u) =>
+        u.decide(
+          {
+            cfg: cfg!,
+            stored,
+            gpc,
+            store,
+            base,
+            rules,
+            outbox,
+            dl,
+            set: (v) => (stored = v),
+            choose(c) {
+              current = c;
+              signal(c);
+              view?.close();
+            },
+            confirm,
+            emit,
+            purge,
+            button: (note) => ready(() => button(note)),
+          },
+          s,
+          m,
+          clicked,
+          surface,
         ),
       );
-      for (const k of ['localStorage', 'sessionStorage'])
-        try {
-          const st: Storage = w[k];
-          for (const key of trackerNames(rules, Object.keys(st), gone, 'storage')) st.removeItem(key);
-        } catch {}
-      dl.push({ event: 'samtykke_consent_update', samtykke: { ...next } });
-      emit(detail);
-      // Give the receipt a moment to leave; the outbox retries it after the reload anyway.
-      Promise.race([sent, new Promise((r) => setTimeout(r, 400))]).then(() => location.reload());
-      return;
-    }
-    confirm(next);
-    emit(detail);
-    ready(() => button(clicked == 'gpc'));
   }
 
   /** Tells the page the consent in force: on a decision (with its action), or on load once a stored choice is confirmed (action null). */
@@ -285,11 +233,10 @@ if (!w.samtykke) {
       }
   }
 
-  const downloadUrl = (id: string) => `${base}/consents/${encodeURIComponent(id)}?download=1`;
   const drawDeclaration = () =>
     cfg &&
     document.querySelector('[data-samtykke-declaration]') &&
-    loadUi().then((m) => m.declaration(cfg!, current ? stored : null, downloadUrl, () => w.samtykke.show()));
+    loadUi().then((m) => m.declaration(cfg!, current ? stored : null, base, () => w.samtykke.show()));
 
   function start(c: BannerConfig) {
     cfg = c;
@@ -318,17 +265,7 @@ if (!w.samtykke) {
     // Tags to fix, once the page's own tags have run: reported by the page
     // views that load the layers anyway (a first visit, a new banner
     // version), so that a returning visitor never loads them for this.
-    const report = () =>
-      uiBundle?.then((m) => {
-        const found = m.tagReport(seenTags, find, new Set(c.purposes.flatMap((p) => p.vendors.map((v) => v.id))));
-        if (found.length)
-          fetch(base + '/tag-warnings', {
-            method: 'POST',
-            body: JSON.stringify({ config_version: c.config_version, page_path: location.pathname, tags: found.slice(0, 20) }),
-            keepalive: true,
-            credentials: 'omit',
-          }).catch(() => {});
-      });
+    const report = () => uiBundle?.then((m) => m.tagReport(seenTags, find, c, base));
     if (document.readyState == 'complete') report();
     else addEventListener('load', report);
     waiting.splice(0).forEach((fn) => fn());

@@ -1,8 +1,9 @@
 // samtykke-ui.js: what samtykke.js loads only when something is to be drawn
 // (the banner, the settings layer, the GPC notice, the cookie declaration, an
-// embed's placeholder) and the tag report of a page view that shows the
-// banner. It hands its functions over through window.samtykkeUi, which
+// embed's placeholder) or decided, and the tag report of a page view that
+// shows the banner. It hands its functions over through window.samtykkeUi, which
 // samtykke.js reads when this script's load event fires.
+import { decide } from './decide.ts';
 import { declaration } from './declaration.ts';
 import { h, mount, shadow } from './dom.ts';
 import type { Held } from './embeds.ts';
@@ -65,14 +66,24 @@ function gpcNotice(cfg: BannerConfig, nonce: string, open: () => void, plain: ()
   );
 }
 
-/** The tags to fix that this page view saw (samtykke.js records them as they pass), with the page's pixels. */
-function tagReport(seen: [TagKind, string, Element | null][], match: (url: string) => Match | null, declared: Set<string>) {
+/**
+ * The tags to fix that this page view saw (samtykke.js records them as they
+ * pass), with the page's pixels: a console warning each, and one report.
+ */
+function tagReport(seen: [TagKind, string, Element | null][], match: (url: string) => Match | null, cfg: BannerConfig, base: string) {
   const tags = tagWarnings(match);
   for (const [kind, url, el] of seen) tags.seen(kind, url, el);
   tags.scan();
-  return tags.report(declared);
+  const found = tags.report(new Set(cfg.purposes.flatMap((p) => p.vendors.map((v) => v.id))));
+  if (found.length)
+    fetch(base + '/tag-warnings', {
+      method: 'POST',
+      body: JSON.stringify({ config_version: cfg.config_version, page_path: location.pathname, tags: found.slice(0, 20) }),
+      keepalive: true,
+      credentials: 'omit',
+    }).catch(() => {});
 }
 
-const bundle = { ui, declaration, placeholder, gpcNotice, tagReport };
+const bundle = { ui, decide, declaration, placeholder, gpcNotice, tagReport };
 export type UiBundle = typeof bundle;
 (window as any).samtykkeUi = bundle;

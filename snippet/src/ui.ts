@@ -15,9 +15,10 @@ export interface UiContext {
   /** The choice in force, for the settings layer. */
   current(): Stored | null;
   decide(statistics: boolean, marketing: boolean, clicked: 'all' | 'none' | 'custom', surface: Surface): void;
-  /** Called each time the first layer is displayed. */
-  shown(): void;
-  downloadUrl(consentId: string): string;
+  /** The site's public API (…/v1/sites/{id}), for impressions and receipt downloads. */
+  base: string;
+  /** Whether the visitor's browser sends Global Privacy Control, as impressions record it. */
+  gpc: boolean;
 }
 
 /**
@@ -91,6 +92,9 @@ export function consentSummary(cfg: BannerConfig, cur: Stored, download: string)
   );
 }
 
+/** Where a visitor downloads the receipts of their consent id. */
+export const downloadUrl = (base: string, id: string) => `${base}/consents/${encodeURIComponent(id)}?download=1`;
+
 const FOCUSABLE = 'button:not([disabled]),a[href],summary,[tabindex="0"]';
 
 export function ui(ctx: UiContext) {
@@ -98,6 +102,7 @@ export function ui(ctx: UiContext) {
   const t = (k: string) => cfg.texts[k] || '';
   const lang = cfg.language;
   let host: HTMLElement | undefined;
+  let impressions = 0;
   let returnTo: Element | null = null;
 
   const act = (name: string, label: string, onclick: () => void, cls = '') =>
@@ -128,7 +133,14 @@ export function ui(ctx: UiContext) {
     );
     root.append(card);
     card.focus();
-    ctx.shown();
+    // One impression per page view, however often the banner comes back.
+    if (!impressions++)
+      fetch(ctx.base + '/impressions', {
+        method: 'POST',
+        body: JSON.stringify({ config_version: cfg.config_version, language: cfg.language, gpc: ctx.gpc }),
+        keepalive: true,
+        credentials: 'omit',
+      }).catch(() => {});
   }
 
   function settings() {
@@ -177,7 +189,7 @@ export function ui(ctx: UiContext) {
       );
     });
 
-    const mine = cur && consentSummary(cfg, cur, ctx.downloadUrl(cur.id));
+    const mine = cur && consentSummary(cfg, cur, downloadUrl(ctx.base, cur.id));
     const panel = h(
       'div',
       { class: 'w panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't', tabindex: '-1', lang },

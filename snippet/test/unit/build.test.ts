@@ -22,7 +22,7 @@ test('the committed dist/ files are exactly what src/ builds to (run `npm run bu
 // the declaration, placeholders and the tag report are in samtykke-ui.js,
 // loaded only when something is drawn. Before that split samtykke.js was
 // 12,654 B gzip; the performance issue's goal is 8,000 B.
-const CEILING = { 'samtykke.js': 8900, 'samtykke-ui.js': 6000 };
+const CEILING = { 'samtykke.js': 8000, 'samtykke-ui.js': 7500 };
 
 for (const [name, max] of Object.entries(CEILING))
   test(`${name} including its CSS is at most ${max} B gzip -9`, (t) => {
