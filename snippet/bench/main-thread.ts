@@ -9,7 +9,7 @@
 // processes on the machine hits the three alike. Prints the medians, each
 // banner's cost above the bare page, and the ratio ours / CookieConsent.
 //
-//   npm run bench -w snippet [-- runs]
+//   npm run bench -w snippet [-- runs [cpu-slowdown]]
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ import type { CDPSession } from 'playwright-core';
 import { Consentd, freePort, launchChromium } from '@samtykke/testkit';
 
 const RUNS = Number(process.argv[2]) || 9;
-const THROTTLE = 4;
+const THROTTLE = Number(process.argv[3]) || 4;
 
 const require = createRequire(import.meta.url);
 const ccJs = readFileSync(require.resolve('vanilla-cookieconsent/dist/cookieconsent.umd.js'));
@@ -91,6 +91,7 @@ const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
 const site = await consentd.createSite({ name: 'Bench', origins: [origin], privacy_policy_url: `${origin}/privacy` });
 const ours = await (await fetch(`${consentd.url}/samtykke.js?site=${site.id}`)).arrayBuffer();
+const ourUi = await (await fetch(`${consentd.url}/samtykke-ui.js`)).arrayBuffer();
 
 const pages: Record<string, string> = {
   '/bare': page(''),
@@ -151,6 +152,8 @@ try {
 const m = { bare: median(times.bare), ours: median(times.ours), cc: median(times.cc) };
 const gz = (b: Uint8Array) => gzipSync(b, { level: 9 }).length;
 const ourJs = new Uint8Array(ours);
+// What consentd puts in front of the bundle (window.samtykkeRules=…;) ends at the first newline.
+const bundleOnly = ourJs.subarray(ourJs.indexOf(10) + 1);
 const line = (k: Kind, label: string) =>
   `${label.padEnd(26)} median ${m[k].toFixed(1).padStart(6)} ms` +
   (k == 'bare' ? '' : `  banner ${(m[k] - m.bare).toFixed(1).padStart(6)} ms`) +
@@ -163,4 +166,7 @@ console.log(`ratio ours / CookieConsent (banner only): ${((m.ours - m.bare) / (m
 // The same ratio from each round's own three loads, which shared the machine's load at that moment.
 const paired = median(times.ours.map((o, i) => (o - times.bare[i]) / (times.cc[i] - times.bare[i])));
 console.log(`median of the rounds' own ratios: ${paired.toFixed(2)}`);
-console.log(`bytes gzip -9: samtykke.js as served with the rules ${gz(ourJs)}, CookieConsent js ${gz(ccJs)} + css ${gz(ccCss)}`);
+console.log(
+  `bytes gzip -9: samtykke.js ${gz(bundleOnly)} (as served, with the rules in front: ${gz(ourJs)}), samtykke-ui.js ${gz(new Uint8Array(ourUi))}; ` +
+    `CookieConsent js ${gz(ccJs)} + css ${gz(ccCss)}`,
+);
