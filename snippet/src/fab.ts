@@ -26,7 +26,7 @@ export function cookieIcon(): SVGSVGElement {
  */
 export function settingsButton(label: string, nonce: string, open: () => void): HTMLElement {
   const [, root] = mount('samtykke-settings', nonce);
-  const b = h('button', { type: 'button', class: 'fab', onclick: open }, cookieIcon(), label);
+  const b = h('button', { type: 'button', class: 'w fab', onclick: open }, cookieIcon(), label);
   root.append(b);
   return b;
 }
