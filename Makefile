@@ -66,7 +66,7 @@ js-test: test-consentd
 	$(TIMED) "GTM template: sections, sandbox, permissions, tests" npm test -w gtm
 	$(TIMED) "TypeScript: format and lint (biome ci)" npm run lint
 
-# Rebuild snippet/dist/samtykke.js after changing snippet/src (commit the result).
+# Rebuild snippet/dist/ (samtykke.js, samtykke-ui.js) after changing snippet/src (commit the result).
 snippet: setup
 	npm run build -w snippet
 

@@ -10,6 +10,12 @@ import _ "embed"
 //go:embed dist/samtykke.js
 var Script []byte
 
+// UIScript is dist/samtykke-ui.js: the banner's layers, which Script loads
+// from next to itself only when it has something to draw.
+//
+//go:embed dist/samtykke-ui.js
+var UIScript []byte
+
 // DemoPage is an html/template source for /demo. It receives ScriptURL (the
 // absolute URL of samtykke.js) and SiteID (the demo site's id).
 //

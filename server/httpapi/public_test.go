@@ -222,6 +222,17 @@ func TestPreflightAndScript(t *testing.T) {
 		if nm := h.do("GET", "/samtykke.js", "", map[string]string{"If-None-Match": js.header.Get("ETag")}); nm.status != http.StatusNotModified {
 			t.Errorf("samtykke.js revalidation: %d", nm.status)
 		}
+		// The layers, which samtykke.js loads from next to itself: the
+		// embedded file as it is, cached and revalidated like samtykke.js.
+		ui := h.do("GET", "/samtykke-ui.js?v=any", "", nil)
+		if ui.status != http.StatusOK || string(ui.body) != string(snippet.UIScript) ||
+			!strings.HasPrefix(ui.header.Get("Content-Type"), "text/javascript") ||
+			ui.header.Get("Cache-Control") != js.header.Get("Cache-Control") || ui.header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Fatalf("samtykke-ui.js: %d %v", ui.status, ui.header)
+		}
+		if nm := h.do("GET", "/samtykke-ui.js", "", map[string]string{"If-None-Match": ui.header.Get("ETag")}); nm.status != http.StatusNotModified {
+			t.Errorf("samtykke-ui.js revalidation: %d", nm.status)
+		}
 		if r := h.do("GET", "/healthz", "", nil); r.status != http.StatusOK {
 			t.Errorf("healthz: %d", r.status)
 		}

@@ -8,7 +8,7 @@
 //
 //	server.go           New, Ops, middleware, /healthz, /readyz
 //	errors.go           every error answer (Error, handleError)
-//	static.go           /samtykke.js, /openapi.json, /, /demo
+//	static.go           /samtykke.js, /samtykke-ui.js, /openapi.json, /, /demo
 //	public.go           /v1/sites/{site}/config, /receipts, /impressions, /consents/{id}
 //	declaration.go      /v1/sites/{site}/declaration
 //	tagwarnings.go      /v1/sites/{site}/tag-warnings, its admin and dashboard routes
@@ -169,6 +169,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	}
 	e.GET("/openapi.json", s.openAPI)
 	e.GET("/samtykke.js", s.script)
+	e.GET("/samtykke-ui.js", s.uiScript)
 	e.GET("/.well-known/gpc.json", s.wellKnownGPC)
 	e.GET("/", s.home)
 	if opt.DemoSiteID != "" {

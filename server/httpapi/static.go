@@ -34,6 +34,7 @@ var (
 	// site without custom vendors (and every old tag without ?site=) gets;
 	// it is built once.
 	catalogueScript = newRulesScript(vendors.Rules())
+	uiScriptETag    = `"` + shortHash(snippet.UIScript) + `"`
 	demoPage        = template.Must(template.New("demo").Parse(snippet.DemoPage))
 )
 
@@ -112,6 +113,22 @@ func (s *server) script(c echo.Context) error {
 	body := make([]byte, 0, len(v.prefix)+len(snippet.Script))
 	body = append(append(body, v.prefix...), snippet.Script...)
 	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", body)
+}
+
+// uiScript serves samtykke-ui.js, the layers samtykke.js loads when it has
+// something to draw, with the same freshness as samtykke.js. samtykke.js
+// names it with a hash of its contents (?v=), so a cached samtykke.js and
+// a newer samtykke-ui.js never meet; the query is not needed here.
+func (s *server) uiScript(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=300, stale-while-revalidate=3600")
+	h.Set("ETag", uiScriptETag)
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if etagMatches(c.Request().Header.Get("If-None-Match"), uiScriptETag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", snippet.UIScript)
 }
 
 func (s *server) openAPI(c echo.Context) error {

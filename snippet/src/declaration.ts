@@ -5,9 +5,10 @@
 // root, so that it takes the look of the policy text around it.
 import type { Stored } from './state.ts';
 import type { BannerConfig } from './types.ts';
-import { consentSummary, h, vendorList } from './ui.ts';
+import { h } from './dom.ts';
+import { consentSummary, downloadUrl, vendorList } from './ui.ts';
 
-export function declaration(cfg: BannerConfig, cur: Stored | null, download: (id: string) => string, change: () => void) {
+export function declaration(cfg: BannerConfig, cur: Stored | null, base: string, change: () => void) {
   const t = (k: string) => cfg.texts[k] || '';
   document
     .querySelectorAll('[data-samtykke-declaration]')
@@ -25,7 +26,7 @@ export function declaration(cfg: BannerConfig, cur: Stored | null, download: (id
               p.vendors.length ? vendorList(p.vendors, t) : h('p', {}, t('declaration.no_vendors')),
             ),
           ),
-          cur ? consentSummary(cfg, cur, download(cur.id)) : h('p', {}, t('declaration.no_choice')),
+          cur ? consentSummary(cfg, cur, downloadUrl(base, cur.id)) : h('p', {}, t('declaration.no_choice')),
           h('button', { type: 'button', 'data-samtykke-action': 'change', onclick: change }, t('declaration.change')),
         ),
       ),

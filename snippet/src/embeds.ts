@@ -8,23 +8,20 @@
 // them (then the browser may have begun the request: see the README).
 import type { Match } from './rules.ts';
 import type { Optional } from './types.ts';
-import { h, shadow } from './ui.ts';
 
 export interface EmbedContext {
-  nonce: string;
   match(url: string): Match | null;
   allowed(purposes: Optional[]): boolean;
-  /** Grants purpose and records a receipt, from the placeholder's button. */
-  grant(purpose: Optional): void;
-  /** The config's texts and vendor names, once the config is in. */
-  text(key: string): string;
-  vendorName(id: string): string;
-  purposeName(id: Optional): string;
   /** An unmarked iframe the parser inserted with its src: a tag to fix. */
   parsed(el: HTMLIFrameElement, src: string): void;
+  /**
+   * Puts the placeholder in the iframe's place (samtykke-ui.js does, once
+   * loaded: until then the iframe keeps its place, empty).
+   */
+  draw(e: Held): void;
 }
 
-interface Held {
+export interface Held {
   el: HTMLIFrameElement;
   src: string;
   purposes: Optional[];
@@ -40,42 +37,6 @@ const SRC = 'data-samtykke-src';
 export function embeds(ctx: EmbedContext, setSrc: (el: HTMLIFrameElement, src: string) => void) {
   const held: Held[] = [];
 
-  const placeholder = (e: Held) => {
-    const vendor = ctx.vendorName(e.vendor) || e.name || new URL(e.src, location.href).hostname;
-    const fill = (k: string) =>
-      ctx
-        .text(k)
-        .replace(/\{vendor\}/g, vendor)
-        .replace(/\{purpose\}/g, ctx.purposeName(e.purposes[0]));
-    const box = (e.box ||= h('div', { 'data-samtykke-embed': e.vendor }));
-    // The iframe's own box, borders included, so the page does not jump when
-    // it loads. An iframe the parser just inserted has no layout yet: its
-    // computed style still knows the size.
-    if (!e.size) {
-      const r = e.el.getBoundingClientRect();
-      const cs = getComputedStyle(e.el);
-      const sum = (...k: string[]) => k.reduce((a, x) => a + (parseFloat((cs as any)[x]) || 0), 0);
-      e.size = r.width
-        ? [r.width, r.height]
-        : [
-            sum('width', 'paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth') || 564,
-            sum('height', 'paddingTop', 'paddingBottom', 'borderTopWidth', 'borderBottomWidth') || 319,
-          ];
-    }
-    box.style.cssText = `display:block;box-sizing:border-box;width:${e.size[0]}px;max-width:100%;height:${e.size[1]}px`;
-    const root = box.shadowRoot || shadow(box, ctx.nonce);
-    root.replaceChildren(
-      h(
-        'div',
-        { class: 'w ph', role: 'region', 'aria-label': vendor },
-        h('p', {}, fill('embed.blocked')),
-        h('button', { type: 'button', 'data-samtykke-action': 'load-embed', onclick: () => ctx.grant(e.purposes[0]) }, fill('embed.load')),
-      ),
-    );
-    if (!box.isConnected) e.el.before(box);
-    e.el.style.display = 'none';
-  };
-
   /** Holds an iframe whose src is not allowed yet; true if held. */
   function hold(el: HTMLIFrameElement, src: string, marked?: Optional[]): boolean {
     const m = ctx.match(src);
@@ -85,7 +46,7 @@ export function embeds(ctx: EmbedContext, setSrc: (el: HTMLIFrameElement, src: s
     if (!e) held.push((e = { el, src, purposes, vendor: m?.rule.vendor || '', name: m?.rule.name }));
     e.src = src;
     el.setAttribute(SRC, src);
-    if (el.isConnected) placeholder(e);
+    if (el.isConnected) ctx.draw(e);
     return true;
   }
 
@@ -96,7 +57,7 @@ export function embeds(ctx: EmbedContext, setSrc: (el: HTMLIFrameElement, src: s
       return;
     }
     const e = held.find((x) => x.el == n);
-    if (e) return void (e.box?.isConnected || placeholder(e));
+    if (e) return void (e.box?.isConnected || ctx.draw(e));
     const marked = n.getAttribute('data-samtykke');
     const src = n.getAttribute(SRC) || n.getAttribute('src');
     if (
@@ -120,7 +81,7 @@ export function embeds(ctx: EmbedContext, setSrc: (el: HTMLIFrameElement, src: s
         e.el.style.display = '';
         e.el.removeAttribute(SRC);
         setSrc(e.el, e.src);
-      } else if (e.el.isConnected) placeholder(e);
+      } else if (e.el.isConnected) ctx.draw(e);
     }
   }
 

@@ -1,33 +1,27 @@
 // samtykke.js: the site owner's first <script> in <head>. Everything up to
 // the config fetch runs synchronously, before any vendor snippet below it.
+// What draws the layers, the declaration and placeholders is samtykke-ui.js
+// (ui-bundle.ts), loaded only when one of them is to be shown: at once on a
+// first visit, alongside the config; for a visitor who has chosen, only
+// when they open the settings or the page needs a declaration or placeholder.
 import { blocker } from './blocker.ts';
 import { cookieDomains, cookiePaths, deletions } from './cookies.ts';
-import { declaration } from './declaration.ts';
 import { embeds } from './embeds.ts';
+import { settingsButton } from './fab.ts';
 import { gcmRedaction, gcmStart, gcmUpdate } from './gcm.ts';
 import { languagePrefs } from './lang.ts';
 import { Outbox } from './outbox.ts';
-import {
-  COOKIE,
-  MAX_DAYS,
-  actionFor,
-  choices,
-  decodeState,
-  isExpired,
-  needsPrompt,
-  readCookie,
-  stateCookie,
-  uuid,
-  withdrawn,
-} from './state.ts';
+import { COOKIE, MAX_DAYS, choices, decodeState, isExpired, needsPrompt, readCookie, withdrawn } from './state.ts';
 import type { Stored } from './state.ts';
 import { guards } from './guards.ts';
-import { match, trackerNames } from './rules.ts';
+import { match } from './rules.ts';
 import type { Rule } from './rules.ts';
-import type { BannerConfig, Choices, ConsentMode, Optional, Receipt, Surface } from './types.ts';
-import { ui } from './ui.ts';
+import type { BannerConfig, Choices, ConsentMode, Optional, Surface } from './types.ts';
+import type { UiBundle } from './ui-bundle.ts';
 import { integrations, tellVendors, trapFbq } from './vendors.ts';
-import { tagWarnings } from './warnings.ts';
+import type { TagKind } from './warnings.ts';
+
+declare const UI_FILE: string;
 
 const w = window as any;
 
@@ -71,8 +65,7 @@ if (!w.samtykke) {
   // choice (or could not be fetched), or the visitor decides.
   let current: Choices | null = null;
   let cfg: BannerConfig | null = null;
-  let view: ReturnType<typeof ui> | null = null;
-  let impressions = 0;
+  let view: ReturnType<UiBundle['ui']> | null = null;
   const waiting: (() => void)[] = [];
   const listeners: ((c: Choices, consentId: string) => void)[] = [];
   const loaded = new Set<string>();
@@ -89,20 +82,21 @@ if (!w.samtykke) {
   };
   /** Not held at all: Google's tags in advanced Consent Mode, gtm.js where the site lets it load first. */
   const free = (url: string) => !find(url);
-  const tags = tagWarnings(find);
+  // Tags to fix, as they pass: samtykke-ui.js turns them into the report (a
+  // copy of the element, as it was when seen, gives the markup to paste).
+  const seenTags: [TagKind, string, Element | null][] = [];
+  const seen = (kind: TagKind, url: string, el: Element | null = null) => seenTags.push([kind, url, el && (el.cloneNode() as Element)]);
   const srcOf = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, 'src')!;
-  const gate = blocker(allowed, (url) => find(url)?.purposes || null, tags.seen);
+  const gate = blocker(allowed, (url) => find(url)?.purposes || null, seen);
+  /** The button of an embed's placeholder: grants its purpose. */
+  const grant = (p: Optional) =>
+    whenConfig(() => decide(p == 'statistics' || !!current?.statistics, p == 'marketing' || !!current?.marketing, 'custom', 'embed'));
   const emb = embeds(
     {
-      nonce,
       match: find,
       allowed,
-      grant: (p) =>
-        whenConfig(() => decide(p == 'statistics' || !!current?.statistics, p == 'marketing' || !!current?.marketing, 'custom', 'embed')),
-      text: (k) => cfg?.texts[k] || '',
-      vendorName: (id) => cfg?.purposes.flatMap((p) => p.vendors).find((v) => v.id == id)?.name || '',
-      purposeName: (id) => cfg?.purposes.find((p) => p.id == id)?.name || id,
-      parsed: (el, src) => tags.seen('iframe', src, el),
+      parsed: (el, src) => seen('iframe', src, el),
+      draw: (e) => whenConfig(() => loadUi().then((m) => !allowed(e.purposes) && e.el.isConnected && m.placeholder(e, cfg!, nonce, grant))),
     },
     (el, src) => srcOf.set!.call(el, src),
   );
@@ -118,6 +112,43 @@ if (!w.samtykke) {
     s.nonce = nonce;
     s.src = src;
     (document.head || document.documentElement).append(s);
+    return s;
+  };
+
+  // samtykke-ui.js, next to this script (so also for ?site= and the GTM template's ?gtm=1).
+  let uiBundle: Promise<UiBundle> | undefined;
+  let ui: UiBundle | undefined;
+  const loadUi = () =>
+    (uiBundle ||= new Promise((done) => {
+      const s = load(new URL(UI_FILE, me?.src || api).href);
+      s.onload = () => done((ui = w.samtykkeUi));
+      // Nothing can be drawn without it; the gates hold as they are.
+      s.onerror = () => console.warn('samtykke: could not load', s.src);
+    }));
+  const withUi = (fn: (u: UiBundle) => void) => (ui ? fn(ui) : loadUi().then(fn));
+  /** Runs fn with the layers once both the config and samtykke-ui.js are in. */
+  const withView = (fn: (v: NonNullable<typeof view>) => void) =>
+    whenConfig(() =>
+      loadUi().then((m) =>
+        fn(
+          (view ||= m.ui({
+            cfg: cfg!,
+            nonce,
+            current: () => (current ? stored : null),
+            decide,
+            base,
+            gpc,
+          })),
+        ),
+      ),
+    );
+  /** The "Cookie settings" button; with note, inside the notice that GPC was applied as "Reject all". */
+  const button = (note?: boolean) => {
+    if (!cfg) return;
+    const open = () => w.samtykke.show();
+    const plain = () => settingsButton(cfg!.texts['button.cookie_settings'] || '', nonce, open);
+    if (note) loadUi().then((m) => m.gpcNotice(cfg!, nonce, open, () => plain().focus()));
+    else if (!document.getElementById('samtykke-settings')) plain();
   };
 
   const siteIntegrations = (c: BannerConfig) => (viaGtm ? { ...c.integrations, google_tag_manager: undefined } : c.integrations);
@@ -143,7 +174,6 @@ if (!w.samtykke) {
   );
   addEventListener('pagehide', () => outbox.beacon((u, b) => navigator.sendBeacon(u, b)));
   outbox.flush();
-  const LAST = 'samtykke_last';
 
   const HS_DNT = '__hs_do_not_track';
   const purge = (names: string[]) => {
@@ -158,69 +188,37 @@ if (!w.samtykke) {
     return ok;
   };
 
+  /** A decision (samtykke-ui.js records it: see decide.ts); at once when the layers are in, as they are after a click. */
   function decide(s: boolean, m: boolean, clicked: 'all' | 'none' | 'custom' | 'gpc', surface: Surface) {
-    if (!cfg) return;
-    const next = choices(s, m);
-    const prev = stored?.choices || null;
-    const gone = withdrawn(prev, next);
-    const now = Date.now();
-    const id = stored?.id || uuid();
-    stored = { id, version: cfg.config_version, choices: next, time: now };
-    document.cookie = stateCookie(stored, cfg.consent_lifetime_days, location.protocol == 'https:');
-
-    const rid = uuid();
-    let last = '';
-    try {
-      last = store?.getItem(LAST) || '';
-      store?.setItem(LAST, id + ' ' + rid);
-    } catch {}
-    const receipt: Receipt = {
-      receipt_id: rid,
-      consent_id: id,
-      action: clicked == 'gpc' ? clicked : actionFor(prev, next, clicked),
-      choices: next,
-      config_version: cfg.config_version,
-      language: cfg.language,
-      page_url: location.href,
-      surface,
-      gpc,
-      client_time: new Date(now).toISOString(),
-    };
-    if (last.startsWith(id + ' ')) receipt.previous_receipt_id = last.slice(37);
-    const sent = outbox.add({ id: rid, url: base + '/receipts', body: JSON.stringify(receipt), t: now });
-
-    // Requests are judged by the new choice before the vendors hear of it:
-    // gtag sends its pings the moment Consent Mode is updated.
-    current = next;
-    signal(next);
-    view?.close();
-    const detail = { consent: { ...next }, consentId: id, action: receipt.action };
-    if (gone.length) {
-      // Withdrawal: tell the vendors, delete what they stored, and reload so
-      // that no script of the withdrawn purpose keeps running.
-      tellVendors(next);
-      if (gone.includes('marketing')) (w._hsq = w._hsq || []).push(['doNotTrack']);
-      purge(
-        trackerNames(
-          rules,
-          document.cookie.split(/; */).map((c) => c.split('=')[0]),
-          gone,
+    if (cfg)
+      withUi((u) =>
+        u.decide(
+          {
+            cfg: cfg!,
+            stored,
+            gpc,
+            store,
+            base,
+            rules,
+            outbox,
+            dl,
+            set: (v) => (stored = v),
+            choose(c) {
+              current = c;
+              signal(c);
+              view?.close();
+            },
+            confirm,
+            emit,
+            purge,
+            button: (note) => ready(() => button(note)),
+          },
+          s,
+          m,
+          clicked,
+          surface,
         ),
       );
-      for (const k of ['localStorage', 'sessionStorage'])
-        try {
-          const st: Storage = w[k];
-          for (const key of trackerNames(rules, Object.keys(st), gone, 'storage')) st.removeItem(key);
-        } catch {}
-      dl.push({ event: 'samtykke_consent_update', samtykke: { ...next } });
-      emit(detail);
-      // Give the receipt a moment to leave; the outbox retries it after the reload anyway.
-      Promise.race([sent, new Promise((r) => setTimeout(r, 400))]).then(() => location.reload());
-      return;
-    }
-    confirm(next);
-    emit(detail);
-    ready(() => view?.button(clicked == 'gpc'));
   }
 
   /** Tells the page the consent in force: on a decision (with its action), or on load once a stored choice is confirmed (action null). */
@@ -235,8 +233,10 @@ if (!w.samtykke) {
       }
   }
 
-  const downloadUrl = (id: string) => `${base}/consents/${encodeURIComponent(id)}?download=1`;
-  const drawDeclaration = () => cfg && declaration(cfg, current ? stored : null, downloadUrl, () => w.samtykke.show());
+  const drawDeclaration = () =>
+    cfg &&
+    document.querySelector('[data-samtykke-declaration]') &&
+    loadUi().then((m) => m.declaration(cfg!, current ? stored : null, base, () => w.samtykke.show()));
 
   function start(c: BannerConfig) {
     cfg = c;
@@ -245,40 +245,10 @@ if (!w.samtykke) {
     emb.update();
     integrations(siteIntegrations(c), current, gtag, load, loaded, free);
     ready(drawDeclaration);
-    // Tags to fix: once the page's own tags have run.
-    const report = () => {
-      tags.scan();
-      const found = tags.report(new Set(c.purposes.flatMap((p) => p.vendors.map((v) => v.id))));
-      if (found.length)
-        fetch(base + '/tag-warnings', {
-          method: 'POST',
-          body: JSON.stringify({ config_version: c.config_version, page_path: location.pathname, tags: found.slice(0, 20) }),
-          keepalive: true,
-          credentials: 'omit',
-        }).catch(() => {});
-    };
-    if (document.readyState == 'complete') report();
-    else addEventListener('load', report);
-    view = ui({
-      cfg: c,
-      nonce,
-      current: () => (current ? stored : null),
-      decide,
-      shown() {
-        if (impressions++) return;
-        fetch(base + '/impressions', {
-          method: 'POST',
-          body: JSON.stringify({ config_version: c.config_version, language: c.language, gpc }),
-          keepalive: true,
-          credentials: 'omit',
-        }).catch(() => {});
-      },
-      downloadUrl,
-    });
     if (stored && !needsPrompt(stored, c.config_version, c.consent_lifetime_days, Date.now(), c.accepted_versions)) {
       confirm(stored.choices);
       emit({ consent: { ...stored.choices }, consentId: stored.id, action: null });
-      ready(view.button);
+      ready(button);
     } else if (gpc && c.gpc_reject_all && !withdrawn(stored && stored.choices, choices(false, false)).length) {
       // The site applies GPC as "Reject all": no banner, a receipt with
       // action gpc, and a notice from which the visitor can change it.
@@ -289,13 +259,22 @@ if (!w.samtykke) {
       // No choice, or one given for another version of the banner or too
       // long ago: ask again, and keep everything blocked meanwhile.
       if (stored) signal(choices(false, false));
-      ready(view.banner);
+      // Unless the visitor decided (through the API) while the layers were on their way.
+      withView((v) => ready(() => current || v.banner()));
     }
+    // Tags to fix, once the page's own tags have run: reported by the page
+    // views that load the layers anyway (a first visit, a new banner
+    // version), so that a returning visitor never loads them for this.
+    const report = () => uiBundle?.then((m) => m.tagReport(seenTags, find, c, base));
+    if (document.readyState == 'complete') report();
+    else addEventListener('load', report);
     waiting.splice(0).forEach((fn) => fn());
   }
 
   // 4. The site's config, in the visitor's language.
   const prefs = languagePrefs(me?.getAttribute('data-lang'), document.documentElement.lang, navigator.languages);
+  // A first visit will show the banner: its layers load alongside the config.
+  if (!stored) loadUi();
   const abort = new AbortController();
   setTimeout(() => abort.abort(), 8000);
   fetch(`${base}/config?lang=${encodeURIComponent(prefs.join(','))}`, { credentials: 'omit', signal: abort.signal })
@@ -330,7 +309,7 @@ if (!w.samtykke) {
       return current && { ...current };
     },
     show() {
-      whenConfig(() => ready(() => view!.settings()));
+      withView((v) => ready(v.settings));
     },
     accept(list: string[] = []) {
       whenConfig(() => {

@@ -1,13 +1,13 @@
-// The banner's two layers and the "Cookie settings" button, each in an open
-// Shadow DOM styled through a constructable stylesheet, so that the page's
-// CSS cannot reach in and a CSP without 'unsafe-inline' still allows it.
-// Nothing here is built until it is shown. No texts live here: they come
-// with the site's config.
+// The banner's two layers, each in an open Shadow DOM styled through a
+// constructable stylesheet, so that the page's CSS cannot reach in and a CSP
+// without 'unsafe-inline' still allows it. This is samtykke-ui.js, loaded
+// only when a layer, the declaration or a placeholder is to be drawn; the
+// "Cookie settings" button is in samtykke.js (fab.ts). Nothing here is built
+// until it is shown. No texts live here: they come with the site's config.
+import { h, type Kid, mount } from './dom.ts';
+import { lifetime } from './lang.ts';
 import type { Stored } from './state.ts';
 import type { BannerConfig, Optional, Surface, Vendor } from './types.ts';
-import { lifetime } from './lang.ts';
-
-declare const CSS: string;
 
 export interface UiContext {
   cfg: BannerConfig;
@@ -15,44 +15,10 @@ export interface UiContext {
   /** The choice in force, for the settings layer. */
   current(): Stored | null;
   decide(statistics: boolean, marketing: boolean, clicked: 'all' | 'none' | 'custom', surface: Surface): void;
-  /** Called each time the first layer is displayed. */
-  shown(): void;
-  downloadUrl(consentId: string): string;
-}
-
-type Kid = Node | string | false | null | undefined;
-
-export function h(tag: string, attrs: Record<string, any> = {}, ...kids: Kid[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const k in attrs) {
-    const v = attrs[k];
-    if (k.startsWith('on')) (el as any)[k] = v;
-    else if (v != null && v !== false) el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const kid of kids) if (kid || kid === '') el.append(kid);
-  return el;
-}
-
-let sheet: CSSStyleSheet | undefined;
-
-/** An open shadow root on host with the banner's stylesheet. */
-export function shadow(host: HTMLElement, nonce: string): ShadowRoot {
-  const root = host.attachShadow({ mode: 'open' });
-  try {
-    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
-    root.adoptedStyleSheets = [sheet];
-  } catch {
-    root.append(h('style', { nonce: nonce || null }, CSS));
-  }
-  return root;
-}
-
-function mount(id: string, nonce: string): [HTMLElement, ShadowRoot] {
-  document.getElementById(id)?.remove();
-  const host = h('div', { id });
-  const root = shadow(host, nonce);
-  (document.body || document.documentElement).append(host);
-  return [host, root];
+  /** The site's public API (…/v1/sites/{id}), for impressions and receipt downloads. */
+  base: string;
+  /** Whether the visitor's browser sends Global Privacy Control, as impressions record it. */
+  gpc: boolean;
 }
 
 /**
@@ -126,6 +92,9 @@ export function consentSummary(cfg: BannerConfig, cur: Stored, download: string)
   );
 }
 
+/** Where a visitor downloads the receipts of their consent id. */
+export const downloadUrl = (base: string, id: string) => `${base}/consents/${encodeURIComponent(id)}?download=1`;
+
 const FOCUSABLE = 'button:not([disabled]),a[href],summary,[tabindex="0"]';
 
 export function ui(ctx: UiContext) {
@@ -133,6 +102,7 @@ export function ui(ctx: UiContext) {
   const t = (k: string) => cfg.texts[k] || '';
   const lang = cfg.language;
   let host: HTMLElement | undefined;
+  let impressions = 0;
   let returnTo: Element | null = null;
 
   const act = (name: string, label: string, onclick: () => void, cls = '') =>
@@ -163,7 +133,14 @@ export function ui(ctx: UiContext) {
     );
     root.append(card);
     card.focus();
-    ctx.shown();
+    // One impression per page view, however often the banner comes back.
+    if (!impressions++)
+      fetch(ctx.base + '/impressions', {
+        method: 'POST',
+        body: JSON.stringify({ config_version: cfg.config_version, language: cfg.language, gpc: ctx.gpc }),
+        keepalive: true,
+        credentials: 'omit',
+      }).catch(() => {});
   }
 
   function settings() {
@@ -212,7 +189,7 @@ export function ui(ctx: UiContext) {
       );
     });
 
-    const mine = cur && consentSummary(cfg, cur, ctx.downloadUrl(cur.id));
+    const mine = cur && consentSummary(cfg, cur, downloadUrl(ctx.base, cur.id));
     const panel = h(
       'div',
       { class: 'w panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't', tabindex: '-1', lang },
@@ -258,34 +235,5 @@ export function ui(ctx: UiContext) {
     panel.focus();
   }
 
-  /** The "Cookie settings" button; with note, inside the notice that GPC was applied as "Reject all". */
-  function button(note?: boolean) {
-    if (note || !document.getElementById('samtykke-settings')) fab(note);
-  }
-
-  function fab(note?: boolean): HTMLElement {
-    const [, root] = mount('samtykke-settings', ctx.nonce);
-    const label = t('button.cookie_settings');
-    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('aria-hidden', 'true');
-    const path = document.createElementNS(svg.namespaceURI, 'path');
-    path.setAttribute('fill', 'none');
-    path.setAttribute('stroke', 'currentColor');
-    path.setAttribute('stroke-width', '1.8');
-    path.setAttribute('stroke-linecap', 'round');
-    // A cookie with a bite taken out and three crumbs.
-    path.setAttribute('d', 'M12 3a9 9 0 1 0 9 9 3 3 0 0 1-3.5-3A3 3 0 0 1 14 5.5 3 3 0 0 1 12 3zM8.5 10h.01M9 15h.01M14 14h.01');
-    svg.append(path);
-    // The name is on screen, not only in aria-label or a hover title: the
-    // banner tells visitors to look for it, and touch screens show no titles.
-    // From the notice, the settings open and the notice gives way to the
-    // plain button; its × only does the latter.
-    const b = h('button', { type: 'button', class: 'w fab', onclick: note ? () => (fab().focus(), settings()) : settings }, svg, label);
-    const x = h('button', { type: 'button', class: 'cl', 'aria-label': t('settings.close'), onclick: () => fab().focus() }, '×');
-    root.append(note ? h('div', { class: 'w note', role: 'status', lang }, x, h('p', {}, t('gpc.notice')), b) : b);
-    return b;
-  }
-
-  return { banner, settings, button, close };
+  return { banner, settings, close };
 }

@@ -650,12 +650,30 @@ test('public API: consent, consentId, accept(), on("change"), the samtykke:chang
 });
 
 describe('re-prompt', () => {
-  test('when the config version changes: the banner returns and nothing loads until the visitor chooses again', async () => {
-    const own = await c.createSite({ ...settingsFor(), name: 'Changing shop' });
+  test('a text-only change keeps the choice: no banner, the vendors load as before', async () => {
+    const own = await c.createSite({ ...settingsFor(), name: 'Reworded shop' });
     const x = await open('/?site=' + own.id);
     await action(x.page, 'accept-all').click();
     await waitFor(async () => x.hits(/static\.hotjar\.com/).length == 1, 5000, 'Hotjar');
     const updated = await c.admin('PUT', '/sites/' + own.id, {
+      ...settingsFor(),
+      name: 'Reworded shop',
+      texts: { en: { 'banner.title': 'Cookies, reworded' } },
+    });
+    assert.notEqual(updated.config_version, own.config_version);
+    await x.page.reload();
+    await waitFor(async () => x.hits(/static\.hotjar\.com/).length == 2, 5000, 'Hotjar again after the reload');
+    assert.equal(await banner(x.page).count(), 0, 'a minor change does not ask again');
+    assert.equal(await x.page.evaluate(() => (window as any).samtykke.consent?.statistics), true);
+    await x.context.close();
+  });
+
+  test('when the owner asks again: the banner returns and nothing loads until the visitor chooses again', async () => {
+    const own = await c.createSite({ ...settingsFor(), name: 'Changing shop' });
+    const x = await open('/?site=' + own.id);
+    await action(x.page, 'accept-all').click();
+    await waitFor(async () => x.hits(/static\.hotjar\.com/).length == 1, 5000, 'Hotjar');
+    const updated = await c.admin('PUT', '/sites/' + own.id + '?ask_again=true', {
       ...settingsFor(),
       name: 'Changing shop',
       texts: { en: { 'banner.title': 'We changed our cookies' } },

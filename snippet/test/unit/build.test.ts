@@ -1,31 +1,48 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 // @ts-expect-error: a plain .mjs build script without types
 import { bundle } from '../../build.mjs';
 
-const dist = new URL('../../dist/samtykke.js', import.meta.url);
+const dist = (name: string) => readFileSync(new URL(`../../dist/${name}`, import.meta.url), 'utf8');
+const gzip = (name: string) => gzipSync(dist(name), { level: 9 }).length;
 
-test('the committed dist/samtykke.js is exactly what src/ builds to (run `npm run build`)', async () => {
-  const built: string = await bundle();
-  const committed = readFileSync(dist, 'utf8');
-  assert.ok(built === committed, `dist/samtykke.js is stale: ${committed.length} bytes committed, ${built.length} built from src/`);
+test('the committed dist/ files are exactly what src/ builds to (run `npm run build`)', async () => {
+  const built: Record<string, string> = await bundle();
+  assert.deepEqual(Object.keys(built).sort(), ['samtykke-ui.js', 'samtykke.js']);
+  for (const [name, js] of Object.entries(built)) {
+    const committed = dist(name);
+    assert.ok(js === committed, `dist/${name} is stale: ${committed.length} bytes committed, ${js.length} built from src/`);
+  }
 });
 
-// The ceiling moved from 10 KB to 12.5 KB when the script learned to hold
-// pixels, beacons and embeds, draw the cookie declaration and report tags to
-// fix (about 2.3 KB gzip). The performance issue's goal of 8,000 B needs the
-// layers and their CSS loaded only when shown; until then this guards growth.
-test('samtykke.js including its CSS is at most 12.5 KB gzip -9', (t) => {
-  const size = gzipSync(readFileSync(dist), { level: 9 }).length;
-  t.diagnostic(`samtykke.js: ${readFileSync(dist).length} bytes, ${size} bytes gzip -9`);
-  assert.ok(size <= 12.5 * 1024, `${size} bytes gzip`);
+// samtykke.js is what every page view runs in <head>; the layers, their CSS,
+// the declaration, placeholders and the tag report are in samtykke-ui.js,
+// loaded only when something is drawn. Before that split samtykke.js was
+// 12,654 B gzip; the performance issue's goal is 8,000 B.
+const CEILING = { 'samtykke.js': 8000, 'samtykke-ui.js': 7500 };
+
+for (const [name, max] of Object.entries(CEILING))
+  test(`${name} including its CSS is at most ${max} B gzip -9`, (t) => {
+    const size = gzip(name);
+    t.diagnostic(`${name}: ${dist(name).length} bytes, ${size} bytes gzip -9`);
+    assert.ok(size <= max, `${size} bytes gzip`);
+  });
+
+test('samtykke.js names the samtykke-ui.js it was built with', () => {
+  const hash = createHash('sha256').update(dist('samtykke-ui.js')).digest('hex').slice(0, 12);
+  assert.ok(dist('samtykke.js').includes(`samtykke-ui.js?v=${hash}`));
 });
 
-test('the bundle carries no banner texts and no eval', () => {
-  const js = readFileSync(dist, 'utf8');
-  for (const s of ['Accept all', 'Reject all', 'Godta alle', 'informasjonskapsler']) assert.ok(!js.includes(s), s);
-  assert.ok(!/\beval\(|new Function\(/.test(js));
-  assert.ok(js.includes(':host'), 'the CSS is inside');
+test('the bundles carry no banner texts and no eval', () => {
+  for (const name of ['samtykke.js', 'samtykke-ui.js']) {
+    const js = dist(name);
+    for (const s of ['Accept all', 'Reject all', 'Godta alle', 'informasjonskapsler']) assert.ok(!js.includes(s), `${name}: ${s}`);
+    assert.ok(!/\beval\(|new Function\(/.test(js), name);
+    assert.ok(js.includes(':host'), `${name}: the CSS is inside`);
+  }
+  // What only the layers need stays out of samtykke.js.
+  for (const css of ['.panel{', '.card', '[role=switch]']) assert.ok(!dist('samtykke.js').includes(css), css);
 });
