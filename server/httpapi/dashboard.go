@@ -82,6 +82,7 @@ func (s *server) dashboardRoutes(e *echo.Echo) {
 	site.GET("/consents/:consent", s.lookupConsent)
 	site.GET("/access", s.siteAccessList, need(accounts.Owner))
 	s.dashboardTagWarningRoutes(site)
+	s.dashboardScanRoutes(site)
 
 	ops := in.Group("/users", s.requireOperator)
 	s.userRoutes(ops)

@@ -52,6 +52,7 @@ import (
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/scanner"
 )
 
 // Options configures the API.
@@ -97,6 +98,10 @@ type Options struct {
 
 	// siteChanged, when set, is told of every site the write path changed
 	// or deleted, after the cache forgot it; tests set it (export_test.go).
+	// Scanner runs the cookie scans that the admin API and the dashboard
+	// start (scans.go); nil answers a start with 503.
+	Scanner *scanner.Runner
+
 	siteChanged func(siteID string)
 }
 
@@ -173,6 +178,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	admin.DELETE("/sites/:site", s.adminDeleteSite)
 	admin.GET("/sites/:site/stats", s.adminStats)
 	s.tagWarningRoutes(public, admin)
+	s.scanRoutes(admin)
 	if opt.Accounts != nil {
 		s.dashboardRoutes(e)
 	}

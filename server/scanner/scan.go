@@ -74,10 +74,10 @@ type Scan struct {
 	Origins  []string `json:"origins"`
 	Progress Progress `json:"progress"`
 	// Pages are the pages visited, in the order found.
-	Pages    []Page           `json:"pages"`
-	Cookies  []CookieFinding  `json:"cookies"`
-	Storage  []StorageFinding `json:"storage"`
-	Requests []RequestFinding `json:"requests"`
+	Pages    []Page           `json:"pages,omitempty"`
+	Cookies  []CookieFinding  `json:"cookies,omitempty"`
+	Storage  []StorageFinding `json:"storage,omitempty"`
+	Requests []RequestFinding `json:"requests,omitempty"`
 	// Report is what the findings mean: violations first, then what is
 	// undeclared and what was declared but never seen, and the changes
 	// since the scan before.
@@ -259,11 +259,12 @@ type Observations struct {
 	Requests []RequestFinding
 }
 
-// Summary is a scan without its findings, for lists.
+// Summary is a scan without its findings (and its report without its
+// lists), for lists of scans.
 func (s Scan) Summary() Scan {
 	s.Pages, s.Cookies, s.Storage, s.Requests = nil, nil, nil, nil
 	if s.Report != nil {
-		r := Report{Counts: s.Report.Counts}
+		r := Report{Counts: s.Report.Counts, Violations: []Violation{}, Undeclared: []Undeclared{}, Unseen: []Unseen{}}
 		s.Report = &r
 	}
 	return s
