@@ -57,6 +57,8 @@ type Config struct {
 	// IngestRate is how many receipts and impressions per second one
 	// network (/24 or /48) may send to one site; 0 turns the limit off.
 	IngestRate float64
+	// Scanner configures the cookie scanner (scanner.go).
+	Scanner Scanner
 }
 
 // setting describes one option: its flag, variable, default and how to parse

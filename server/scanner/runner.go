@@ -47,9 +47,10 @@ type Runner struct {
 	// violations (for the metrics).
 	Finished func(outcome Status, violations int)
 	// OpenViolations, when set, is given after each schedule round the
-	// violations of every site's latest finished scan, summed, by whether
-	// that scan was done or failed (a failed scan keeps none).
-	OpenViolations func(total int, sitesByOutcome map[Status]int)
+	// violations of every site's latest finished scan, summed by that
+	// scan's outcome (a failed scan has none), and the sites by that
+	// outcome.
+	OpenViolations func(violations, sites map[Status]int)
 
 	mu     sync.Mutex
 	base   context.Context
@@ -269,7 +270,7 @@ func (r *Runner) Round(ctx context.Context) error {
 		return fmt.Errorf("scanner: listing sites: %w", err)
 	}
 	interval := orDefault(r.Interval, DefaultInterval)
-	total, outcomes := 0, map[Status]int{}
+	violations, outcomes := map[Status]int{Done: 0, Failed: 0}, map[Status]int{Done: 0, Failed: 0}
 	var errs []error
 	for _, site := range sites {
 		now := r.now()
@@ -288,7 +289,7 @@ func (r *Runner) Round(ctx context.Context) error {
 			}
 			outcomes[s.Status]++
 			if s.Report != nil {
-				total += s.Report.Counts.Violations
+				violations[s.Status] += s.Report.Counts.Violations
 			}
 			break
 		}
@@ -300,7 +301,7 @@ func (r *Runner) Round(ctx context.Context) error {
 		}
 	}
 	if r.OpenViolations != nil {
-		r.OpenViolations(total, outcomes)
+		r.OpenViolations(violations, outcomes)
 	}
 	return errors.Join(errs...)
 }

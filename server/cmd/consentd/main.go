@@ -112,6 +112,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		opsHandler = httpapi.Ops(store, opts)
 		opts.Gatherer = nil
 	}
+	scans := newScanRunner(cfg, store, m, log)
+	opts.Scanner = scans
 	srv := httpapi.HTTPServer(cfg.Addr, httpapi.New(store, opts), log)
 	// Listen before announcing, so a taken port fails with a clear message.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -143,6 +145,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		(&retention.Janitor{Store: store, Logger: log}).Run(janitorCtx)
 	}()
 	defer func() { stopJanitor(); <-janitorDone }()
+	stopScans := runScanSchedule(scans)
+	defer stopScans()
 
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- fmt.Errorf("http server: %w", srv.Serve(ln)) }()
@@ -179,6 +183,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	stopJanitor()
 	<-janitorDone
+	stopScans()
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("closing the store: %w", err)
 	}
