@@ -107,6 +107,9 @@ func NewScanID(at time.Time) string {
 // ErrNotFound for an unknown site.
 func (r *Runner) Start(ctx context.Context, siteID string, trigger Trigger) (Scan, error) {
 	base := r.context()
+	if r.Crawler == nil {
+		return Scan{}, fmt.Errorf("%w: the runner has no crawler", consent.ErrUnavailable)
+	}
 	if base.Err() != nil {
 		return Scan{}, fmt.Errorf("%w: the scanner is shutting down", consent.ErrUnavailable)
 	}

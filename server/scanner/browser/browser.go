@@ -55,8 +55,9 @@ const (
 	// quiet is how long no request may start before a page counts as
 	// settled.
 	quiet = 400 * time.Millisecond
-	// bannerWait is how long a visit looks for the banner's buttons.
-	bannerWait = 8 * time.Second
+	// DefaultBannerWait is how long a visit looks for the banner's
+	// buttons before it counts the banner as missing.
+	DefaultBannerWait = 8 * time.Second
 )
 
 // Crawler visits a site with Chromium. Its zero value uses the defaults.
@@ -71,6 +72,8 @@ type Crawler struct {
 	// PageInterval is the least time between the starts of two pages, so
 	// that a scan is a polite visitor.
 	PageInterval time.Duration
+	// BannerWait is how long a visit looks for the banner's buttons.
+	BannerWait time.Duration
 	// Network, when set, answers every request the browser makes instead
 	// of the network.
 	Network http.RoundTripper

@@ -254,7 +254,7 @@ func (c *Crawler) visit(parent, browserCtx context.Context, pageURL string, m mo
 		if m == modeAccept {
 			action, next = "accept-all", scanner.AfterAccept
 		}
-		if clicked := click(ctx, st, action, next); !clicked {
+		if clicked := click(ctx, st, action, next, or(c.BannerWait, DefaultBannerWait)); !clicked {
 			res.banner = "missing"
 		} else {
 			settle(ctx, st)
@@ -324,8 +324,8 @@ func (c *Crawler) visit(parent, browserCtx context.Context, pageURL string, m mo
 
 // click presses the banner's button, waiting for the banner to appear,
 // and moves the visit to the next phase just before.
-func click(ctx context.Context, st *visitState, action string, next scanner.Phase) bool {
-	deadline := time.Now().Add(bannerWait)
+func click(ctx context.Context, st *visitState, action string, next scanner.Phase, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		st.mu.Lock()
 		prev := st.phase
