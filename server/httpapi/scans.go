@@ -81,7 +81,8 @@ func (s *server) listScans(c echo.Context, siteID string) error {
 	return c.JSON(http.StatusOK, ScanList{Scans: list})
 }
 
-func (s *server) getScan(c echo.Context, siteID string) error {
+func (s *server) getScan(c echo.Context, site consent.Site) error {
+	siteID := site.ID
 	st, err := s.scans()
 	if err != nil {
 		return err
@@ -93,6 +94,7 @@ func (s *server) getScan(c echo.Context, siteID string) error {
 	if err != nil {
 		return err
 	}
+	scanner.Reread(site, &scan)
 	if c.QueryParam("download") != "" {
 		c.Response().Header().Set("Content-Disposition", `attachment; filename="scan-`+scan.SiteID+"-"+scan.ID+`.json"`)
 	}
@@ -166,7 +168,7 @@ func (s *server) adminGetScan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.getScan(c, site.ID)
+	return s.getScan(c, site)
 }
 
 func (s *server) adminDeclare(c echo.Context) error {
@@ -182,7 +184,7 @@ func (s *server) dashboardStartScan(c echo.Context) error {
 }
 
 func (s *server) dashboardListScans(c echo.Context) error { return s.listScans(c, siteOf(c).ID) }
-func (s *server) dashboardGetScan(c echo.Context) error   { return s.getScan(c, siteOf(c).ID) }
+func (s *server) dashboardGetScan(c echo.Context) error   { return s.getScan(c, siteOf(c)) }
 func (s *server) dashboardDeclare(c echo.Context) error {
 	return s.declare(c, siteOf(c), roleOf(c))
 }

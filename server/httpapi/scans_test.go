@@ -126,6 +126,12 @@ func TestScanAPI(t *testing.T) {
 		changed.Vendors[0].Cookies[0].LifetimeDays != 365 || changed.ConfigVersion == site.ConfigVersion {
 		t.Fatalf("declare: %d %s", r.status, r.body)
 	}
+	// The scan reads the site as it is now: the cookie is declared, and
+	// the widget's host with it (the script that set the cookie).
+	r = h.admin("GET", base+"/"+started.ID, "")
+	if err := json.Unmarshal(r.body, &full); err != nil || full.Report.Counts.Undeclared != 0 || len(full.Report.Undeclared) != 0 {
+		t.Errorf("after declaring the cookie, the scan's undeclared = %+v", full.Report.Undeclared)
+	}
 	// The host goes to the same vendor.
 	r = h.admin("POST", declare, `{"kind":"request","name":"widget.chatbuddy.example","vendor":"custom_chatbuddy"}`)
 	if r.status != 200 || !strings.Contains(string(r.body), `"hosts":["widget.chatbuddy.example"]`) {

@@ -266,3 +266,18 @@ func findingKeys(s Scan) map[string]bool {
 	}
 	return out
 }
+
+// Reread classifies a finished scan's findings again against the site as
+// it is now and rebuilds its report, keeping the diff made when the scan
+// finished: a finding declared since shows as declared at once, without
+// another scan.
+func Reread(site consent.Site, s *Scan) {
+	if s.Status != Done || s.Report == nil {
+		return
+	}
+	obs := Observations{Pages: s.Pages, Cookies: s.Cookies, Storage: s.Storage, Requests: s.Requests}
+	Classify(site, &obs)
+	d := s.Report.Diff
+	s.Report = BuildReport(site, *s, nil)
+	s.Report.Diff = d
+}
