@@ -166,3 +166,37 @@ func TestOpenAPIScanSchemas(t *testing.T) {
 		}
 	}
 }
+
+// TestScanAccess: the dashboard's scan routes follow the site's grants:
+// a site not granted is a 404, a viewer reads scans but neither starts one
+// nor declares, an owner starts one (503 here: no scanner).
+func TestScanAccess(t *testing.T) {
+	h := newHarnessBolt(t)
+	mine, theirs := h.createNamedSite("Mine"), h.createNamedSite("Theirs")
+	h.createUser("owner@example.no", [2]string{mine.ID, "owner"})
+	h.createUser("viewer@example.no", [2]string{mine.ID, "viewer"})
+	owner, viewer := h.browser(), h.browser()
+	owner.mustLogin("owner@example.no")
+	viewer.mustLogin("viewer@example.no")
+	for _, c := range []struct {
+		who            *client
+		method, path   string
+		status         int
+		body, wantCode string
+	}{
+		{owner, "GET", "/dashboard/api/sites/" + theirs.ID + "/scans", 404, "", "not_found"},
+		{owner, "POST", "/dashboard/api/sites/" + theirs.ID + "/scans", 404, "", "not_found"},
+		{owner, "GET", "/dashboard/api/sites/" + mine.ID + "/scans", 200, "", ""},
+		{owner, "POST", "/dashboard/api/sites/" + mine.ID + "/scans", 503, "", "scanner_off"},
+		{owner, "GET", "/dashboard/api/sites/" + mine.ID + "/scans/nosuchscan", 404, "", "unknown_scan"},
+		{owner, "POST", "/dashboard/api/sites/" + mine.ID + "/scans/nosuchscan/declare", 404, `{"kind":"cookie","name":"x","vendor":"hotjar"}`, "unknown_scan"},
+		{viewer, "GET", "/dashboard/api/sites/" + mine.ID + "/scans", 200, "", ""},
+		{viewer, "POST", "/dashboard/api/sites/" + mine.ID + "/scans", 403, "", "forbidden"},
+		{viewer, "POST", "/dashboard/api/sites/" + mine.ID + "/scans/x/declare", 403, `{}`, "forbidden"},
+	} {
+		r := c.who.call(c.method, c.path, c.body)
+		if r.status != c.status || (c.wantCode != "" && !strings.Contains(string(r.body), `"code":"`+c.wantCode+`"`)) {
+			t.Errorf("%s %s: %d %s; want %d %s", c.method, c.path, r.status, r.body, c.status, c.wantCode)
+		}
+	}
+}
