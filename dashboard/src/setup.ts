@@ -6,6 +6,7 @@ import { consentModeCard, consentModeTarget } from './consentmode.ts';
 import { announce, clear, h, uid } from './dom.ts';
 import { fieldTarget } from './format.ts';
 import { field, type Ctx, type SiteSummary } from './main.ts';
+import { scansCard } from './scans.ts';
 import { tagWarningsCard } from './tagwarnings.ts';
 import { vendorsCard } from './vendorform.ts';
 import { catalogVendors, draftFromSettings, settingsFromDraft, type VendorEntry, vendorFieldTarget } from './vendors.ts';
@@ -507,12 +508,13 @@ function form(c: Ctx, body: HTMLElement, cat: Catalog, site: SiteView | null) {
   const danger = site && owner ? deleteCard(c, site) : null;
   let declareVendor = async (_id: string) => false;
   const tagsToFix = site ? tagWarningsCard({ siteId: site.id, owner, declare: (id) => declareVendor(id) }) : null;
+  const scans = site ? scansCard({ siteId: site.id, owner }) : null;
   clear(
     body,
     h(
       'div',
       { class: 'setup-layout' },
-      h('div', { class: 'setup-main' }, install, tagsToFix?.el, f, danger),
+      h('div', { class: 'setup-main' }, install, tagsToFix?.el, scans?.el, f, danger),
       h('aside', { class: 'setup-side' }, preview),
     ),
   );

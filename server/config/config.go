@@ -66,6 +66,9 @@ type Config struct {
 	// checkpoints (server/seal). Empty: a key is generated once and kept
 	// in the store, where whoever can read the store can also read it.
 	SealKeyFile string
+
+	// Scanner configures the cookie scanner (scanner.go).
+	Scanner Scanner
 }
 
 // setting describes one option: its flag, variable, default and how to parse

@@ -58,7 +58,13 @@ func TestIsolationEveryRoute(t *testing.T) {
 					t.Errorf("%s %s: %s", rt[0], rt[1], r.body)
 				}
 			}
-			// The same route on the granted site is reachable.
+			// The same route on the granted site is reachable. The scan
+			// routes answer 503 without a scanner and 404 for a scan id
+			// that does not exist: TestScanAccess (scans_test.go) checks
+			// them on the granted site.
+			if strings.Contains(rt[1], "/scans") {
+				continue
+			}
 			body := ""
 			if rt[0] == "PUT" || rt[0] == "POST" {
 				body = gaSiteJSON

@@ -84,6 +84,7 @@ func (s *server) dashboardRoutes(e *echo.Echo) {
 	site.GET("/access", s.siteAccessList, need(accounts.Owner))
 	s.dashboardTagWarningRoutes(site)
 	s.dashboardProofRoutes(in, site) // versions.go
+	s.dashboardScanRoutes(site)
 
 	ops := in.Group("/users", s.requireOperator)
 	s.userRoutes(ops)

@@ -54,6 +54,7 @@ import (
 	"github.com/samtykke/samtykke/server/accounts"
 	"github.com/samtykke/samtykke/server/consent"
 	"github.com/samtykke/samtykke/server/metrics"
+	"github.com/samtykke/samtykke/server/scanner"
 	"github.com/samtykke/samtykke/server/seal"
 )
 
@@ -101,6 +102,10 @@ type Options struct {
 	// Sealer signs checkpoints (POST /v1/admin/sites/{site}/seal, proof
 	// bundles). Nil: a key is generated once and kept in the store.
 	Sealer *seal.Sealer
+
+	// Scanner runs the cookie scans that the admin API and the dashboard
+	// start (scans.go); nil answers a start with 503.
+	Scanner *scanner.Runner
 
 	// siteChanged, when set, is told of every site the write path changed
 	// or deleted, after the cache forgot it; tests set it (export_test.go).
@@ -195,6 +200,7 @@ func New(store consent.Store, opt Options) *echo.Echo {
 	s.tagWarningRoutes(public, admin)
 	s.adminProofRoutes(admin) // versions.go
 	s.sealRoutes(e, admin)
+	s.scanRoutes(admin)
 	if opt.Accounts != nil {
 		s.dashboardRoutes(e)
 	}

@@ -50,6 +50,8 @@ type Metrics struct {
 	// has many tags to fix and has not cleared the list. Like every other
 	// metric here it has no site label; the dashboard shows each site's.
 	TagWarningsDropped prometheus.Counter
+	// Scans are the cookie scanner's (scans.go).
+	Scans *Scans
 }
 
 // Build describes the running binary for samtykke_build_info.
@@ -117,6 +119,7 @@ func New(reg prometheus.Registerer, build Build) *Metrics {
 		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": runtime.Version()},
 	})
 	buildInfo.Set(1)
+	m.Scans = newScans(reg)
 	reg.MustRegister(m.Receipts, m.Decisions, m.Actions, m.Impressions, m.StoreWrite,
 		m.StoreErrors, m.HTTPDuration, m.InFlight, m.IngestLimited, m.TagWarningReports, m.TagWarningsDropped, buildInfo)
 	// Series with zero values from the start, so that rate() and alerts work

@@ -132,6 +132,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		opsHandler = httpapi.Ops(store, opts)
 		opts.Gatherer = nil
 	}
+	scans := newScanRunner(cfg, store, m, log)
+	opts.Scanner = scans
 	srv := httpapi.HTTPServer(cfg.Addr, httpapi.New(store, opts), log)
 	// Listen before announcing, so a taken port fails with a clear message.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -163,6 +165,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		(&retention.Janitor{Store: store, Logger: log}).Run(janitorCtx)
 	}()
 	defer func() { stopJanitor(); <-janitorDone }()
+	stopScans := runScanSchedule(scans)
+	defer stopScans()
 
 	// Sealing runs in every replica too: a checkpoint is stored only if it
 	// follows the last one, so racing replicas write each one once.
@@ -211,6 +215,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	<-janitorDone
 	stopSealer()
 	<-sealerDone
+	stopScans()
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("closing the store: %w", err)
 	}

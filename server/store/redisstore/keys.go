@@ -195,3 +195,15 @@ func inviteKey(tokenHash string) string  { return accountsTag + "invite:" + toke
 func userSessionsKey(userID string) string  { return accountsTag + "sessions:" + userID }
 func throttleKey(key string) string         { return accountsTag + "throttle:" + key }
 func failedSignInsKey(userID string) string { return accountsTag + "failed-sign-ins:" + userID }
+
+// ---------------------------------------------------------------------------
+// Scans (scans.go), under the site's hash tag like the rest of its keys, so
+// that DeleteSite removes them and one script touches them together:
+//
+//	samtykke:{<site>}:scan:<id>      STRING  scanner.Scan JSON
+//	samtykke:{<site>}:scans          ZSET    scan id scored by its start (ms)
+//	samtykke:{<site>}:scan-running   STRING  the running scan's id: the lock
+
+func scanKey(siteID, scanID string) string { return siteTag(siteID) + "scan:" + scanID }
+func scansKey(siteID string) string        { return siteTag(siteID) + "scans" }
+func scanRunningKey(siteID string) string  { return siteTag(siteID) + "scan-running" }
