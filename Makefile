@@ -22,8 +22,8 @@ TEST_JOBS ?= 4
 test:
 	@mkdir -p bin && rm -f $(TIMES)
 	@start=$$(date +%s); status=0; \
-	$(MAKE) --no-print-directory setup && \
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-jobs || status=$$?; \
+	$(MAKE) --no-print-directory setup test-consentd && \
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-jobs CONSENTD_BUILT=1 || status=$$?; \
 	echo; echo "make test: where the time went (jobs ran side by side, $(TEST_JOBS) at a time, on $$(nproc) cores)"; cat $(TIMES); \
 	echo "make test: $$(( $$(date +%s) - start )) s in all"; exit $$status
 
@@ -62,16 +62,19 @@ fuzz:
 	$(TIMED) "fuzz targets" ./scripts/fuzz.sh
 
 # One consentd binary, with the banner as it is in snippet/dist, for every
-# browser suite (each would otherwise build its own).
+# browser suite (each would otherwise build its own). `make test` builds it
+# before the jobs start: make -j, waiting on a shared prerequisite, would hand
+# the free slots to the jobs listed after the browser suites.
 TEST_CONSENTD := $(CURDIR)/bin/consentd-test
 test-consentd:
 	$(TIMED) "build consentd" go build -o $(TEST_CONSENTD) ./server/cmd/consentd
+E2E_NEEDS := $(if $(CONSENTD_BUILT),,test-consentd)
 
 # The JavaScript is one npm workspace (package.json): snippet/, dashboard/,
 # gtm/ (the GTM template's tests) and testkit/, their shared e2e harness.
-snippet-e2e: test-consentd
+snippet-e2e: $(E2E_NEEDS)
 	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "banner: e2e (3 engines)" npm run test:e2e -w snippet
-dashboard-e2e: test-consentd
+dashboard-e2e: $(E2E_NEEDS)
 	SAMTYKKE_TEST_CONSENTD=$(TEST_CONSENTD) $(TIMED) "dashboard: e2e" npm run test:e2e -w dashboard
 
 # Types and unit tests of every workspace, the GTM template's tests, then
