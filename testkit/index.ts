@@ -31,14 +31,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls fn every 100 ms until it returns true (a throw counts as false), for at most ms. */
+/**
+ * Polls fn every 25 ms until it returns true (a throw counts as false), for at most ms.
+ * The suites wait this way a few hundred times; polling more often would cost
+ * the browsers more than it saves.
+ */
 export async function waitFor(fn: () => Promise<boolean> | boolean, ms: number, what: string) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
       if (await fn()) return;
     } catch {}
-    await sleep(100);
+    await sleep(25);
   }
   throw new Error(`timed out waiting for ${what}`);
 }

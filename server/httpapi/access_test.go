@@ -34,6 +34,7 @@ func fill(path, site string) string {
 // route answers 404, the same as for a site that does not exist, and
 // changes nothing.
 func TestIsolationEveryRoute(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		mine, theirs := h.createNamedSite("Mine"), h.createNamedSite("Theirs")
 		h.createUser("kari@example.no", [2]string{mine.ID, "owner"})
@@ -111,6 +112,7 @@ func TestIsolationEveryRoute(t *testing.T) {
 }
 
 func TestRoles(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		site := h.createNamedSite("Shop")
 		h.createUser("owner@example.no", [2]string{site.ID, "owner"})

@@ -121,6 +121,7 @@ func TestChangeOwnPassword(t *testing.T) {
 // hours after sign-in; use moves the idle deadline, written to the store
 // at most once a minute.
 func TestSessionIdleTimeout(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no")
 		b := h.browser()

@@ -22,6 +22,7 @@ const (
 // checked. Half the requests go to a second consentd on the same store, as
 // behind a load balancer, so the count must live in the store.
 func TestLoginParallelGuesses(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no")
 		replica := h.restart(adminToken)
@@ -78,6 +79,7 @@ func TestLoginParallelGuesses(t *testing.T) {
 // a restart with a new SAMTYKKE_ADMIN_TOKEN the old cookie does nothing,
 // least of all create an operator.
 func TestAdminTokenChangeEndsSessions(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		op := h.operator()
 		if r := op.call("GET", "/dashboard/api/session", ""); r.status != http.StatusOK {
@@ -107,6 +109,7 @@ func TestAdminTokenChangeEndsSessions(t *testing.T) {
 // Operators can end every session at once: by the admin API, and from the
 // dashboard. Users who are not operators cannot.
 func TestEndAllSessions(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		site := h.createNamedSite("Shop")
 		h.createUser("kari@example.no", [2]string{site.ID, "owner"})
@@ -158,6 +161,7 @@ type sessionAnswer struct {
 // Wrong passwords from elsewhere do not lock the owner out; they slow the
 // guesser, and the owner is told after signing in.
 func TestLockoutNotAWeapon(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no")
 		attacker := h.browser()
@@ -275,6 +279,7 @@ func TestLockoutNotAWeapon(t *testing.T) {
 // Whatever is typed as the address of a failed sign-in is not kept: the
 // throttle keys on a keyed hash of it.
 func TestFailedSignInAddressNotStored(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no")
 		b := h.browser()
@@ -289,7 +294,7 @@ func TestFailedSignInAddressNotStored(t *testing.T) {
 			}
 		}
 		// A real address is kept where its account is, and nowhere else.
-		if h.redis != nil {
+		if h.redisURL != "" {
 			for _, k := range h.storeHolds("kari@example.no") {
 				if !strings.HasPrefix(k, "samtykke:{accounts}:user:") && !strings.HasPrefix(k, "samtykke:{accounts}:email:") {
 					t.Errorf("%s holds the address of a failed sign-in", k)
@@ -302,6 +307,7 @@ func TestFailedSignInAddressNotStored(t *testing.T) {
 // Who may create a site: operators, and users who own a site; not viewers
 // nor users without a grant.
 func TestCreateSiteWho(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		shop := h.createNamedSite("Shop")
 		tests := []struct {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestLoginSessionLogout(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("Kari@Example.no")
 		b := h.browser()
@@ -70,6 +71,7 @@ func TestLoginSessionLogout(t *testing.T) {
 }
 
 func TestLoginRefusals(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no")
 		b := h.browser()
@@ -103,6 +105,7 @@ func TestLoginRefusals(t *testing.T) {
 }
 
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no")
 		b := h.browser()
@@ -146,6 +149,7 @@ func TestLoginThrottle(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		h.createUser("kari@example.no", [2]string{h.createNamedSite("Owned").ID, "owner"})
 		b := h.browser()
@@ -181,6 +185,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestUIServed(t *testing.T) {
+	t.Parallel()
 	h := newHarnessBolt(t)
 	for _, p := range []string{"/dashboard", "/dashboard/", "/dashboard/assets/app.js", "/dashboard/assets/app.css", "/dashboard/assets/preview.js"} {
 		r := h.do("GET", p, "", nil)

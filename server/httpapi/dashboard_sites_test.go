@@ -11,6 +11,7 @@ import (
 )
 
 func TestSiteSetup(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		older := h.createNamedSite("Eldre")
 		h.createUser("kari@example.no", [2]string{older.ID, "owner"})
@@ -94,6 +95,7 @@ func TestSiteSetup(t *testing.T) {
 }
 
 func TestPreviewDraft(t *testing.T) {
+	t.Parallel()
 	h := newHarnessBolt(t)
 	site := h.createNamedSite("Shop")
 	h.createUser("kari@example.no", [2]string{site.ID, "viewer"})
@@ -164,6 +166,7 @@ func TestPreviewDraft(t *testing.T) {
 // only from the dashboard's page with the session's CSRF token, and only
 // with the site's name typed; then it leaves every list at once.
 func TestDeleteSite(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		shop, other := h.createNamedSite("Nordic Shop"), h.createNamedSite("Other")
 		h.createUser("kari@example.no", [2]string{shop.ID, "owner"})

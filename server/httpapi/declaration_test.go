@@ -28,6 +28,7 @@ var vendorsJSON = strings.Replace(strings.Replace(siteJSON, `{"measurement_id":"
 // id on both stores, refused under their field with nothing changed, and
 // listed to visitors with their rules.
 func TestSiteVendors(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(vendorsJSON)
 		if len(s.Vendors) != 2 || s.Vendors[0].ID != "linkedin_insight" || s.Vendors[1].ID != "custom_chatly" ||
@@ -99,6 +100,7 @@ func TestSiteVendors(t *testing.T) {
 // and with ?site= the site's custom vendors' too. Each variant has its own
 // ETag; unknown and vendor-less sites get the catalogue's script.
 func TestScriptRules(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		custom := h.createSite(vendorsJSON)
 		plain := h.createSite(siteJSON)
@@ -161,6 +163,7 @@ func TestScriptRules(t *testing.T) {
 // The declaration: public and CORS-readable like the config, in the
 // visitor's language, cached with an ETag, 404 for an unknown site.
 func TestDeclaration(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(vendorsJSON)
 		path := "/v1/sites/" + s.ID + "/declaration"
@@ -208,6 +211,7 @@ func TestDeclaration(t *testing.T) {
 // served as before: its config with its own version, the catalogue's
 // rules, receipts accepted, the catalogue's script.
 func TestSiteFromBeforeVendors(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		var old consent.Site
 		stored := `{"id":"oldsite1234567890","name":"Nordic Shop","origins":["https://www.nordicshop.no"],"default_language":"nb",

@@ -14,6 +14,7 @@ import (
 // receipts with action gpc it produces.
 
 func TestWellKnownGPC(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		for _, method := range []string{"GET", "HEAD"} {
 			r := h.do(method, "/.well-known/gpc.json", "", map[string]string{"Origin": "https://anywhere.example"})
@@ -54,6 +55,7 @@ func TestWellKnownGPC(t *testing.T) {
 }
 
 func TestConfigSecGPC(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		path := "/v1/sites/" + s.ID + "/config?lang=en"
@@ -128,6 +130,7 @@ func TestConfigSecGPC(t *testing.T) {
 }
 
 func TestGPCHandlingSetting(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		with := func(v string) string { return strings.Replace(siteJSON, `"name"`, `"gpc_handling":`+v+`,"name"`, 1) }
 		existing := h.createSite(siteJSON)
@@ -187,7 +190,6 @@ func TestGPCHandlingSetting(t *testing.T) {
 			if changed := site.ConfigVersion != existing.ConfigVersion; changed != tt.changes {
 				t.Errorf("%s: config version changed = %v, want %v", tt.name, changed, tt.changes)
 			}
-			time.Sleep(5 * time.Millisecond) // the harness's site cache lives 1 ms
 			cfg := h.do("GET", "/v1/sites/"+existing.ID+"/config?lang=en", "", nil).json(t)
 			if (cfg["gpc_reject_all"] == true) != tt.rejectsAll {
 				t.Errorf("%s: gpc_reject_all in the config = %v, want %v", tt.name, cfg["gpc_reject_all"], tt.rejectsAll)
@@ -204,7 +206,6 @@ func TestGPCHandlingSetting(t *testing.T) {
 		}
 		// Every language has its own wording of the notice.
 		h.admin("PUT", "/v1/admin/sites/"+existing.ID, with(`"reject_all"`))
-		time.Sleep(5 * time.Millisecond)
 		seen := map[string]string{}
 		for _, lang := range consent.Languages {
 			cfg := h.do("GET", "/v1/sites/"+existing.ID+"/config?lang="+lang, "", nil).json(t)
@@ -221,6 +222,7 @@ func TestGPCHandlingSetting(t *testing.T) {
 }
 
 func TestGPCReceipt(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(strings.Replace(siteJSON, `"name"`, `"gpc_handling":"reject_all","name"`, 1))
 		cfg := h.do("GET", "/v1/sites/"+s.ID+"/config?lang=nb", "", map[string]string{"Sec-GPC": "1"}).json(t)

@@ -51,6 +51,7 @@ func boltHarness(t *testing.T) *harness {
 // Made-up methods and paths must not each become a series: the label values
 // come from fixed sets (issue 12, item 2).
 func TestMetricLabelsStayBounded(t *testing.T) {
+	t.Parallel()
 	h := boltHarness(t)
 	s := h.createSite(siteJSON)
 	for i := 0; i < 3000; i++ {
@@ -524,6 +525,7 @@ func TestIngestRateLimit(t *testing.T) {
 
 // IngestRate 0 is no limit: the load scripts measure the server itself.
 func TestIngestRateZeroIsOff(t *testing.T) {
+	t.Parallel()
 	h := boltHarness(t)
 	s := h.createSite(siteJSON)
 	for i := 0; i < 3*httpapi.IngestBurstSeconds; i++ {

@@ -69,32 +69,62 @@ type harness struct {
 	reg   *prometheus.Registry
 	// token is this consentd's admin token.
 	token string
-	// redis is the Redis server of the store, nil on the embedded store,
-	// whose directory is dataDir: a test can look at everything the store
-	// wrote, or stop the store's server.
-	redis   *redistest.Server
-	dataDir string
+	// redisURL is the Redis database of the store, "" on the embedded
+	// store, whose directory is dataDir: a test can look at everything the
+	// store wrote. redis is the store's own server, set only by
+	// forEachStoreOwnRedis: a test can stop it or read its files.
+	redisURL string
+	redis    *redistest.Server
+	dataDir  string
 
 	mu      sync.Mutex
 	changed []string // the sites the write path reported as changed
 }
 
-// forEachStore runs fn against the embedded store and against Redis: the
-// API must behave the same on both.
+// forEachStore runs fn against the embedded store and against Redis, side
+// by side: the API must behave the same on both. On Redis the harness has a
+// database of its own on the package's one redis-server (sharedRedis).
 func forEachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
+	forEachStoreOn(t, fn, func(t *testing.T) (string, *redistest.Server) {
+		return sharedRedis.URL(t), nil
+	})
+}
+
+// forEachStoreOwnRedis is forEachStore with a redis-server of the test's
+// own (h.redis), for tests that stop it or read its files.
+func forEachStoreOwnRedis(t *testing.T, fn func(t *testing.T, h *harness)) {
+	forEachStoreOn(t, fn, func(t *testing.T) (string, *redistest.Server) {
+		rs := redistest.Start(t)
+		return rs.URL(), rs
+	})
+}
+
+func forEachStoreOn(t *testing.T, fn func(t *testing.T, h *harness), server func(t *testing.T) (string, *redistest.Server)) {
 	t.Run("bolt", func(t *testing.T) {
+		t.Parallel()
 		fn(t, newHarnessBolt(t))
 	})
 	t.Run("redis", func(t *testing.T) {
-		rs := redistest.Start(t)
-		st, err := redisstore.Open(context.Background(), rs.URL())
+		t.Parallel()
+		url, rs := server(t)
+		st, err := redisstore.Open(context.Background(), url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		h := newHarness(t, st)
-		h.redis = rs
+		h.redisURL, h.redis = url, rs
 		fn(t, h)
 	})
+}
+
+// sharedRedis is the one redis-server of the package's tests.
+var sharedRedis *redistest.Shared
+
+func TestMain(m *testing.M) {
+	sharedRedis = redistest.StartShared()
+	code := m.Run()
+	sharedRedis.Close()
+	os.Exit(code)
 }
 
 // newHarnessBolt is the harness on the embedded store.
@@ -125,7 +155,7 @@ func newHarnessWith(t *testing.T, st store, edit func(*httpapi.Options)) *harnes
 // clock starts where h's is, and moves on its own.
 func (h *harness) restart(token string) *harness {
 	h2 := start(h.t, h.store, token, clocktest.New(h.clock.Now()), nil)
-	h2.dataDir, h2.redis = h.dataDir, h.redis
+	h2.dataDir, h2.redisURL, h2.redis = h.dataDir, h.redisURL, h.redis
 	return h2
 }
 
@@ -143,7 +173,12 @@ func start(t *testing.T, st store, token string, clock *clocktest.Clock, edit fu
 		Metrics:        metrics.New(h.reg, metrics.Build{Version: "test", Revision: "test"}),
 		Gatherer:       h.reg,
 		Now:            clock.Now,
-		SiteCacheTTL:   time.Millisecond,
+		// The cache's LRU sweeps expired entries every TTL/100 on the wall
+		// clock, in a goroutine that outlives the server: at 1 ms, the
+		// sweepers of every harness so far kept both cores busy. Freshness
+		// is checked on the harness's clock, and this consentd's own writes
+		// drop the entry at once.
+		SiteCacheTTL:   time.Minute,
 		Accounts:       st,
 		PasswordParams: accounts.TestParams,
 	}
@@ -482,7 +517,7 @@ func query(kv ...string) string {
 
 // storeHolds reports where the store keeps the text s, in any key or
 // value: the database file for bbolt (read as bytes, as a thief of a
-// backup would), every key and value for Redis.
+// backup would), every key and value of its Redis database.
 func (h *harness) storeHolds(s string) []string {
 	h.t.Helper()
 	var where []string
@@ -495,8 +530,8 @@ func (h *harness) storeHolds(s string) []string {
 		if bytes.Contains(bytes.ToLower(b), []byte(strings.ToLower(s))) {
 			where = append(where, boltstore.FileName)
 		}
-	case h.redis != nil:
-		opt, err := redis.ParseURL(h.redis.URL())
+	case h.redisURL != "":
+		opt, err := redis.ParseURL(h.redisURL)
 		if err != nil {
 			h.t.Fatal(err)
 		}

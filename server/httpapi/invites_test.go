@@ -12,6 +12,7 @@ import (
 // An operator invites a person with a one-time link; the person sets their
 // own password through it, once, within 7 days, and gets the grants.
 func TestInvites(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		site := h.createNamedSite("Nordic Shop")
 		h.createUser("kari@example.no", [2]string{site.ID, "owner"})

@@ -22,6 +22,7 @@ func mustUnmarshal(t *testing.T, b []byte, v any) {
 }
 
 func TestReceiptStoredOnceAndReadBack(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		body := receipt(s, nil)
@@ -116,6 +117,7 @@ func TestReceiptStoredOnceAndReadBack(t *testing.T) {
 }
 
 func TestReceiptRefusals(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		none := map[string]any{"necessary": true, "statistics": false, "marketing": false}
@@ -188,7 +190,8 @@ func TestReceiptRefusals(t *testing.T) {
 // No full client address may reach the store or the logs (GDPR data
 // minimisation): only the /24 or /48 network.
 func TestIPTruncation(t *testing.T) {
-	forEachStore(t, func(t *testing.T, h *harness) {
+	t.Parallel()
+	forEachStoreOwnRedis(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		tests := []struct{ full, want string }{
 			{"203.0.113.77", "203.0.113.0"},
@@ -254,6 +257,7 @@ func (h *harness) storeFiles(t *testing.T) string {
 }
 
 func TestUntrustedForwardedForIsIgnored(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		// A second API without trusted proxies on the same store: a client
 		// must not be able to choose the address that gets recorded.

@@ -9,6 +9,7 @@ import (
 )
 
 func TestAdminAuth(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		tests := []struct {
 			name, auth string
@@ -46,6 +47,7 @@ func TestAdminAuth(t *testing.T) {
 }
 
 func TestSiteLifecycle(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		if len(s.ID) < 10 || s.ConfigVersion == "" || s.Name != "Nordic Shop" {
@@ -91,6 +93,7 @@ func TestSiteLifecycle(t *testing.T) {
 }
 
 func TestSiteValidation(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		existing := h.createSite(siteJSON)
 		tests := []struct {
@@ -152,6 +155,7 @@ func TestSiteValidation(t *testing.T) {
 // The config version must change exactly when something a visitor sees
 // changes, because a new version re-prompts every visitor.
 func TestConfigVersion(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		tests := []struct {

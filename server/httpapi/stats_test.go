@@ -49,6 +49,7 @@ func seed(t *testing.T, h *harness, site siteView) (siteView, string) {
 }
 
 func TestStatsNumbers(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		site := h.createNamedSite("Shop")
 		h.createUser("marketer@example.no", [2]string{site.ID, "viewer"})
@@ -152,6 +153,7 @@ func TestStatsNumbers(t *testing.T) {
 // The admin API and the dashboard answer one report: the same bytes for
 // the same site and range.
 func TestStatsOneReportForBothAPIs(t *testing.T) {
+	t.Parallel()
 	h := newHarnessBolt(t)
 	site := h.createNamedSite("Shop")
 	seed(t, h, site)
@@ -178,6 +180,7 @@ func TestStatsOneReportForBothAPIs(t *testing.T) {
 }
 
 func TestStatsCSV(t *testing.T) {
+	t.Parallel()
 	h := newHarnessBolt(t)
 	site := h.createNamedSite("=SUM(1+1)")
 	h.createUser("marketer@example.no", [2]string{site.ID, "viewer"})
@@ -226,6 +229,7 @@ func TestStatsCSV(t *testing.T) {
 }
 
 func TestReceiptExport(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		site := h.createNamedSite("Shop")
 		h.createUser("auditor@example.no", [2]string{site.ID, "viewer"})

@@ -62,6 +62,7 @@ func (h *harness) tagWarnings(siteID string) consent.TagWarningList {
 }
 
 func TestTagWarningsReportedAndListed(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		if l := h.tagWarnings(s.ID); l.TagWarnings == nil || len(l.TagWarnings) != 0 {
@@ -137,6 +138,7 @@ func TestTagWarningsReportedAndListed(t *testing.T) {
 
 // A custom vendor is reported by its id and listed under its name.
 func TestTagWarningsCustomVendor(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(strings.Replace(siteJSON, `"integrations"`, `"vendors":[{"name":"Chatly","provider":"Chatly AS, Norway",
 			"purpose":"marketing","privacy_policy_url":"https://chatly.example/privacy","hosts":["widget.chatly.example"]}],
@@ -161,6 +163,7 @@ func TestTagWarningsCustomVendor(t *testing.T) {
 
 // Every refusal names what is wrong, and stores nothing.
 func TestTagWarningsRefused(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		s := h.createSite(siteJSON)
 		if r := h.postTags(s.ID, mustJSON(tagReport(s, nil))); r.status != http.StatusAccepted {
@@ -237,6 +240,7 @@ func grepLines(text, substr string) string {
 
 // Clients that send application/json from a browser preflight first.
 func TestTagWarningsPreflight(t *testing.T) {
+	t.Parallel()
 	h := boltHarness(t)
 	s := h.createSite(siteJSON)
 	r := h.do("OPTIONS", "/v1/sites/"+s.ID+"/tag-warnings", "", map[string]string{
@@ -284,6 +288,7 @@ func TestTagWarningsRateLimited(t *testing.T) {
 // A full list drops new tags, keeps counting the ones it has, and says so
 // to the operators only.
 func TestTagWarningsBound(t *testing.T) {
+	t.Parallel()
 	h := boltHarness(t)
 	s := h.createSite(siteJSON)
 	for i := 0; i < consent.MaxTagWarnings; i += consent.MaxTagsPerReport {
@@ -328,6 +333,7 @@ func (h *harness) reportTags(site siteView, page string) {
 // Tags to fix: whoever may see the site reads the list the admin API
 // answers, byte for byte; only its owners may clear it.
 func TestTagWarnings(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		site := h.createNamedSite("Shop")
 		h.createUser("owner@example.no", [2]string{site.ID, "owner"})

@@ -7,6 +7,7 @@ import (
 )
 
 func TestUsersAdminAPI(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		site := h.createNamedSite("Shop")
 		// The admin token is required.
@@ -77,6 +78,7 @@ func TestUsersAdminAPI(t *testing.T) {
 
 // Operators manage users in the dashboard too, with CSRF like every change.
 func TestOperatorManagesUsers(t *testing.T) {
+	t.Parallel()
 	h := newHarnessBolt(t)
 	site := h.createNamedSite("Shop")
 	op := h.operator()
@@ -117,6 +119,7 @@ func TestOperatorManagesUsers(t *testing.T) {
 // Deleting a site leaves its grants in the accounts store, but they grant
 // nothing and must not be listed as if they did.
 func TestGrantsOfDeletedSitesAreHidden(t *testing.T) {
+	t.Parallel()
 	forEachStore(t, func(t *testing.T, h *harness) {
 		kept, gone := h.createNamedSite("Kept"), h.createNamedSite("Gone")
 		u := h.createUser("ola@example.no", [2]string{kept.ID, "owner"}, [2]string{gone.ID, "viewer"})

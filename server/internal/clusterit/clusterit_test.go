@@ -43,11 +43,13 @@ const (
 )
 
 func TestTwoReplicasOnRedisCluster(t *testing.T) {
+	t.Parallel()
 	cl := redistest.StartCluster(t, 3)
 	testTwoReplicas(t, cl.URL())
 }
 
 func TestTwoReplicasOnOneRedis(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	testTwoReplicas(t, rs.URL())
 }

@@ -105,25 +105,41 @@ func startWith(t testing.TB, dir string, extra func() []string, conf func(port i
 
 func lookPath(t testing.TB) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
+	bin, err := lookPathErr()
 	if err != nil {
-		t.Fatalf("redistest: redis-server is not installed (%v); run `make test`, which installs it", err)
-	}
-	if _, err := exec.LookPath("redis-cli"); err != nil {
-		t.Fatalf("redistest: redis-cli is not installed (%v); run `make test`, which installs it", err)
+		t.Fatal(err)
 	}
 	return bin
+}
+
+func lookPathErr() (string, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", fmt.Errorf("redistest: redis-server is not installed (%v); run `make test`, which installs it", err)
+	}
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		return "", fmt.Errorf("redistest: redis-cli is not installed (%v); run `make test`, which installs it", err)
+	}
+	return bin, nil
 }
 
 // freePort asks the kernel for a free loopback port.
 func freePort(t testing.TB) int {
 	t.Helper()
+	port, err := freePortErr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+func freePortErr() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("redistest: find a free port: %v", err)
+		return 0, fmt.Errorf("redistest: find a free port: %v", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // launch starts the process and waits until it answers PING.
@@ -229,6 +245,10 @@ func (s *Server) Stop() {
 		case <-time.After(250 * time.Millisecond):
 			continue
 		case <-deadline:
+			if s.t == nil { // a Shared server, stopped after every test
+				p.kill()
+				return
+			}
 			s.t.Errorf("redistest: redis-server on %s ignored SIGTERM for 10s; killing it\n%s", s.Addr, p.out.String())
 			p.kill()
 			return

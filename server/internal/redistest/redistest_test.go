@@ -72,3 +72,46 @@ func TestReplicaAndSentinel(t *testing.T) {
 		t.Fatalf("replica GET k = %q, %v", got, err)
 	}
 }
+
+// Each test gets a database of its own on the shared server, empty, and
+// emptied again when the test ends.
+func TestSharedLendsEmptyDatabases(t *testing.T) {
+	ctx := context.Background()
+	sh := redistest.StartShared()
+	t.Cleanup(sh.Close)
+	var first, second string
+	t.Run("first", func(t *testing.T) {
+		first = sh.URL(t)
+		second = sh.URL(t)
+		if first == second {
+			t.Fatalf("two tests at once were lent the same database %s", first)
+		}
+		for _, u := range []string{first, second} {
+			opt, err := redis.ParseURL(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := redis.NewClient(opt)
+			defer c.Close()
+			if n, err := c.DBSize(ctx).Result(); err != nil || n != 0 {
+				t.Fatalf("%s holds %d keys (%v); want an empty database", u, n, err)
+			}
+			if err := c.Set(ctx, "k", u, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	again := sh.URL(t)
+	if again != first && again != second {
+		t.Fatalf("lent %s after %s and %s were given back; want one of those again", again, first, second)
+	}
+	opt, err := redis.ParseURL(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	if n, err := c.DBSize(ctx).Result(); err != nil || n != 0 {
+		t.Fatalf("%s, lent again, holds %d keys (%v); want it flushed", again, n, err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 // One redis-server for the whole suite, flushed before each test: starting
 // one per test would cost more than the tests.
 func TestAccountsConformance(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	client := rs.Client()
 	accountstest.Run(t, func(t *testing.T) accounts.Store {
@@ -29,6 +30,7 @@ func TestAccountsConformance(t *testing.T) {
 
 // On a 3-master Cluster every script and MULTI stays on the {accounts} slot.
 func TestAccountsConformanceCluster(t *testing.T) {
+	t.Parallel()
 	cl := redistest.StartCluster(t, 3)
 	client := cl.Client()
 	accountstest.Run(t, func(t *testing.T) accounts.Store {
@@ -45,6 +47,7 @@ func TestAccountsConformanceCluster(t *testing.T) {
 // TestAccountKeyLayout pins the documented account keys: all under one hash
 // tag, sessions and failure windows expiring on their own.
 func TestAccountKeyLayout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()
@@ -102,6 +105,7 @@ func TestAccountKeyLayout(t *testing.T) {
 // A touched session keeps its Redis TTL: otherwise the record would stay
 // in Redis for ever after the session ended.
 func TestTouchSessionKeepsTTL(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	client := rs.Client()
 	st := redisstore.New(client)

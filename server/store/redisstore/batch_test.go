@@ -47,6 +47,7 @@ func newBatchStore(t *testing.T) (*Store, *redis.Client, consent.Site) {
 // receipt stored before: the first copy by server time is stored and
 // counted once, every other copy is a duplicate that returns it.
 func TestBatchDuplicates(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, c, site := newBatchStore(t)
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -108,6 +109,7 @@ func TestBatchDuplicates(t *testing.T) {
 // A batch for a deleted site answers ErrNotFound to every receipt and
 // writes nothing.
 func TestBatchDeletedSite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, c, site := newBatchStore(t)
 	if err := s.DeleteSite(ctx, site.ID); err != nil {
@@ -129,6 +131,7 @@ func TestBatchDeletedSite(t *testing.T) {
 // Receipts of one batch may fall into different hours and days: each
 // bucket gets its own counts, TTL and index entry.
 func TestBatchAcrossBuckets(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, c, site := newBatchStore(t)
 	late := time.Date(2026, 3, 1, 23, 59, 59, 0, time.UTC)
@@ -165,6 +168,7 @@ func TestBatchAcrossBuckets(t *testing.T) {
 // type) reaches every request; the receipts before it are complete,
 // counters included, and those after it untouched.
 func TestBatchErrorPartWay(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, c, site := newBatchStore(t)
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -201,6 +205,7 @@ func TestBatchErrorPartWay(t *testing.T) {
 // A request that gives up while it waits for its batch answers at once,
 // and is not sent if its batch had not left yet.
 func TestBatchGiveUpWhileQueued(t *testing.T) {
+	t.Parallel()
 	s, c, site := newBatchStore(t)
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	// A batch of the site is in flight.
@@ -241,6 +246,7 @@ func TestBatchGiveUpWhileQueued(t *testing.T) {
 // Concurrent receipts of one site share script calls, and the queues are
 // gone once they are all answered.
 func TestGroupCommitBatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, c, site := newBatchStore(t)
 	if err := c.ConfigResetStat(ctx).Err(); err != nil {

@@ -29,6 +29,7 @@ func open(t testing.TB, url string) *redisstore.Store {
 // TestConformance runs the suite with a fresh redis-server per test; the
 // reopen hook restarts that server, which then reloads its AOF.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	var (
 		mu      sync.Mutex
 		servers = map[consent.Store]*redistest.Server{}
@@ -58,6 +59,7 @@ func TestConformance(t *testing.T) {
 // TestConformancePlain runs the suite with a script call per receipt, on
 // the plain client instead of the autopipeliner.
 func TestConformancePlain(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) consent.Store {
 		return redisstore.New(redistest.Start(t).Client(), redisstore.WithAutoPipeline(false), redisstore.WithGroupCommit(false))
 	})
@@ -67,6 +69,7 @@ func TestConformancePlain(t *testing.T) {
 // script, pipeline and delete must stay within one slot or fan out to every
 // master.
 func TestConformanceCluster(t *testing.T) {
+	t.Parallel()
 	cl := redistest.StartCluster(t, 3)
 	client := cl.Client()
 	storetest.Run(t, func(t *testing.T) consent.Store {
@@ -81,6 +84,7 @@ func TestConformanceCluster(t *testing.T) {
 }
 
 func TestOpenClusterURL(t *testing.T) {
+	t.Parallel()
 	cl := redistest.StartCluster(t, 3)
 	s := open(t, cl.URL())
 	ctx := context.Background()
@@ -107,6 +111,7 @@ func keys(t *testing.T, c *redis.Client, pattern string) []string {
 // TestKeyLayout pins the documented key names and their TTLs: operators
 // size memory and write runbooks from them.
 func TestKeyLayout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()
@@ -225,6 +230,7 @@ func equal(a, b []string) bool {
 // DeleteSite must leave no key of the site behind (Redis has no cascade),
 // and touch no other site's keys, even one whose id is a prefix.
 func TestDeleteSiteRemovesEveryKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()
@@ -263,6 +269,7 @@ func TestDeleteSiteRemovesEveryKey(t *testing.T) {
 // member behind; Sites must not list it, and a second DeleteSite or a
 // CreateSite of the same id must clean up.
 func TestInterruptedDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()
@@ -312,6 +319,7 @@ func TestInterruptedDelete(t *testing.T) {
 // A replica that cached a site must still refuse receipts and impressions
 // once another replica deleted it, and leave no keys behind.
 func TestDeletedOnAnotherReplica(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	a, b := open(t, rs.URL()), open(t, rs.URL())
@@ -343,6 +351,7 @@ func TestDeletedOnAnotherReplica(t *testing.T) {
 // With Redis down every call says ErrUnavailable (the API's 503), and once
 // it is back nothing of the refused write is there.
 func TestUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	s := open(t, rs.URL())
@@ -420,6 +429,7 @@ func waitPing(t *testing.T, s consent.Store) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Nothing listens on port 1.

@@ -64,6 +64,7 @@ func TestMinReplicas(t *testing.T) {
 }
 
 func TestMinReplicasURL(t *testing.T) {
+	t.Parallel()
 	for url, want := range map[string]int{
 		"redis://a:6379/0?min_replicas=2":                                                               2,
 		"redis://a:6379/0?min_replicas=1&replica_timeout=250ms":                                         1,

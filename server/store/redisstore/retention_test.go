@@ -17,6 +17,7 @@ import (
 // after a later one is filed at the later one's millisecond, "late" records
 // the gap, and an export still finds it in its own period, in order.
 func TestLogIDsFollowServerTime(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()
@@ -95,6 +96,7 @@ func TestLogIDsFollowServerTime(t *testing.T) {
 // Purge leaves no index entry pointing at a deleted receipt or bucket, and
 // Receipts steps over a consent list entry whose log entry is gone.
 func TestPurgeCleansIndexes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()

@@ -16,6 +16,7 @@ import (
 )
 
 func TestNewClientSentinel(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		url              string
 		user, pass, db   string

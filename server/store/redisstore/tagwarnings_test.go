@@ -16,6 +16,7 @@ import (
 // warnings and the shape of its entries, as keys.go and
 // record_tag_warnings.lua describe them.
 func TestTagWarningsKeyLayout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := redistest.Start(t).Client()
 	s := redisstore.New(c)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNewClient(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url     string
 		cluster bool
@@ -86,6 +87,7 @@ func TestNewClient(t *testing.T) {
 }
 
 func TestNewClientKeepsOptions(t *testing.T) {
+	t.Parallel()
 	c, _, err := newClient("redis+cluster://a:7000,b:7000?read_timeout=1500ms")
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +101,7 @@ func TestNewClientKeepsOptions(t *testing.T) {
 // autopipeline= and groupcommit= are the store's, not go-redis's: they are
 // taken out of the URL before go-redis parses the rest.
 func TestNewClientStoreOptions(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		url    string
 		want   bool // autopipeline
@@ -137,6 +140,7 @@ func TestNewClientStoreOptions(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"redis://u:secret@h:6379/0":    "redis://u:xxxxx@h:6379/0",
 		"redis://:secret@h:6379":       "redis://:xxxxx@h:6379",

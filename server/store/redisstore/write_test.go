@@ -20,6 +20,7 @@ import (
 // a TTL from its first write, and a bucket that Purge deleted is indexed
 // again when a write creates it anew.
 func TestBucketUpkeep(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()
@@ -120,6 +121,7 @@ func TestBucketUpkeep(t *testing.T) {
 // A counter named twice counts twice, as the Store contract (and HINCRBY)
 // has it, in both scripts.
 func TestDuplicateCounterFields(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	s := redisstore.New(rs.Client())
@@ -161,6 +163,7 @@ func TestDuplicateCounterFields(t *testing.T) {
 // last generated id), a receipt older than that id still gets an id at the
 // last generated millisecond, and "late" says by how much.
 func TestLateReceiptAfterNewestDeleted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	c := rs.Client()
@@ -205,6 +208,7 @@ func TestLateReceiptAfterNewestDeleted(t *testing.T) {
 // not, in group commits or not, all arrive once, with ids that never run before their server time,
 // and "late" covers every gap.
 func TestConcurrentSaves(t *testing.T) {
+	t.Parallel()
 	for _, opt := range []struct{ ap, gc bool }{{true, true}, {true, false}, {false, true}, {false, false}} {
 		t.Run("autopipeline="+strconv.FormatBool(opt.ap)+",groupcommit="+strconv.FormatBool(opt.gc), func(t *testing.T) {
 			ctx := context.Background()
@@ -278,6 +282,7 @@ func TestConcurrentSaves(t *testing.T) {
 
 // Open loads every script, so EVALSHA never has to fall back to EVAL.
 func TestOpenLoadsScripts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	s := open(t, rs.URL())

@@ -1,4 +1,4 @@
-// The every-engine checks in Chromium; see every-engine.ts.
+// The every-engine checks in Chromium up to the first decision; see every-engine.ts.
 import { everyEngine } from './every-engine.ts';
 
-everyEngine('chromium');
+everyEngine('chromium', 'undecided');

@@ -1,4 +1,4 @@
-// The every-engine checks in Firefox; see every-engine.ts.
+// The every-engine checks in Firefox up to the first decision; see every-engine.ts.
 import { everyEngine } from './every-engine.ts';
 
-everyEngine('firefox');
+everyEngine('firefox', 'undecided');

@@ -1,4 +1,4 @@
-// The every-engine checks in WebKit; see every-engine.ts.
+// The every-engine checks in WebKit up to the first decision; see every-engine.ts.
 import { everyEngine } from './every-engine.ts';
 
-everyEngine('webkit');
+everyEngine('webkit', 'undecided');

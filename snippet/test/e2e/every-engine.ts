@@ -5,6 +5,10 @@
 // engine (engine-*.test.ts) calls everyEngine(name), so node's test runner
 // runs the engines side by side in separate processes.
 //
+// The checks come in two halves, one file each (engine-<name>.test.ts and
+// engine-<name>-decided.test.ts), so that the slow engines' halves run side
+// by side too; each half starts its own consentd, proxy and browser.
+//
 // All traffic goes through the RecordingProxy: the shop is
 // http://www.shop.test:<port>, consentd is reached as http://consent.test:<port>
 // (so a test can refuse its receipts), and every vendor host is answered by
@@ -40,7 +44,13 @@ export const PRELOADABLE = /^(https:\/\/www\.googletagmanager\.com\/gtag\/js|htt
 
 const RAN = ['__gtagLoaded', '__gtmLoaded', '__hotjarLoaded', '__fbLoaded', '__hubspotLoaded'];
 
-export function everyEngine(name: EngineName) {
+/** Which half of the checks a file runs: up to the first decision, or from it on. */
+export type Half = 'undecided' | 'decided';
+
+export function everyEngine(name: EngineName, half: Half) {
+  // describe and test, or nothing when the section belongs to the other half.
+  const undecided = { describe: half == 'undecided' ? describe : () => {} };
+  const decided = { describe: half == 'decided' ? describe : () => {}, test: half == 'decided' ? test : () => {} };
   const c = new Consentd();
   const pages = new Pages();
   const proxy = new RecordingProxy({
@@ -218,7 +228,7 @@ addEventListener('load', function () {
     await until(t, () => !(window as any).__before && document.readyState == 'complete', 'the reload');
   };
 
-  describe(`${name}: before any decision`, () => {
+  undecided.describe(`${name}: before any decision`, () => {
     test('site integrations: zero tracker requests, cookies or storage', async () => {
       const t = await open('/integrations');
       await settle(t);
@@ -280,7 +290,7 @@ addEventListener('load', function () {
     });
   });
 
-  describe(`${name}: decisions`, () => {
+  decided.describe(`${name}: decisions`, () => {
     test('"Reject all": nothing runs, on this page or the next', async () => {
       const t = await open('/snippets');
       await act(t, 'reject-all');
@@ -367,7 +377,7 @@ addEventListener('load', function () {
     });
   });
 
-  test(`${name}: Consent Mode: default first, update on the decision, and on the next page before any config`, async () => {
+  decided.test(`${name}: Consent Mode: default first, update on the decision, and on the next page before any config`, async () => {
     const t = await open('/snippets');
     const dataLayer = () =>
       t.eval(() =>
@@ -396,34 +406,37 @@ addEventListener('load', function () {
     await t.close();
   });
 
-  test(`${name}: withdrawal deletes the vendors' cookies on the parent domain and _hj storage, reloads, and nothing runs afterwards`, async () => {
-    const t = await open('/integrations');
-    await act(t, 'accept-all');
-    await untilHost(async () => (await trackerCookies(t)).length >= 6, 'vendor cookies');
-    await until(t, () => Object.keys(localStorage).some((k) => k.startsWith('_hj')), '_hj storage');
-    const consentId: string = await t.eval(() => (window as any).samtykke.consentId);
-    await t.click('#samtykke-settings button');
-    await until(t, () => !!document.getElementById('samtykke-banner'), 'the settings layer');
-    await reloadedAfter(t, () => act(t, 'reject-all'));
-    const t0 = Date.now();
-    await settle(t);
-    assert.deepEqual(await trackerCookies(t), [], 'all tracker cookies deleted, on shop.test too');
-    await nothingRan(t, 'after withdrawal');
-    assert.equal(await t.eval(() => localStorage.getItem('shop_cart')), '2 boots', "the shop's own storage is left alone");
-    assert.deepEqual(trackerHits(t0), [], 'no tracker request after the reload');
-    await untilHost(async () => (await c.receipts(integ.id, consentId)).length == 2, 'two receipts');
-    const receipts = await c.receipts(integ.id, consentId);
-    assert.deepEqual(
-      receipts.map((r) => [r.action, r.surface]),
-      [
-        ['accept_all', 'banner'],
-        ['withdraw', 'settings'],
-      ],
-    );
-    await t.close();
-  });
+  decided.test(
+    `${name}: withdrawal deletes the vendors' cookies on the parent domain and _hj storage, reloads, and nothing runs afterwards`,
+    async () => {
+      const t = await open('/integrations');
+      await act(t, 'accept-all');
+      await untilHost(async () => (await trackerCookies(t)).length >= 6, 'vendor cookies');
+      await until(t, () => Object.keys(localStorage).some((k) => k.startsWith('_hj')), '_hj storage');
+      const consentId: string = await t.eval(() => (window as any).samtykke.consentId);
+      await t.click('#samtykke-settings button');
+      await until(t, () => !!document.getElementById('samtykke-banner'), 'the settings layer');
+      await reloadedAfter(t, () => act(t, 'reject-all'));
+      const t0 = Date.now();
+      await settle(t);
+      assert.deepEqual(await trackerCookies(t), [], 'all tracker cookies deleted, on shop.test too');
+      await nothingRan(t, 'after withdrawal');
+      assert.equal(await t.eval(() => localStorage.getItem('shop_cart')), '2 boots', "the shop's own storage is left alone");
+      assert.deepEqual(trackerHits(t0), [], 'no tracker request after the reload');
+      await untilHost(async () => (await c.receipts(integ.id, consentId)).length == 2, 'two receipts');
+      const receipts = await c.receipts(integ.id, consentId);
+      assert.deepEqual(
+        receipts.map((r) => [r.action, r.surface]),
+        [
+          ['accept_all', 'banner'],
+          ['withdraw', 'settings'],
+        ],
+      );
+      await t.close();
+    },
+  );
 
-  describe(`${name}: the outbox`, () => {
+  decided.describe(`${name}: the outbox`, () => {
     test('a receipt reaches the server exactly once, also when it could not be sent at the moment of decision', async () => {
       proxy.refuse = (u) => u.pathname.endsWith('/receipts');
       try {
@@ -469,7 +482,7 @@ addEventListener('load', function () {
     });
   });
 
-  describe(`${name}: accessibility`, () => {
+  decided.describe(`${name}: accessibility`, () => {
     test('a named dialog that takes focus; Tab reaches every control; Enter on "Reject all" rejects in one step', async () => {
       const t = await open('/integrations');
       const focused = () =>

@@ -22,6 +22,13 @@ import {
   waitForBanner,
 } from './harness.ts';
 
+// The vendors' official snippets (a describe per vendor) run in
+// vendors-snippets.test.ts, which imports this file; the rest runs here. Two
+// files, each with its own consentd and browser, that node runs side by side.
+const snippetsHalf = process.env.SAMTYKKE_E2E_VENDORS_HALF == 'snippets';
+const snippets = { describe: snippetsHalf ? describe : () => {} };
+const rest = { describe: snippetsHalf ? () => {} : describe };
+
 const c = new Consentd();
 const pages = new Pages();
 let browser: Browser;
@@ -219,7 +226,7 @@ async function nothingOf(x: Ctx, v: VendorCase, when: string) {
 }
 
 for (const v of VENDORS) {
-  describe(`${v.name}: the official snippet, pasted unmodified`, () => {
+  snippets.describe(`${v.name}: the official snippet, pasted unmodified`, () => {
     test('before any choice, after "Reject all" and on the next page: no request, cookie or storage key', async () => {
       const x = await newContext(browser);
       const all = recordAll(x);
@@ -273,7 +280,7 @@ for (const v of VENDORS) {
 
 // ---------------------------------------------------------------- 2. cookieless pings
 
-describe("Google Ads' cookieless pings from a GA4 tag that also configures an Ads id", () => {
+rest.describe("Google Ads' cookieless pings from a GA4 tag that also configures an Ads id", () => {
   // Google's documented way to add a Google Ads destination to an existing
   // Google tag: one more config line (https://support.google.com/google-ads/answer/7548399).
   const head = `<!-- Google tag (gtag.js) -->
@@ -329,7 +336,7 @@ describe("Google Ads' cookieless pings from a GA4 tag that also configures an Ad
 
 // ---------------------------------------------------------------- 3. a custom vendor
 
-describe('a custom vendor (Chatly, declared on the site)', () => {
+rest.describe('a custom vendor (Chatly, declared on the site)', () => {
   const PASTED = /^https:\/\/widget\.chatly\.test\/w\.js$/;
   const page = () =>
     shopPage({
@@ -454,7 +461,7 @@ async function openEmbeds() {
   return { x, all };
 }
 
-describe('embeds: YouTube, youtube-nocookie, Vimeo and Google Maps', () => {
+rest.describe('embeds: YouTube, youtube-nocookie, Vimeo and Google Maps', () => {
   test('before consent: a placeholder naming the vendor in place of each; marked and script-inserted ones never requested; parsed ones replaced', async (t) => {
     const { x } = await openEmbeds();
     const unnamed: string[] = [];
@@ -607,7 +614,7 @@ describe('embeds: YouTube, youtube-nocookie, Vimeo and Google Maps', () => {
 
 // ---------------------------------------------------------------- 5. the cookie declaration
 
-describe('the cookie declaration on the privacy page', () => {
+rest.describe('the cookie declaration on the privacy page', () => {
   const decl = (lang: string) => () =>
     shopPage({
       consentd: c.url,
@@ -710,7 +717,7 @@ describe('the cookie declaration on the privacy page', () => {
 
 // ---------------------------------------------------------------- 6. tag warnings
 
-describe('tag warnings', () => {
+rest.describe('tag warnings', () => {
   const SCRIPT = 'https://s.pinimg.com/ct/core.js';
   const PIXEL = 'https://px.ads.linkedin.com/collect/?pid=1234567&fmt=gif';
   const NOSCRIPT = 'https://www.facebook.com/tr?id=1234567890123&ev=PageView&noscript=1';
@@ -789,7 +796,7 @@ describe('tag warnings', () => {
 
 // ---------------------------------------------------------------- 7. HubSpot after a withdrawal
 
-describe('HubSpot after a withdrawal', () => {
+rest.describe('HubSpot after a withdrawal', () => {
   test('granting marketing again lifts __hs_do_not_track and HubSpot loads and sets its cookies', async () => {
     pages.routes.set('/hubspot', () => shopPage({ consentd: c.url, site: plain.id, head: SNIPPETS.hubspot }));
     const x = await newContext(browser);
