@@ -138,12 +138,6 @@ type visitState struct {
 	setBy     map[string][2]string // cookie name → setter URL, kind
 }
 
-func (v *visitState) current() scanner.Phase {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.phase
-}
-
 func (v *visitState) setter(name, by, kind string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -543,8 +543,10 @@ export async function newContext(browser: Browser, opts: BrowserContextOptions =
 }
 
 /** The banner's shadow root must be there: waits for the first layer. */
+// The bound is for a machine under load (make test runs browsers beside
+// the Go tests): the banner waits up to 8 s for its config, then draws.
 export async function waitForBanner(page: Page) {
-  await page.locator('#samtykke-banner [role=dialog]').waitFor({ state: 'visible', timeout: 10000 });
+  await page.locator('#samtykke-banner [role=dialog]').waitFor({ state: 'visible', timeout: 20000 });
 }
 
 export async function trackerCookies(context: BrowserContext) {
